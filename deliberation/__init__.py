@@ -1,0 +1,1 @@
+"""Deliberation (see ../shared/ROADMAP.md; built under its own issue)."""

@@ -1,0 +1,1 @@
+"""Elders (see ../shared/ROADMAP.md; built under its own issue)."""

@@ -1,0 +1,1 @@
+"""Employment (see ../shared/ROADMAP.md; built under its own issue)."""

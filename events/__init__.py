@@ -1,0 +1,1 @@
+"""Events (see ../shared/ROADMAP.md; built under its own issue)."""

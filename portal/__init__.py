@@ -1,0 +1,5 @@
+"""The platform every service area stands on."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,11 @@
+// Zhaoxi portal behaviour. No inline scripts anywhere (the Content Security Policy forbids them).
+(function () {
+  "use strict";
+  // Buttons with data-confirm ask before submitting their form.
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest("[data-confirm]");
+    if (el && !window.confirm(el.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  });
+})();

@@ -1,0 +1,1 @@
+"""Youth (see ../shared/ROADMAP.md; built under its own issue)."""
