@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 PIP_QUIET := --quiet --disable-pip-version-check --no-warn-script-location
+# Where SQLite and the filesystem Celery broker live (portal.settings reads the same variable).
+VAR_DIR := $(or $(ZHAOXI_VAR_DIR),var)
 
 .PHONY: install run test test-fast lint bench lock messages clean check-deploy
 
@@ -18,7 +20,7 @@ $(STAMP): requirements.lock
 	@rm -f $(VENV)/.installed-* && touch $@
 
 run: install
-	@mkdir -p var
+	@mkdir -p $(VAR_DIR)/celery-broker/queue $(VAR_DIR)/celery-broker/processed
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=true $(BIN)/python manage.py seed_demo
 	@echo ""

@@ -1,8 +1,13 @@
 from django.conf import settings
+from django.utils.translation import gettext
+
+
+def community_name() -> str:
+    return settings.COMMUNITY_NAME or gettext("Yongxing Community")
 
 
 def portal(request):
     return {
-        "community_name": settings.COMMUNITY_NAME,
+        "community_name": community_name(),
         "elder_mode": getattr(request, "elder_mode", False),
     }

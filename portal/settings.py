@@ -10,7 +10,6 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ZHAOXI_VAR_DIR", BASE_DIR / "var"))
@@ -21,7 +20,7 @@ env = environ.Env()
 TESTING = "PYTEST_VERSION" in os.environ
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
-_DEV_SECRET = "django-insecure-zhaoxi-development-key-do-not-use-in-production"
+_DEV_SECRET = "django-insecure-zhaoxi-development-key-do-not-use-in-production"  # noqa: S105 - development and tests only
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if DEBUG or TESTING:
@@ -183,23 +182,49 @@ LOGOUT_REDIRECT_URL = "home"
 
 # django-allauth: phone first, e-mail optional.
 ACCOUNT_ADAPTER = "portal.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {
+    "signup": "portal.accounts.forms.SignupForm",
+    "login": "portal.accounts.forms.LoginForm",
+    "reset_password": "portal.accounts.forms.ResetPasswordForm",
+    "verify_phone": "portal.accounts.forms.VerifyPhoneForm",
+    "confirm_login_code": "portal.accounts.forms.ConfirmLoginCodeForm",
+    "confirm_password_reset_code": "portal.accounts.forms.ConfirmPasswordResetCodeForm",
+}
 ACCOUNT_LOGIN_METHODS = {"phone", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["phone*", "email", "password1*", "password2*"]
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = True
+# A code is valid for ACCOUNT_CODE_VALIDITY; allauth keeps its verification process alive a while longer
+# so that a late code is answered "expired" at the field (portal.accounts.codes), not silently dropped.
+ACCOUNT_CODE_VALIDITY = 10 * 60
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 60 * 60
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 60 * 60
+ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 5
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT = 60 * 60
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
+# Codes people type from a text message: six digits (elderly residents included).
+_SMS_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = _SMS_CODE_FORMAT
+ACCOUNT_LOGIN_BY_CODE_FORMAT = _SMS_CODE_FORMAT
+ACCOUNT_PASSWORD_RESET_BY_CODE_CODE_FORMAT = _SMS_CODE_FORMAT
 ACCOUNT_RATE_LIMITS = {
-    # allauth's defaults, tightened for SMS which costs money per message.
+    # allauth's defaults, tightened for SMS which costs money per message. "key" is the phone number
+    # or e-mail address the code goes to.
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
-    "reset_password": "20/m/ip,5/m/key",
+    "reset_password": "20/m/ip,1/m/key,10/d/key",
+    "request_login_code": "20/m/ip,1/m/key,10/d/key",
+    "verify_phone": "1/m/key,10/d/key,5/m/ip",
+    "change_phone": "1/m/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Zhaoxi"
@@ -212,8 +237,18 @@ ALIYUN_SMS = {
     "ACCESS_KEY_SECRET": env.str("ALIYUN_SMS_ACCESS_KEY_SECRET", default=""),
     "SIGN_NAME": env.str("ALIYUN_SMS_SIGN_NAME", default=""),
     "TEMPLATE_CODE": env.str("ALIYUN_SMS_TEMPLATE_CODE", default=""),
+    "REGION_ID": env.str("ALIYUN_SMS_REGION_ID", default="cn-hangzhou"),
     "TIMEOUT": env.float("ALIYUN_SMS_TIMEOUT", default=10.0),
 }
+# Approved SMS templates (模板): the verification code one takes the parameter {"code": ...}.
+SMS_VERIFICATION_TEMPLATE_CODE = ALIYUN_SMS["TEMPLATE_CODE"]
+SMS_PASSWORD_RESET_TEMPLATE_CODE = env.str("ALIYUN_SMS_RESET_TEMPLATE_CODE", default="")
+if SMS_BACKEND.endswith("AliyunSMSBackend") and not TESTING:
+    _missing = [k for k in ("ACCESS_KEY_ID", "ACCESS_KEY_SECRET", "SIGN_NAME", "TEMPLATE_CODE") if not ALIYUN_SMS[k]]
+    if _missing:
+        raise ImproperlyConfigured(
+            "SMS_BACKEND is Aliyun but these are not set: " + ", ".join(f"ALIYUN_SMS_{k}" for k in _missing)
+        )
 
 # django-axes: lock the admin (and every login) after repeated failures.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -308,6 +343,7 @@ LOGGING = {
 }
 
 # --- Portal ---------------------------------------------------------------------------------------
-COMMUNITY_NAME = env.str("ZHAOXI_COMMUNITY_NAME", default="永兴社区")
+# Empty: the translated name of the demo community ("Yongxing Community" / 永兴社区).
+COMMUNITY_NAME = env.str("ZHAOXI_COMMUNITY_NAME", default="")
 PRIVACY_NOTICE_VERSION = env.str("ZHAOXI_PRIVACY_NOTICE_VERSION", default="2026-11")
 ELDER_MODE_COOKIE = "zhaoxi_elder_mode"

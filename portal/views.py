@@ -5,17 +5,91 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Case, Value, When
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 logger = logging.getLogger(__name__)
 
 
+#: The service areas of 一老一小 ("the old and the young"), shown as tiles on the home page. Each tile links
+#: to the first of its URL names that resolves; an area not built yet is shown as "coming".
+HOME_SERVICE_AREAS = (
+    {
+        "key": "elders",
+        "icon": "bi-heart-pulse",
+        "title": _("Elders"),
+        "text": _("Meals, home care, health checks and smartphone classes for our older neighbours."),
+        "urls": ("elders:index", "elders:home"),
+    },
+    {
+        "key": "youth",
+        "icon": "bi-balloon",
+        "title": _("Children"),
+        "text": _("Holiday classes, the summer day camp and parenting talks for families."),
+        "urls": ("youth:index", "youth:home"),
+    },
+    {
+        "key": "events",
+        "icon": "bi-calendar-event",
+        "title": _("Activities"),
+        "text": _("Sign up for community activities, clinics and festivals, and volunteer at them."),
+        "urls": ("events:index", "events:list", "events:activity_list"),
+    },
+    {
+        "key": "deliberation",
+        "icon": "bi-chat-square-text",
+        "title": _("Deliberation"),
+        "text": _("Raise an issue, follow the consultation meetings and support the proposals you care about."),
+        "urls": ("deliberation:index", "deliberation:topic_list"),
+    },
+    {
+        "key": "employment",
+        "icon": "bi-briefcase",
+        "title": _("Jobs near home"),
+        "text": _("Skills training, job fairs and flexible posts such as \"mum jobs\"."),
+        "urls": ("employment:index", "employment:post_list"),
+    },
+)
+
+
+def _first_url(names) -> str | None:
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
 def home(request):
-    return render(request, "home.html")
+    """The community's front page: what the portal offers, its partners and how to reach the committee."""
+    from portal.community.models import Organization, OrganizationKind
+
+    areas = [{**area, "url": _first_url(area["urls"])} for area in HOME_SERVICE_AREAS]
+    # Partners in the order of their kinds (nursing home, health centre, school, ...), then by name.
+    kind_order = Case(
+        *(When(kind=kind, then=Value(i)) for i, kind in enumerate(OrganizationKind.values)),
+        default=Value(len(OrganizationKind.values)),
+    )
+    partners = (
+        Organization.objects.filter(is_active=True)
+        .only("name", "kind", "description")
+        .order_by(kind_order, "name")
+    )
+    committee = {
+        "address": getattr(settings, "COMMUNITY_ADDRESS", "")
+        or _("Party and public service centre, Zhongxing sub-district, Nantong Economic and Technological Development Zone"),
+        "phone": getattr(settings, "COMMUNITY_PHONE", "") or "0513-8000 0000",
+        "hours": getattr(settings, "COMMUNITY_OFFICE_HOURS", "")
+        or _("Monday to Friday, 8:30-11:30 and 13:30-17:30"),
+    }
+    return render(request, "home.html", {"areas": areas, "partners": partners, "committee": committee})
 
 
 def _safe_next(request) -> str:

@@ -1,5 +1,6 @@
 """Accounts: the User (phone first, e-mail optional) and the roles that scope what a user may see."""
 
+from auditlog.registry import auditlog
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -103,6 +104,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self):
         return self.name or str(self.phone)
 
+    def has_role(self, *roles: str) -> bool:
+        """True when the account is active and holds one of ``roles``."""
+        return self.is_active and self.role in roles
+
+    @property
+    def is_resident(self) -> bool:
+        return self.has_role(Role.RESIDENT)
+
+    @property
+    def is_volunteer(self) -> bool:
+        return self.has_role(Role.VOLUNTEER)
+
     @property
     def is_community_staff(self) -> bool:
         return self.is_active and (self.role == Role.COMMUNITY_STAFF or self.is_superuser)
@@ -119,3 +132,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def works_for_community(self) -> bool:
         """Staff of any kind: may use the staff workbench (each within her own scope)."""
         return self.is_community_staff or self.is_grid_worker or self.is_partner_staff
+
+    @property
+    def can_use_mfa(self) -> bool:
+        """Staff of any kind (and Django admin users) may turn on two-factor sign-in."""
+        return self.is_active and (self.works_for_community or self.is_staff)
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label) if self.role in Role.values else self.role
+
+
+auditlog.register(User, exclude_fields=["password", "last_login"])

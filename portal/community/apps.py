@@ -6,3 +6,36 @@ class CommunityConfig(AppConfig):
     name = "portal.community"
     label = "community"
     verbose_name = _("Community")
+
+    def ready(self):
+        # Every write to the registry leaves an audit entry (django-auditlog); the actor comes from the
+        # request (AuditlogMiddleware) or from the service's own ``set_actor``.
+        from auditlog.registry import auditlog
+
+        from . import models as m
+
+        for model in (
+            m.Organization,
+            m.Grid,
+            m.Estate,
+            m.Building,
+            m.Household,
+            m.Relation,
+            m.EmergencyContact,
+            m.HouseholdClaim,
+            m.Consent,
+        ):
+            auditlog.register(model)
+        auditlog.register(m.Person, m2m_fields={"served_by"})
+        # Sensitive values never go into the audit trail in clear.
+        auditlog.register(
+            m.SensitiveProfile,
+            mask_fields=[
+                "health_conditions",
+                "disability",
+                "care_level",
+                "allergies",
+                "medications",
+                "notes",
+            ],
+        )

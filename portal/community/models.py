@@ -329,6 +329,7 @@ class HouseholdClaim(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.CharField(_("note from staff"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("household claim")

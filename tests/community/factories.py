@@ -57,3 +57,30 @@ class PersonFactory(factory.django.DjangoModelFactory):
     gender = m.Gender.FEMALE
     birth_date = datetime.date(1980, 5, 1)
     household = factory.SubFactory(HouseholdFactory)
+
+
+class RelationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Relation
+
+    subject = factory.SubFactory(PersonFactory)
+    relative = factory.SubFactory(PersonFactory)
+    kind = m.RelationKind.GUARDIAN
+
+
+class SensitiveProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.SensitiveProfile
+
+    person = factory.SubFactory(PersonFactory)
+    health_conditions = "高血压"
+
+
+class EmergencyContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.EmergencyContact
+
+    person = factory.SubFactory(PersonFactory)
+    name = "王芳"
+    phone = "+8613800001111"
+    relationship = "女儿"

@@ -99,6 +99,7 @@ class Migration(migrations.Migration):
                 ('message', models.CharField(blank=True, max_length=200, verbose_name='message to staff')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='submitted')),
                 ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided')),
+                ('decision_note', models.CharField(blank=True, max_length=200, verbose_name='note from staff')),
                 ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claims', to='community.household', verbose_name='household')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='household_claims', to=settings.AUTH_USER_MODEL, verbose_name='user')),

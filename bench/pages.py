@@ -1,0 +1,319 @@
+"""Page costs: query counts at 10 and at 10,000 rows, and server time as a ratio to a bare page.
+
+    python bench/pages.py                 # scratch SQLite file in a temporary directory
+    DATABASE_URL=postgres://... python bench/pages.py     # scratch database test_<name> on that server
+    BENCH_REQUESTS=50 python bench/pages.py               # requests per page for the median (default 30)
+
+For each page of the platform (home, login, signup, my family, the workbench people search, a person's
+workbench detail, the inbox, the profile, the privacy notice) it measures, with django.test.Client:
+
+* the number of queries one request costs with 10 rows and with 10,000 rows (residents in the staff
+  member's grid and messages in the resident's inbox); the two must be equal;
+* the median server time over N requests at 10,000 rows, and its ratio to the median of a bare view that
+  renders base.html in the same run (the floor: middleware, session, context processors, layout).
+
+Pages whose URL name does not resolve yet are reported as "missing". The last line of output is one
+JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import types
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SMALL, LARGE = 10, 10_000
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "30"))
+SEARCH_TERM = "王"
+
+_tmp = Path(tempfile.mkdtemp(prefix="zhaoxi-bench-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+# Development settings (no manifest storage, no HTTPS redirect), with DEBUG turned off again below.
+os.environ["DJANGO_DEBUG"] = "true"
+os.environ["ZHAOXI_VAR_DIR"] = str(_tmp)
+(_tmp / "staticfiles").mkdir()
+ON_SQLITE_FILE = not os.environ.get("DATABASE_URL")
+if ON_SQLITE_FILE:
+    os.environ["DATABASE_URL"] = f"sqlite:///{_tmp / 'bench.sqlite3'}"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.shortcuts import render  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.urls import NoReverseMatch, clear_url_caches, path, reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+
+def floor_view(request):
+    return render(request, "base.html")
+
+
+def install_urlconf():
+    """The portal's URLs plus the floor page, under a throwaway URLconf module."""
+    import portal.urls
+
+    module = types.ModuleType("bench_pages_urls")
+    module.urlpatterns = [path("__bench_floor__/", floor_view, name="bench_floor"), *portal.urls.urlpatterns]
+    sys.modules[module.__name__] = module
+    settings.ROOT_URLCONF = module.__name__
+    clear_url_caches()
+
+
+def scratch_database() -> str | None:
+    """Migrate a scratch database; returns the name of the original database to restore, if any."""
+    if ON_SQLITE_FILE:
+        call_command("migrate", verbosity=0, interactive=False)
+        return None
+    original = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    return original
+
+
+def drop_scratch_database(original: str | None):
+    if original is not None:
+        connection.creation.destroy_test_db(original, verbosity=0, keepdb=False)
+    connection.close()
+    shutil.rmtree(_tmp, ignore_errors=True)
+
+
+# --- data ----------------------------------------------------------------------------------------------
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = [
+    "秀英",
+    "建国",
+    "晓燕",
+    "子轩",
+    "桂兰",
+    "志明",
+    "雨桐",
+    "海燕",
+    "德明",
+    "浩然",
+    "丽",
+    "伟",
+    "静",
+    "强",
+]
+
+
+class World:
+    """The fixed cast (staff, a resident with family) and a grid that grows from 10 to 10,000 residents."""
+
+    def __init__(self):
+        from portal.accounts.models import Role, User
+        from portal.community import models as m
+
+        self.m = m
+        self.grid = m.Grid.objects.create(name="基准网格")
+        self.estate = m.Estate.objects.create(name="基准小区")
+        self.buildings = [
+            m.Building.objects.create(estate=self.estate, number=str(n), grid=self.grid) for n in range(1, 11)
+        ]
+        self.staff = User.objects.create_user(
+            "+8613900000001", "bench-pass-1", name="社区工作人员", role=Role.COMMUNITY_STAFF, is_staff=True
+        )
+        self.resident = User.objects.create_user("+8613900000002", "bench-pass-2", name="朱晓燕")
+        home = m.Household.objects.create(building=self.buildings[0], unit="0", room="0001")
+        me = m.Person.objects.create(name="朱晓燕", household=home, user=self.resident, birth_date=_born(38))
+        mother_home = m.Household.objects.create(building=self.buildings[0], unit="0", room="0002")
+        self.mother = m.Person.objects.create(name="王秀英", household=mother_home, birth_date=_born(84))
+        m.SensitiveProfile.objects.create(person=self.mother, health_conditions="高血压", care_level="半失能")
+        m.Relation.objects.create(subject=me, relative=self.mother, kind=m.RelationKind.CARER)
+        for name, age in (("刘子轩", 10), ("刘雨桐", 6)):
+            child = m.Person.objects.create(name=name, household=home, birth_date=_born(age))
+            m.Relation.objects.create(subject=me, relative=child, kind=m.RelationKind.GUARDIAN)
+        self.people = 0
+        self.households = 0
+        self.messages = 0
+        self.message_error = ""
+
+    def grow_to(self, rows: int):
+        from portal.community.search import pinyin_keys
+
+        m = self.m
+        need = rows - self.people
+        households = []
+        for _ in range(0, need, 3):  # three residents to a household
+            k = self.households
+            self.households += 1
+            households.append(
+                m.Household(
+                    building=self.buildings[k % 10], unit=str(1 + k // 1000), room=f"{k % 1000 + 1:04d}"
+                )
+            )
+        households = m.Household.objects.bulk_create(households, batch_size=1000)
+        people = []
+        for n in range(need):
+            i = self.people + n
+            name = SURNAMES[i % len(SURNAMES)] + GIVEN[(i // len(SURNAMES)) % len(GIVEN)]
+            full, initials = pinyin_keys(name)
+            people.append(
+                m.Person(
+                    name=name,
+                    name_pinyin=full,
+                    name_initials=initials,
+                    birth_date=_born(1 + i % 95),
+                    household=households[n // 3],
+                    gender="F" if i % 2 else "M",
+                )
+            )
+        m.Person.objects.bulk_create(people, batch_size=1000)
+        self.people = rows
+        self.grow_inbox(rows)
+
+    def grow_inbox(self, rows: int):
+        try:
+            from portal.notify.models import Message
+        except ImportError as exc:
+            self.message_error = str(exc)
+            return
+        now = timezone.now()
+        try:
+            Message.objects.bulk_create(
+                [
+                    Message(
+                        key=f"bench:{i}:user:{self.resident.pk}:inbox",
+                        user=self.resident,
+                        channel="inbox",
+                        subject=f"通知 {i}",
+                        body="社区活动通知",
+                        status="sent",
+                        sent_at=now,
+                        read_at=None if i % 2 else now,
+                    )
+                    for i in range(self.messages, rows)
+                ],
+                batch_size=1000,
+            )
+            self.messages = rows
+        except Exception as exc:  # noqa: BLE001 - the inbox model is young; report, do not stop the bench
+            self.message_error = f"{type(exc).__name__}: {exc}"
+
+
+def _born(age: int):
+    today = timezone.localdate()
+    return today.replace(year=today.year - age, day=min(today.day, 28))
+
+
+# --- measuring -----------------------------------------------------------------------------------------
+def pages(world: World) -> list[tuple[str, str, tuple, dict, str | None]]:
+    """(key, URL name, args, query, who) for every page of the issue."""
+    return [
+        ("home", "home", (), {}, None),
+        ("login", "account_login", (), {}, None),
+        ("signup", "account_signup", (), {}, None),
+        ("my_family", "community:my_family", (), {}, "resident"),
+        ("workbench_search", "community:workbench", (), {"q": SEARCH_TERM}, "staff"),
+        ("person_detail", "community:workbench_person", (world.mother.pk,), {}, "staff"),
+        ("inbox", "notify:inbox", (), {}, "resident"),
+        ("profile", "accounts:profile", (), {}, "resident"),
+        ("privacy_notice", "community:privacy_notice", (), {}, None),
+    ]
+
+
+def clients(world: World) -> dict:
+    result = {None: Client()}
+    for who, user in (("staff", world.staff), ("resident", world.resident)):
+        client = Client()
+        client.force_login(user)
+        result[who] = client
+    return result
+
+
+def count_queries(client: Client, url: str, query: dict) -> tuple[int, int]:
+    client.get(url, query)  # warm: sessions, caches, template loading
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, query)
+    return len(ctx.captured_queries), response.status_code
+
+
+def median_time(client: Client, url: str, query: dict) -> float:
+    client.get(url, query)
+    samples = []
+    for _ in range(REQUESTS):
+        start = time.perf_counter()
+        client.get(url, query)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def measure_at(world: World, rows: int, timed: bool) -> dict:
+    world.grow_to(rows)
+    by_who = clients(world)
+    figures = {}
+    for key, name, args, query, who in pages(world):
+        try:
+            url = reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+        queries, status = count_queries(by_who[who], url, query)
+        shown = url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+        figures[key] = {"url": shown, "queries": queries, "status": status}
+        if timed:
+            figures[key]["median_seconds"] = median_time(by_who[who], url, query)
+    if timed:
+        figures["_floor"] = {"median_seconds": median_time(by_who[None], reverse("bench_floor"), {})}
+    return figures
+
+
+def main() -> dict:
+    setup_test_environment()
+    settings.DEBUG = False
+    settings.AXES_ENABLED = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    install_urlconf()
+    original = scratch_database()
+    try:
+        world = World()
+        small = measure_at(world, SMALL, timed=False)
+        large = measure_at(world, LARGE, timed=True)
+        floor = large.pop("_floor")["median_seconds"]
+        result = {
+            "database": connection.vendor,
+            "rows_small": SMALL,
+            "rows_large": LARGE,
+            "requests": REQUESTS,
+            "floor_median_seconds": round(floor, 6),
+            "pages": {},
+            "missing": [],
+            "inbox_rows": world.messages,
+        }
+        if world.message_error:
+            result["inbox_error"] = world.message_error
+        for key, _name, _args, _query, _who in pages(world):
+            if key not in large:
+                result["missing"].append(key)
+                continue
+            at_small, at_large = small[key], large[key]
+            result["pages"][key] = {
+                "url": at_large["url"],
+                "status": at_large["status"],
+                "queries_at_10": at_small["queries"],
+                "queries_at_10000": at_large["queries"],
+                "queries_equal": at_small["queries"] == at_large["queries"],
+                "median_seconds": round(at_large["median_seconds"], 6),
+                "ratio": round(at_large["median_seconds"] / floor, 2) if floor else None,
+            }
+        result["all_queries_equal"] = all(p["queries_equal"] for p in result["pages"].values())
+        return result
+    finally:
+        drop_scratch_database(original)
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), ensure_ascii=False))

@@ -1,0 +1,256 @@
+"""The back office for the registry: search, filters, autocomplete, import and export (台账 spreadsheets).
+
+Sensitive profiles are read here too, and every opening of one writes an AccessLog row like the
+workbench does. The access log itself is read-only.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
+from import_export.admin import ImportExportModelAdmin
+from import_export.widgets import ForeignKeyWidget
+
+from . import models as m
+from .selectors import SENSITIVE_FIELDS
+
+
+class HouseholdResource(resources.ModelResource):
+    """Rows: estate, building, unit, room (the building must already exist)."""
+
+    estate = fields.Field(column_name="estate", attribute="building__estate__name", readonly=True)
+    building = fields.Field(
+        column_name="building_id", attribute="building", widget=ForeignKeyWidget(m.Building)
+    )
+    building_number = fields.Field(column_name="building", attribute="building__number", readonly=True)
+
+    class Meta:
+        model = m.Household
+        fields = ("id", "estate", "building_number", "building", "unit", "room", "notes")
+        export_order = ("id", "estate", "building_number", "building", "unit", "room", "notes")
+        skip_unchanged = True
+        report_skipped = False
+
+
+class PersonResource(resources.ModelResource):
+    household = fields.Field(
+        column_name="household_id", attribute="household", widget=ForeignKeyWidget(m.Household)
+    )
+    address = fields.Field(column_name="address", attribute="household", readonly=True)
+
+    class Meta:
+        model = m.Person
+        fields = (
+            "id",
+            "name",
+            "gender",
+            "birth_date",
+            "phone",
+            "household",
+            "address",
+            "lives_alone",
+            "is_widowed",
+            "is_active",
+        )
+        export_order = fields
+        skip_unchanged = True
+        report_skipped = False
+
+    def dehydrate_address(self, person):
+        return person.household.address if person.household_id else ""
+
+    def dehydrate_phone(self, person):
+        return person.phone.as_e164 if person.phone else ""
+
+
+@admin.register(m.Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "contact_name", "contact_phone", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "contact_name", "address")
+
+
+@admin.register(m.Grid)
+class GridAdmin(admin.ModelAdmin):
+    list_display = ("name", "leader")
+    search_fields = ("name", "description")
+    raw_id_fields = ("leader",)  # users: raw id, so this admin does not depend on the accounts admin
+    list_select_related = ("leader",)
+
+
+class BuildingInline(admin.TabularInline):
+    model = m.Building
+    extra = 0
+    autocomplete_fields = ("grid",)
+
+
+@admin.register(m.Estate)
+class EstateAdmin(admin.ModelAdmin):
+    list_display = ("name", "address")
+    search_fields = ("name", "address")
+    inlines = [BuildingInline]
+
+
+@admin.register(m.Building)
+class BuildingAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "estate", "number", "grid")
+    list_filter = ("grid", "estate")
+    search_fields = ("estate__name", "number", "grid__name")
+    autocomplete_fields = ("estate", "grid")
+    list_select_related = ("estate", "grid")
+
+
+class MemberInline(admin.TabularInline):
+    model = m.Person
+    fields = ("name", "gender", "birth_date", "phone", "is_active")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(m.Household)
+class HouseholdAdmin(ImportExportModelAdmin):
+    resource_classes = [HouseholdResource]
+    list_display = ("__str__", "building", "unit", "room", "created_at")
+    list_filter = ("building__grid", "building__estate")
+    search_fields = ("building__estate__name", "building__number", "unit", "room")
+    autocomplete_fields = ("building",)
+    list_select_related = ("building__estate", "building__grid")
+    inlines = [MemberInline]
+
+
+# The Person change page avoids select2 (autocomplete) and tabular inlines: select2 writes inline styles
+# that the CSP blocks, and tabular inline cells have no <label>. Stacked inlines and raw-id inputs are
+# labelled and CSP-clean.
+class RelationInline(admin.StackedInline):
+    model = m.Relation
+    fk_name = "subject"
+    extra = 0
+    raw_id_fields = ("relative",)
+
+
+class EmergencyContactInline(admin.StackedInline):
+    model = m.EmergencyContact
+    extra = 0
+
+
+class AgeBandFilter(admin.SimpleListFilter):
+    title = _("age")
+    parameter_name = "age"
+
+    def lookups(self, request, model_admin):
+        return [("child", _("Under 18")), ("60", _("60 and over")), ("80", _("80 and over"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "child":
+            return queryset.aged_under(18)
+        if self.value() in {"60", "80"}:
+            return queryset.aged_at_least(int(self.value()))
+        return queryset
+
+
+@admin.register(m.Person)
+class PersonAdmin(ImportExportModelAdmin):
+    resource_classes = [PersonResource]
+    list_display = ("name", "gender", "birth_date", "phone", "household", "is_active")
+    list_filter = (
+        "is_active",
+        "gender",
+        AgeBandFilter,
+        "lives_alone",
+        "is_widowed",
+        "household__building__grid",
+    )
+    search_fields = ("name", "name_pinyin", "name_initials", "phone", "household__building__estate__name")
+    raw_id_fields = ("household", "user")
+    list_select_related = ("household__building__estate",)
+    readonly_fields = ("name_pinyin", "name_initials", "created_at", "updated_at")
+    inlines = [RelationInline, EmergencyContactInline]
+
+
+@admin.register(m.SensitiveProfile)
+class SensitiveProfileAdmin(admin.ModelAdmin):
+    list_display = ("person", "updated_at")
+    search_fields = ("person__name", "person__name_pinyin", "person__phone")
+    autocomplete_fields = ("person",)
+    list_select_related = ("person",)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        profile = self.get_object(request, object_id)
+        if profile is not None:
+            m.AccessLog.objects.create(
+                user=request.user,
+                person_id=profile.person_id,
+                fields=",".join(SENSITIVE_FIELDS),
+                reason="admin",
+                ip_address=request.META.get("REMOTE_ADDR") or None,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(m.Relation)
+class RelationAdmin(admin.ModelAdmin):
+    list_display = ("subject", "kind", "relative", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("subject__name", "subject__name_pinyin", "relative__name", "relative__name_pinyin")
+    autocomplete_fields = ("subject", "relative")
+    list_select_related = ("subject", "relative")
+
+
+@admin.register(m.EmergencyContact)
+class EmergencyContactAdmin(admin.ModelAdmin):
+    list_display = ("person", "name", "phone", "relationship", "priority")
+    search_fields = ("person__name", "person__name_pinyin", "name", "phone")
+    autocomplete_fields = ("person",)
+    list_select_related = ("person",)
+
+
+@admin.register(m.HouseholdClaim)
+class HouseholdClaimAdmin(admin.ModelAdmin):
+    list_display = ("user", "household", "status", "created_at", "decided_by", "decided_at")
+    list_filter = ("status", "household__building__grid")
+    search_fields = ("user__name", "user__phone", "household__building__estate__name", "household__room")
+    autocomplete_fields = ("household",)
+    raw_id_fields = ("user",)
+    list_select_related = ("user", "household__building__estate", "decided_by")
+    readonly_fields = ("created_at", "decided_by", "decided_at")
+
+
+@admin.register(m.Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    list_display = (
+        "person",
+        "purpose",
+        "notice_version",
+        "given_by",
+        "given_as_guardian",
+        "given_at",
+        "withdrawn_at",
+    )
+    list_filter = (
+        "purpose",
+        "notice_version",
+        "given_as_guardian",
+        ("withdrawn_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("person__name", "person__name_pinyin", "given_by__phone")
+    autocomplete_fields = ("person",)
+    raw_id_fields = ("given_by",)
+    list_select_related = ("person", "given_by")
+    date_hierarchy = "given_at"
+
+
+@admin.register(m.AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ("at", "user", "person", "reason", "fields", "ip_address")
+    list_filter = ("reason",)
+    search_fields = ("person__name", "person__name_pinyin", "user__phone", "user__name")
+    list_select_related = ("user", "person")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,353 @@
+"""Reads of the community registry, always scoped by the acting user.
+
+Who sees whom:
+
+* community staff: everyone;
+* a grid worker (网格员): people whose household's building is in her grid;
+* partner-organisation staff: people her organisation serves (``Person.served_by``);
+* anyone (residents, volunteers, and staff for their own family): herself, the people she may act for
+  (guardian / carer relations) and the members of her own household (read only).
+
+Anything outside that scope is simply not in the queryset; lookups by id raise ``Http404``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+
+from .models import (
+    ACTING_RELATIONS,
+    AccessLog,
+    ClaimStatus,
+    Consent,
+    ConsentPurpose,
+    EmergencyContact,
+    Household,
+    HouseholdClaim,
+    Person,
+    Relation,
+    SensitiveProfile,
+)
+
+#: The fields of SensitiveProfile that a view shows; written to AccessLog.fields.
+SENSITIVE_FIELDS = ("health_conditions", "disability", "care_level", "allergies", "medications", "notes")
+
+
+def person_of(user) -> Person | None:
+    """The signed-in user's own resident record, or None."""
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        return user.person
+    except Person.DoesNotExist:
+        return None
+
+
+def _people_base() -> QuerySet[Person]:
+    return Person.objects.select_related("household__building__estate", "household__building__grid", "user")
+
+
+def _personal_scope(me: Person | None) -> Q:
+    """Herself, the people she acts for, and her own household's members."""
+    if me is None:
+        return Q(pk__in=[])
+    q = Q(pk=me.pk) | Q(
+        pk__in=Relation.objects.filter(subject_id=me.pk, kind__in=ACTING_RELATIONS).values("relative_id")
+    )
+    if me.household_id:
+        q |= Q(household_id=me.household_id)
+    return q
+
+
+def _acting_scope(me: Person | None) -> Q:
+    """Herself and the people she may act for (edit, consent, book)."""
+    if me is None:
+        return Q(pk__in=[])
+    return Q(pk=me.pk) | Q(
+        pk__in=Relation.objects.filter(subject_id=me.pk, kind__in=ACTING_RELATIONS).values("relative_id")
+    )
+
+
+def _role_scope(viewer) -> Q | None:
+    """The scope a staff role adds; ``None`` means everyone."""
+    if viewer.is_community_staff:
+        return None
+    if viewer.is_grid_worker and viewer.grid_id:
+        return Q(household__building__grid_id=viewer.grid_id)
+    if viewer.is_partner_staff and viewer.organization_id:
+        served = Person.served_by.through.objects.filter(organization_id=viewer.organization_id)
+        return Q(pk__in=served.values("person_id"))
+    return Q(pk__in=[])
+
+
+def people_visible_to(*, viewer) -> QuerySet[Person]:
+    """Every Person the viewer may read, with the address joined in (one query per page)."""
+    qs = _people_base()
+    if viewer is None or not viewer.is_authenticated or not viewer.is_active:
+        return qs.none()
+    role = _role_scope(viewer)
+    if role is None:
+        return qs
+    return qs.filter(role | _personal_scope(person_of(viewer)))
+
+
+def person_get_for(*, viewer, person_id) -> Person:
+    """One person the viewer may read, or Http404."""
+    try:
+        return people_visible_to(viewer=viewer).get(pk=person_id)
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such person.") from None
+
+
+def people_actable_by(*, actor) -> QuerySet[Person]:
+    """The people the actor may act for: herself and those she is guardian or carer of."""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return Person.objects.none()
+    return _people_base().filter(_acting_scope(person_of(actor)))
+
+
+def person_actable_get(*, actor, person_id) -> Person:
+    """One person the actor may act for (edit details, consent, contacts), or Http404."""
+    try:
+        return people_actable_by(actor=actor).get(pk=person_id)
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such person.") from None
+
+
+def may_act_for(*, actor, person: Person) -> bool:
+    me = person_of(actor)
+    if me is None or not actor.is_active:
+        return False
+    if me.pk == person.pk:
+        return True
+    return Relation.objects.filter(
+        subject_id=me.pk, relative_id=person.pk, kind__in=ACTING_RELATIONS
+    ).exists()
+
+
+def may_see_sensitive(*, viewer, person: Person) -> bool:
+    """Only the roles that need health data: staff, her grid worker, partner staff serving her, herself,
+    her guardian or carer. Household members as such do not."""
+    if viewer is None or not viewer.is_authenticated or not viewer.is_active:
+        return False
+    if viewer.is_community_staff:
+        return True
+    in_her_grid = (
+        viewer.is_grid_worker
+        and viewer.grid_id
+        and Person.objects.filter(pk=person.pk, household__building__grid_id=viewer.grid_id).exists()
+    )
+    serves_her = (
+        viewer.is_partner_staff
+        and viewer.organization_id
+        and person.served_by.filter(pk=viewer.organization_id).exists()
+    )
+    if in_her_grid or serves_her:
+        return True
+    return may_act_for(actor=viewer, person=person)
+
+
+def sensitive_profile_for(*, viewer, person: Person, where: str, ip: str | None = None) -> SensitiveProfile:
+    """The person's sensitive profile, for a viewer whose role needs it; logged in AccessLog every time.
+
+    Raises PermissionDenied for anyone else (and logs nothing, since nothing was shown). When no profile
+    has been recorded yet, an unsaved empty one is returned (``pk is None``) and the view is still logged.
+    """
+    if not may_see_sensitive(viewer=viewer, person=person):
+        raise PermissionDenied
+    AccessLog.objects.create(
+        user=viewer,
+        person=person,
+        fields=",".join(SENSITIVE_FIELDS),
+        reason=where[:100],
+        ip_address=ip or None,
+    )
+    try:
+        return SensitiveProfile.objects.get(person=person)
+    except SensitiveProfile.DoesNotExist:
+        return SensitiveProfile(person=person)
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+_ADDRESS_SEPARATORS = re.compile(r"[-－—_/#.栋幢座号楼单元室]+")
+_LEADING_TEXT = re.compile(r"^([^\x00-\x7f]+?)(\d.*)$")
+
+
+def _address_q(token: str) -> Q | None:
+    """ "3-1-502" → building 3, unit 1, room 502; "3-502" → building 3, room 502; "3栋1单元502室" too."""
+    if not any(ch.isdigit() for ch in token) or not _ADDRESS_SEPARATORS.search(token):
+        return None
+    parts = [p for p in _ADDRESS_SEPARATORS.split(token) if p]
+    if len(parts) == 3:
+        return Q(household__building__number=parts[0], household__unit=parts[1], household__room=parts[2])
+    if len(parts) == 2:
+        return Q(household__building__number=parts[0], household__room=parts[1])
+    if len(parts) == 1:
+        return Q(household__building__number=parts[0]) | Q(household__room=parts[0])
+    return None
+
+
+def _token_q(token: str) -> Q:
+    address = _address_q(token)
+    if address is not None:
+        return address
+    if token.isdigit():
+        q = Q(household__room=token) | Q(household__building__number=token)
+        if len(token) >= 4:
+            q |= Q(phone__endswith=token)
+        return q
+    if token.isascii() and token.isalpha():
+        t = token.lower()
+        return Q(name_pinyin__contains=t) | Q(name_initials__startswith=t)
+    return Q(name__contains=token) | Q(household__building__estate__name__contains=token)
+
+
+def _tokens(q: str) -> list[str]:
+    out = []
+    for raw in q.split():
+        m = _LEADING_TEXT.match(raw)  # "和谐怡园佳苑3-1-502" → estate, address
+        out.extend(m.groups() if m else [raw])
+    return out[:6]
+
+
+def people_search(*, viewer, q: str) -> QuerySet[Person]:
+    """Staff search within the viewer's scope, by name, pinyin ("zhang"), initials ("zs"), the last
+    digits of the phone ("5678"), or the address ("和谐怡园佳苑 3-1-502", or any part of it).
+
+    Every word must match. The result joins the address in, so a page of results is one query.
+    """
+    qs = people_visible_to(viewer=viewer)
+    for token in _tokens((q or "").strip()[:100]):
+        qs = qs.filter(_token_q(token))
+    return qs
+
+
+# --- the family page and claims -------------------------------------------------------------------
+
+
+@dataclass
+class Family:
+    """What the "my family" page shows."""
+
+    me: Person | None
+    household: Household | None
+    members: list[Person] = field(default_factory=list)
+    dependents: list[Person] = field(default_factory=list)
+    pending_claim: HouseholdClaim | None = None
+    last_claim: HouseholdClaim | None = None
+
+    @property
+    def everyone(self) -> list[Person]:
+        seen, out = set(), []
+        for p in [*([self.me] if self.me else []), *self.dependents, *self.members]:
+            if p.pk not in seen:
+                seen.add(p.pk)
+                out.append(p)
+        return out
+
+
+def _with_family_details(qs: QuerySet[Person]) -> QuerySet[Person]:
+    return qs.prefetch_related(
+        Prefetch("consents", queryset=Consent.objects.active(), to_attr="active_consents"),
+        Prefetch("emergency_contacts", queryset=EmergencyContact.objects.order_by("priority", "id")),
+    )
+
+
+def family_for(*, user) -> Family:
+    """Her record, her household's members, her dependents (with consents), and her latest claim.
+
+    A fixed number of queries whatever the size of the registry.
+    """
+    me = person_of(user)
+    claims = list(
+        HouseholdClaim.objects.filter(user=user)
+        .select_related("household__building__estate")
+        .order_by("-created_at")[:1]
+    )
+    last_claim = claims[0] if claims else None
+    pending = last_claim if last_claim and last_claim.status == ClaimStatus.PENDING else None
+    if me is None:
+        return Family(me=None, household=None, pending_claim=pending, last_claim=last_claim)
+    me = _with_family_details(_people_base()).get(pk=me.pk)
+    dependents = list(
+        _with_family_details(_people_base())
+        .filter(
+            pk__in=Relation.objects.filter(subject_id=me.pk, kind__in=ACTING_RELATIONS).values("relative_id")
+        )
+        .annotate(
+            my_relation=Subquery(
+                Relation.objects.filter(
+                    subject_id=me.pk, relative_id=OuterRef("pk"), kind__in=ACTING_RELATIONS
+                )
+                .order_by("kind")
+                .values("kind")[:1]
+            )
+        )
+        .order_by("birth_date", "id")
+    )
+    members = []
+    if me.household_id:
+        members = list(
+            _people_base()
+            .filter(household_id=me.household_id, is_active=True)
+            .exclude(pk__in=[me.pk, *(d.pk for d in dependents)])
+            .order_by("birth_date", "id")
+        )
+    return Family(
+        me=me,
+        household=me.household,
+        members=members,
+        dependents=dependents,
+        pending_claim=pending,
+        last_claim=last_claim,
+    )
+
+
+def consents_for(*, person: Person) -> dict[str, Consent]:
+    """Active consents by purpose."""
+    return {c.purpose: c for c in Consent.objects.active().filter(person=person)}
+
+
+def has_consent(*, person: Person, purpose: ConsentPurpose | str) -> bool:
+    return Consent.objects.active().filter(person=person, purpose=purpose).exists()
+
+
+def claims_pending_for(*, viewer) -> QuerySet[HouseholdClaim]:
+    """Pending household claims the viewer may decide: community staff all, a grid worker her grid's."""
+    qs = HouseholdClaim.objects.filter(status=ClaimStatus.PENDING).select_related(
+        "user", "household__building__estate", "household__building__grid"
+    )
+    if viewer is None or not viewer.is_authenticated or not viewer.is_active:
+        return qs.none()
+    if viewer.is_community_staff:
+        return qs.order_by("created_at")
+    if viewer.is_grid_worker and viewer.grid_id:
+        return qs.filter(household__building__grid_id=viewer.grid_id).order_by("created_at")
+    return qs.none()
+
+
+def claim_pending_get_for(*, viewer, claim_id) -> HouseholdClaim:
+    try:
+        return claims_pending_for(viewer=viewer).get(pk=claim_id)
+    except (HouseholdClaim.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such claim.") from None
+
+
+def household_find(*, estate, building_number: str, unit: str, room: str) -> Household | None:
+    """The household at an address, or None."""
+    return (
+        Household.objects.select_related("building__estate", "building__grid")
+        .filter(
+            building__estate=estate,
+            building__number=(building_number or "").strip(),
+            unit=(unit or "").strip(),
+            room=(room or "").strip(),
+        )
+        .first()
+    )

@@ -1,0 +1,397 @@
+"""Every write to the community registry.
+
+Each function is keyword-only, runs in one transaction, raises ``ValidationError`` (translated, keyed by
+form field where there is one) for domain errors and ``PermissionDenied`` when the actor may not do it.
+Audit entries come from django-auditlog (models registered in ``apps.py``), attributed to the actor.
+"""
+
+from __future__ import annotations
+
+import datetime
+from contextlib import contextmanager
+
+from auditlog.context import set_actor
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import selectors
+from .models import (
+    ClaimStatus,
+    Consent,
+    ConsentPurpose,
+    EmergencyContact,
+    Estate,
+    Gender,
+    HouseholdClaim,
+    Person,
+    Relation,
+    RelationKind,
+    SensitiveProfile,
+)
+
+ADULT_AGE = 18
+#: PIPL art. 31: a child under 14 needs a guardian's consent before her data is kept.
+GUARDIAN_CONSENT_AGE = 14
+
+
+class DependentKind(models.TextChoices):
+    """Who a resident adds: her child (she becomes guardian) or her elderly parent (she becomes carer)."""
+
+    CHILD = "child", gettext_lazy("My child")
+    PARENT = "parent", gettext_lazy("My parent")
+
+
+@contextmanager
+def _atomic_as(actor):
+    with transaction.atomic(), set_actor(actor):
+        yield
+
+
+def _age(birth_date: datetime.date, on: datetime.date) -> int:
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+def _require_may_act_for(actor, person: Person) -> None:
+    if not selectors.may_act_for(actor=actor, person=person):
+        raise PermissionDenied
+
+
+# --- the resident's own record --------------------------------------------------------------------
+
+
+def _phone_digits(phone) -> str:
+    """A placeholder name until she gives hers: the bare national number, "13811113333"."""
+    return str(getattr(phone, "national_number", "") or phone or "")[:50]
+
+
+def person_ensure_for_user(*, user) -> Person:
+    """The resident record of a signed-in user, created on first call (name, phone, account link).
+
+    Idempotent: a second call returns the same Person. It never links an existing record made by staff
+    (that is a staff decision, in the admin), so a phone number alone cannot claim someone's record.
+    """
+    existing = Person.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    try:
+        with _atomic_as(user):
+            return Person.objects.create(
+                user=user,
+                name=(user.name or "").strip() or _phone_digits(user.phone),
+                phone=user.phone or "",
+                household=None,
+                birth_date=None,
+                gender="",
+                created_by=user,
+            )
+    except IntegrityError:  # a concurrent call created it first
+        return Person.objects.get(user=user)
+
+
+def _check_birth_date(birth_date: datetime.date | None, *, field: str = "birth_date") -> None:
+    if birth_date and birth_date > timezone.localdate():
+        raise ValidationError({field: _("The date of birth cannot be in the future.")})
+    if birth_date and birth_date.year < 1900:
+        raise ValidationError({field: _("Please check the year of birth.")})
+
+
+def person_details_update(
+    *,
+    actor,
+    person: Person,
+    name: str,
+    gender: str = "",
+    birth_date: datetime.date | None = None,
+    phone: str = "",
+) -> Person:
+    """Edit a person's details: her own, or those of someone she is guardian or carer of."""
+    _require_may_act_for(actor, person)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Please enter the name.")})
+    if gender and gender not in Gender.values:
+        raise ValidationError({"gender": _("Please choose a gender from the list.")})
+    _check_birth_date(birth_date)
+    with _atomic_as(actor):
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        is_child = Relation.objects.filter(relative=person, kind=RelationKind.GUARDIAN).exists()
+        if is_child and birth_date and _age(birth_date, timezone.localdate()) >= ADULT_AGE:
+            raise ValidationError(
+                {"birth_date": _("A child must be under 18. Please check the date of birth.")}
+            )
+        person.name, person.gender, person.birth_date, person.phone = name, gender, birth_date, phone or ""
+        person.full_clean(exclude=["household", "user"])
+        person.save()
+        return person
+
+
+# --- household claims ------------------------------------------------------------------------------
+
+
+def household_claim_create(
+    *, user, estate: Estate | None, building_number: str, unit: str, room: str, message: str = ""
+) -> HouseholdClaim:
+    """A resident asks to be recognised as living at an address; staff of that grid decide."""
+    if estate is None:
+        raise ValidationError({"estate": _("Please choose your estate.")})
+    building_number, unit, room = (building_number or "").strip(), (unit or "").strip(), (room or "").strip()
+    if not estate.buildings.filter(number=building_number).exists():
+        raise ValidationError(
+            {
+                "building_number": _("There is no building %(n)s in %(estate)s.")
+                % {"n": building_number, "estate": estate}
+            }
+        )
+    household = selectors.household_find(estate=estate, building_number=building_number, unit=unit, room=room)
+    if household is None:
+        raise ValidationError(
+            {
+                "room": _(
+                    "We have no household at this unit and room. Please check the address, or ask the office."
+                )
+            }
+        )
+    with _atomic_as(user):
+        person = person_ensure_for_user(user=user)
+        if person.household_id == household.pk:
+            raise ValidationError({"room": _("You are already registered at this household.")})
+        if HouseholdClaim.objects.select_for_update().filter(user=user, status=ClaimStatus.PENDING).exists():
+            raise ValidationError(
+                _("You already have a claim waiting for staff. Please wait for their decision.")
+            )
+        try:
+            with transaction.atomic():
+                return HouseholdClaim.objects.create(
+                    user=user, household=household, message=(message or "")[:200]
+                )
+        except IntegrityError:
+            raise ValidationError(
+                _("You already have a claim waiting for staff. Please wait for their decision.")
+            ) from None
+
+
+def _require_may_decide(actor, claim: HouseholdClaim) -> None:
+    if not selectors.claims_pending_for(viewer=actor).filter(pk=claim.pk).exists():
+        raise PermissionDenied
+
+
+def household_claim_confirm(*, actor, claim: HouseholdClaim, note: str = "") -> HouseholdClaim:
+    """Confirm a pending claim: the claimant's Person (and her dependents without a home) join it."""
+    with _atomic_as(actor):
+        claim = HouseholdClaim.objects.select_for_update().select_related("household").get(pk=claim.pk)
+        if claim.status != ClaimStatus.PENDING:
+            raise ValidationError(_("This claim has already been decided."))
+        _require_may_decide(actor, claim)
+        person = person_ensure_for_user(user=claim.user)
+        person.household = claim.household
+        person.save(update_fields=["household", "updated_at"])
+        dependents = Person.objects.filter(
+            relations_to__subject=person,
+            relations_to__kind__in=[RelationKind.GUARDIAN],
+            household__isnull=True,
+        )
+        for dependent in dependents:
+            dependent.household = claim.household
+            dependent.save(update_fields=["household", "updated_at"])
+        claim.status = ClaimStatus.CONFIRMED
+        claim.decided_by, claim.decided_at, claim.decision_note = actor, timezone.now(), (note or "")[:200]
+        claim.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        return claim
+
+
+def household_claim_reject(*, actor, claim: HouseholdClaim, note: str = "") -> HouseholdClaim:
+    with _atomic_as(actor):
+        claim = HouseholdClaim.objects.select_for_update().get(pk=claim.pk)
+        if claim.status != ClaimStatus.PENDING:
+            raise ValidationError(_("This claim has already been decided."))
+        _require_may_decide(actor, claim)
+        claim.status = ClaimStatus.REJECTED
+        claim.decided_by, claim.decided_at, claim.decision_note = actor, timezone.now(), (note or "")[:200]
+        claim.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        return claim
+
+
+# --- dependents ------------------------------------------------------------------------------------
+
+
+def dependent_add(
+    *,
+    actor,
+    kind: str,
+    name: str,
+    birth_date: datetime.date | None,
+    gender: str = "",
+    phone: str = "",
+    minor_consent: bool = False,
+) -> Person:
+    """A resident adds her child (she becomes guardian) or her elderly parent (she becomes carer).
+
+    The dependent joins her household. A child under 14 is only recorded with the guardian's consent
+    to keeping a child's data, given in the same step (``minor_consent``), recorded ``given_as_guardian``.
+    """
+    name = (name or "").strip()
+    errors: dict[str, str] = {}
+    if kind not in DependentKind.values:
+        errors["kind"] = _("Please choose whether this is your child or your parent.")
+    if not name:
+        errors["name"] = _("Please enter the name.")
+    if gender and gender not in Gender.values:
+        errors["gender"] = _("Please choose a gender from the list.")
+    today = timezone.localdate()
+    if birth_date is None:
+        errors["birth_date"] = _("Please enter the date of birth.")
+    elif birth_date > today:
+        errors["birth_date"] = _("The date of birth cannot be in the future.")
+    elif birth_date.year < 1900:
+        errors["birth_date"] = _("Please check the year of birth.")
+    elif kind == DependentKind.CHILD and _age(birth_date, today) >= ADULT_AGE:
+        errors["birth_date"] = _(
+            "A child must be under 18. An adult son or daughter can sign up on their own."
+        )
+    elif kind == DependentKind.CHILD and _age(birth_date, today) < GUARDIAN_CONSENT_AGE and not minor_consent:
+        errors["minor_consent"] = _(
+            "For a child under 14 we can only keep the details with your consent as guardian."
+        )
+    if errors:
+        raise ValidationError(errors)
+    with _atomic_as(actor):
+        me = person_ensure_for_user(user=actor)
+        dependent = Person(
+            name=name,
+            gender=gender,
+            birth_date=birth_date,
+            phone=phone or "",
+            household_id=me.household_id,
+            created_by=actor,
+        )
+        dependent.full_clean(exclude=["household", "user"])
+        dependent.save()
+        relation = RelationKind.GUARDIAN if kind == DependentKind.CHILD else RelationKind.CARER
+        Relation.objects.create(subject=me, relative=dependent, kind=relation)
+        if kind == DependentKind.PARENT:
+            Relation.objects.create(subject=dependent, relative=me, kind=RelationKind.CHILD)
+        if kind == DependentKind.CHILD and minor_consent:
+            Consent.objects.create(
+                person=dependent,
+                purpose=ConsentPurpose.MINOR,
+                notice_version=settings.PRIVACY_NOTICE_VERSION,
+                given_by=actor,
+                given_as_guardian=True,
+            )
+        return dependent
+
+
+# --- consents --------------------------------------------------------------------------------------
+
+
+def consent_grant(*, actor, person: Person, purpose: str) -> Consent:
+    """Consent to one purpose under the current privacy notice. Idempotent for the current version;
+    a consent under an older notice is replaced."""
+    if purpose not in ConsentPurpose.values:
+        raise ValidationError({"purpose": _("Unknown purpose.")})
+    _require_may_act_for(actor, person)
+    if purpose == ConsentPurpose.MINOR and not (person.birth_date and person.is_minor):
+        raise ValidationError({"purpose": _("This consent is only for a child's information.")})
+    version = settings.PRIVACY_NOTICE_VERSION
+    with _atomic_as(actor):
+        Person.objects.select_for_update().filter(pk=person.pk).first()  # serialise grants for her
+        current = Consent.objects.active().filter(person=person, purpose=purpose).first()
+        if current is not None and current.notice_version == version:
+            return current
+        now = timezone.now()
+        if current is not None:
+            current.withdrawn_at, current.withdrawn_by = now, actor
+            current.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        me = selectors.person_of(actor)
+        return Consent.objects.create(
+            person=person,
+            purpose=purpose,
+            notice_version=version,
+            given_by=actor,
+            given_as_guardian=me is None or me.pk != person.pk,
+            given_at=now,
+        )
+
+
+def consent_withdraw(*, actor, person: Person, purpose: str) -> Consent | None:
+    """Withdraw a consent (PIPL art. 15). Withdrawing health consent deletes the sensitive profile
+    (art. 47); so does withdrawing the child-data consent for a child under 14."""
+    if purpose not in ConsentPurpose.values:
+        raise ValidationError({"purpose": _("Unknown purpose.")})
+    _require_may_act_for(actor, person)
+    with _atomic_as(actor):
+        current = Consent.objects.select_for_update().active().filter(person=person, purpose=purpose).first()
+        if current is None:
+            return None
+        current.withdrawn_at, current.withdrawn_by = timezone.now(), actor
+        current.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        if purpose == ConsentPurpose.HEALTH or (
+            purpose == ConsentPurpose.MINOR and person.needs_guardian_consent
+        ):
+            SensitiveProfile.objects.filter(person=person).delete()
+        return current
+
+
+# --- emergency contacts and the sensitive profile ----------------------------------------------------
+
+
+def _require_may_edit(actor, person: Person) -> None:
+    if not (actor.is_active and actor.is_community_staff) and not selectors.may_act_for(
+        actor=actor, person=person
+    ):
+        raise PermissionDenied
+
+
+def emergency_contact_add(
+    *, actor, person: Person, name: str, phone, relationship: str = "", priority: int = 1
+) -> EmergencyContact:
+    _require_may_edit(actor, person)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Please enter the name.")})
+    if not phone:
+        raise ValidationError({"phone": _("Please enter a phone number.")})
+    with _atomic_as(actor):
+        contact = EmergencyContact(
+            person=person,
+            name=name,
+            phone=phone,
+            relationship=(relationship or "").strip(),
+            priority=priority or 1,
+        )
+        contact.full_clean()
+        contact.save()
+        return contact
+
+
+def emergency_contact_remove(*, actor, contact: EmergencyContact) -> None:
+    _require_may_edit(actor, contact.person)
+    with _atomic_as(actor):
+        EmergencyContact.objects.filter(pk=contact.pk).delete()
+
+
+def sensitive_profile_update(*, actor, person: Person, **values) -> SensitiveProfile:
+    """Record health and care details. Needs the person's (or guardian's) health consent, and for a
+    child under 14 also the guardian's child-data consent."""
+    _require_may_edit(actor, person)
+    unknown = set(values) - set(selectors.SENSITIVE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown sensitive fields: {sorted(unknown)}")
+    if not selectors.has_consent(person=person, purpose=ConsentPurpose.HEALTH):
+        raise ValidationError(_("Health information can only be kept with consent to the health purpose."))
+    if person.needs_guardian_consent and not selectors.has_consent(
+        person=person, purpose=ConsentPurpose.MINOR
+    ):
+        raise ValidationError(_("A child's information can only be kept with the guardian's consent."))
+    with _atomic_as(actor):
+        profile = SensitiveProfile.objects.select_for_update().filter(person=person).first()
+        profile = profile or SensitiveProfile(person=person)
+        for key, value in values.items():
+            setattr(profile, key, (value or "").strip())
+        profile.full_clean()
+        profile.save()
+        return profile

@@ -1,0 +1,77 @@
+"""Reads for the notify views and tasks, scoped to the acting user."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import (
+    ELDER_QUIET_AGE,
+    ELDER_QUIET_END,
+    ELDER_QUIET_START,
+    ContactPreference,
+    Message,
+    MessageStatus,
+)
+
+
+def inbox_for(*, user) -> QuerySet[Message]:
+    """The user's in-site messages, newest first."""
+    return Message.objects.inbox().filter(user=user).order_by("-sent_at", "-id")
+
+
+def inbox_message_for(*, user, message_id: int) -> Message:
+    """One of the user's own in-site messages; 404 for anybody else's."""
+    return get_object_or_404(inbox_for(user=user), pk=message_id)
+
+
+def unread_count_for(*, user) -> int:
+    """One COUNT query on the inbox index."""
+    return Message.objects.inbox().unread().filter(user=user).count()
+
+
+def _person_of(user):
+    if user is None:
+        return None
+    try:
+        return user.person
+    except ObjectDoesNotExist:  # no resident record
+        return None
+
+
+def contact_preference_for(*, user=None, person=None) -> ContactPreference:
+    """The recipient's preference row, or an unsaved one with the defaults (60+: quiet 21:00–08:00).
+
+    A user's own row wins over the row kept for her resident record.
+    """
+    if user is None and person is None:
+        raise ValueError("contact_preference_for needs a user or a person")
+    if person is None:
+        person = _person_of(user)
+    elif user is None and person.user_id:
+        user = person.user
+    filters = Q()
+    if user is not None:
+        filters |= Q(user=user)
+    if person is not None:
+        filters |= Q(person=person)
+    rows = sorted(ContactPreference.objects.filter(filters), key=lambda p: p.user_id is None)
+    if rows:
+        return rows[0]
+    pref = ContactPreference(user=user, person=None if user is not None else person)
+    age = person.age if person is not None else None
+    if age is not None and age >= ELDER_QUIET_AGE:
+        pref.quiet_start, pref.quiet_end = ELDER_QUIET_START, ELDER_QUIET_END
+    return pref
+
+
+def messages_due(*, now: datetime, requeue_after: timedelta, limit: int = 500) -> list[int]:
+    """Ids of pending messages that are due and not queued recently (for the periodic scan)."""
+    return list(
+        Message.objects.filter(status=MessageStatus.PENDING)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lte=now - requeue_after))
+        .order_by("not_before", "id")
+        .values_list("id", flat=True)[:limit]
+    )

@@ -1,0 +1,146 @@
+"""Who sees whom: each role, and the cases where nothing may leak."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from portal.accounts.models import Role
+from portal.community import selectors
+from portal.community.models import AccessLog
+from tests.community.factories import SensitiveProfileFactory, UserFactory
+
+
+def names(qs):
+    return set(qs.values_list("name", flat=True))
+
+
+def test_community_staff_sees_everyone(world):
+    assert names(selectors.people_visible_to(viewer=world.staff)) == {
+        "朱晓燕",
+        "张伟",
+        "张小明",
+        "李秀英",
+        "赵敏",
+        "张三",
+    }
+
+
+def test_grid_worker_sees_only_her_grid(world):
+    visible = names(selectors.people_visible_to(viewer=world.grid1_worker))
+    assert visible == {"朱晓燕", "张伟", "张小明", "李秀英", "赵敏"}
+    assert "张三" not in visible
+
+
+def test_grid_worker_of_other_grid_gets_404(world):
+    with pytest.raises(Http404):
+        selectors.person_get_for(viewer=world.grid2_worker, person_id=world.mum.pk)
+    assert names(selectors.people_visible_to(viewer=world.grid2_worker)) == {"张三"}
+
+
+def test_partner_staff_sees_only_people_her_organisation_serves(world):
+    assert names(selectors.people_visible_to(viewer=world.partner)) == {"张三"}
+    with pytest.raises(Http404):
+        selectors.person_get_for(viewer=world.partner, person_id=world.neighbour.pk)
+
+
+def test_partner_staff_served_by_two_organisations_listed_once(world):
+    from tests.community.factories import OrganizationFactory
+
+    world.stranger.served_by.add(OrganizationFactory(name="卫生服务中心"))
+    assert selectors.people_visible_to(viewer=world.partner).count() == 1
+
+
+def test_resident_sees_herself_dependents_and_household(world):
+    visible = names(selectors.people_visible_to(viewer=world.mum_user))
+    # her husband and son live with her; her mother lives next door but she is her carer
+    assert visible == {"朱晓燕", "张伟", "张小明", "李秀英"}
+
+
+def test_resident_other_household_is_404(world):
+    with pytest.raises(Http404):
+        selectors.person_get_for(viewer=world.mum_user, person_id=world.neighbour.pk)
+    with pytest.raises(Http404):
+        selectors.person_get_for(viewer=world.mum_user, person_id=world.stranger.pk)
+
+
+def test_resident_may_act_for_dependents_but_not_household_members(world):
+    actable = names(selectors.people_actable_by(actor=world.mum_user))
+    assert actable == {"朱晓燕", "张小明", "李秀英"}
+    with pytest.raises(Http404):
+        selectors.person_actable_get(actor=world.mum_user, person_id=world.husband.pk)
+
+
+def test_user_without_a_person_sees_nobody(world):
+    assert not selectors.people_visible_to(viewer=world.other_resident_user).exists()
+
+
+def test_inactive_staff_sees_nobody(world):
+    world.staff.is_active = False
+    world.staff.save()
+    assert not selectors.people_visible_to(viewer=world.staff).exists()
+
+
+def test_volunteer_role_is_scoped_like_a_resident(world):
+    world.mum_user.role = Role.VOLUNTEER
+    world.mum_user.save()
+    assert "赵敏" not in names(selectors.people_visible_to(viewer=world.mum_user))
+
+
+# --- sensitive profile -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["staff", "grid1_worker", "mum_user"])
+def test_sensitive_profile_shown_to_those_who_need_it_and_logged(world, who):
+    SensitiveProfileFactory(person=world.granny, health_conditions="糖尿病")
+    viewer = getattr(world, who)
+    profile = selectors.sensitive_profile_for(viewer=viewer, person=world.granny, where="test", ip="10.0.0.1")
+    assert profile.health_conditions == "糖尿病"
+    log = AccessLog.objects.get()
+    assert (log.user, log.person, log.reason, log.ip_address) == (viewer, world.granny, "test", "10.0.0.1")
+    assert "health_conditions" in log.fields
+
+
+def test_every_view_is_logged(world):
+    SensitiveProfileFactory(person=world.stranger)
+    for _ in range(3):
+        selectors.sensitive_profile_for(viewer=world.partner, person=world.stranger, where="workbench")
+    assert AccessLog.objects.filter(user=world.partner, person=world.stranger).count() == 3
+
+
+@pytest.mark.parametrize("who", ["grid2_worker", "partner", "other_resident_user"])
+def test_sensitive_profile_refused_to_others_and_nothing_logged(world, who):
+    SensitiveProfileFactory(person=world.granny)
+    with pytest.raises(PermissionDenied):
+        selectors.sensitive_profile_for(viewer=getattr(world, who), person=world.granny, where="test")
+    assert not AccessLog.objects.exists()
+
+
+def test_household_member_is_not_shown_sensitive_data(world):
+    husband_user = UserFactory(name="张伟2")
+    world.husband.user = husband_user
+    world.husband.save()
+    SensitiveProfileFactory(person=world.mum)
+    with pytest.raises(PermissionDenied):
+        selectors.sensitive_profile_for(viewer=husband_user, person=world.mum, where="test")
+
+
+def test_missing_profile_returns_unsaved_blank_and_still_logs(world):
+    profile = selectors.sensitive_profile_for(viewer=world.staff, person=world.son, where="test")
+    assert profile.pk is None and profile.health_conditions == ""
+    assert AccessLog.objects.count() == 1
+
+
+# --- claims --------------------------------------------------------------------------------------
+
+
+def test_pending_claims_scoped_to_grid(world):
+    from portal.community import services
+
+    services.household_claim_create(
+        user=world.other_resident_user, estate=world.estate2, building_number="7", unit="2", room="301"
+    )
+    assert selectors.claims_pending_for(viewer=world.staff).count() == 1
+    assert selectors.claims_pending_for(viewer=world.grid2_worker).count() == 1
+    assert selectors.claims_pending_for(viewer=world.grid1_worker).count() == 0
+    assert selectors.claims_pending_for(viewer=world.partner).count() == 0
+    assert selectors.claims_pending_for(viewer=world.mum_user).count() == 0

@@ -1,0 +1,59 @@
+"""The account pages in the browser: a wrong texted code, and a password reset by SMS."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from portal.accounts.models import User
+from tests.accounts.factories import UserFactory
+from tests.e2e.conftest import E2E, axe_check, go, submit, texted_code
+
+pytestmark = E2E
+
+
+def test_a_wrong_code_is_refused_next_to_the_field_and_the_right_one_verifies(page, sms_outbox):
+    go(page, reverse("account_signup"))
+    page.fill("input[name=name]", "郭玲")
+    page.fill("input[name=phone]", "139 1234 0021")
+    page.fill("input[name=password1]", "Lantern-by-the-river-8")
+    page.fill("input[name=password2]", "Lantern-by-the-river-8")
+    submit(page, "password1")
+    assert page.url.endswith(reverse("account_verify_phone")), page.url
+    axe_check(page)
+
+    code = texted_code(sms_outbox, "13912340021")
+    wrong = "000000" if code != "000000" else "111111"
+    page.fill("input[name=code]", wrong)
+    submit(page, "code")
+    assert page.url.endswith(reverse("account_verify_phone")), page.url
+    field = page.locator("input[name=code]")
+    assert (
+        field.get_attribute("aria-invalid") == "true" or page.locator(".invalid-feedback").first.is_visible()
+    )
+    assert not User.objects.get(phone="+8613912340021").phone_verified
+    axe_check(page)
+
+    page.fill("input[name=code]", code)
+    submit(page, "code")
+    assert User.objects.get(phone="+8613912340021").phone_verified
+
+
+def test_resident_resets_her_password_with_a_texted_code(page, sms_outbox):
+    user = UserFactory(phone="+8613912340031", name="樊天英")
+    go(page, reverse("account_reset_password"))
+    page.fill("input[name=email]", "13912340031")
+    submit(page, "email")
+    assert page.url.endswith(reverse("account_confirm_password_reset_code")), page.url
+    axe_check(page)
+
+    page.fill("input[name=code]", texted_code(sms_outbox, "+8613912340031"))
+    submit(page, "code")
+    assert page.url.endswith(reverse("account_complete_password_reset")), page.url
+    axe_check(page)
+
+    page.fill("input[name=password1]", "Opera-on-tuesday-61")
+    page.fill("input[name=password2]", "Opera-on-tuesday-61")
+    submit(page, "password1")
+    axe_check(page)
+    user.refresh_from_db()
+    assert user.check_password("Opera-on-tuesday-61")

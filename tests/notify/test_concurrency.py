@@ -1,0 +1,80 @@
+"""Many workers racing for one row on real PostgreSQL: the conditional UPDATE lets exactly one send it.
+
+The control test swaps the claim for a naive read-then-write and shows the same race sends the SMS more
+than once, so the first test would catch a claim that did not lock.
+"""
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from portal.notify import services
+from portal.notify.models import Message, MessageStatus
+from portal.notify.services import DeliveryResult, message_deliver, message_enqueue
+from tests.accounts.factories import UserFactory
+from tests.notify.factories import MessageTemplateFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+WORKERS = 8
+
+
+def _race(message_id: int) -> list[str]:
+    barrier = threading.Barrier(WORKERS)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def worker():
+        try:
+            barrier.wait()
+            outcome = message_deliver(message_id=message_id)
+            with lock:
+                results.append(outcome.result)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return results
+
+
+@pytest.fixture
+def sms_row(monkeypatch):
+    """A pending SMS nobody has sent yet (the task queued on commit is held back)."""
+    # A transactional test starts from a flushed database, without the default templates.
+    template = MessageTemplateFactory(code="test.race")
+    monkeypatch.setattr(services, "_queue_send", lambda ids: None)
+    [row] = message_enqueue(
+        key="race:1",
+        template=template.code,
+        context={"title": "T", "text": "X"},
+        user=UserFactory(),
+        channels=["sms"],
+    )
+    return row
+
+
+def test_racing_workers_send_the_message_exactly_once(sms_row, sms_outbox):
+    results = _race(sms_row.pk)
+    assert sorted(results) == [DeliveryResult.SENT] + [DeliveryResult.SKIPPED] * (WORKERS - 1)
+    assert len(sms_outbox) == 1
+    assert Message.objects.get(pk=sms_row.pk).status == MessageStatus.SENT
+
+
+def test_control_a_naive_read_then_write_claim_sends_twice(sms_row, sms_outbox, monkeypatch):
+    def naive_claim(*, message_id, now=None):
+        row = Message.objects.get(pk=message_id)
+        if row.status != MessageStatus.PENDING:
+            return False
+        time.sleep(0.05)  # the window every real race has, made wide
+        Message.objects.filter(pk=message_id).update(status=MessageStatus.SENDING, attempts=row.attempts + 1)
+        return True
+
+    monkeypatch.setattr(services, "message_claim", naive_claim)
+    _race(sms_row.pk)
+    assert len(sms_outbox) > 1
