@@ -138,6 +138,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zhaoxi"}}
     # kombu's filesystem transport: a broker that needs no server, shared by web, worker and beat.
     _broker_dir = VAR_DIR / "celery-broker"
+    for _sub in ("queue", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
@@ -153,7 +155,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
-    "notify-send-due": {"task": "portal.notify.tasks.send_due_messages", "schedule": 60.0},
+    # The outbox scan: recovers rows a dead worker left "sending", queues due and lost sends. A scan
+    # nobody picked up within the minute is dropped (the next one does the same work).
+    "notify-send-due": {
+        "task": "portal.notify.tasks.send_due_messages",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------------
@@ -345,5 +353,9 @@ LOGGING = {
 # --- Portal ---------------------------------------------------------------------------------------
 # Empty: the translated name of the demo community ("Yongxing Community" / 永兴社区).
 COMMUNITY_NAME = env.str("ZHAOXI_COMMUNITY_NAME", default="")
+# The residents' committee's contact on the home page (empty: the translated default text; no phone shown).
+COMMUNITY_ADDRESS = env.str("ZHAOXI_COMMUNITY_ADDRESS", default="")
+COMMUNITY_PHONE = env.str("ZHAOXI_COMMUNITY_PHONE", default="")
+COMMUNITY_OFFICE_HOURS = env.str("ZHAOXI_COMMUNITY_OFFICE_HOURS", default="")
 PRIVACY_NOTICE_VERSION = env.str("ZHAOXI_PRIVACY_NOTICE_VERSION", default="2026-11")
 ELDER_MODE_COOKIE = "zhaoxi_elder_mode"

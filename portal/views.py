@@ -83,10 +83,10 @@ def home(request):
         .order_by(kind_order, "name")
     )
     committee = {
-        "address": getattr(settings, "COMMUNITY_ADDRESS", "")
+        "address": settings.COMMUNITY_ADDRESS
         or _("Party and public service centre, Zhongxing sub-district, Nantong Economic and Technological Development Zone"),
-        "phone": getattr(settings, "COMMUNITY_PHONE", "") or "0513-8000 0000",
-        "hours": getattr(settings, "COMMUNITY_OFFICE_HOURS", "")
+        "phone": settings.COMMUNITY_PHONE,
+        "hours": settings.COMMUNITY_OFFICE_HOURS
         or _("Monday to Friday, 8:30-11:30 and 13:30-17:30"),
     }
     return render(request, "home.html", {"areas": areas, "partners": partners, "committee": committee})

@@ -75,5 +75,8 @@ def _isolated_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     from django.core.cache import cache
 
+    from portal.accounts.sms import LocmemSMSBackend
+
     cache.clear()
+    LocmemSMSBackend.outbox.clear()
     yield

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .models import (
@@ -15,6 +16,8 @@ from .models import (
     MessageStatus,
 )
 
+MAX_BIGINT = 2**63 - 1
+
 
 def inbox_for(*, user) -> QuerySet[Message]:
     """The user's in-site messages, newest first."""
@@ -22,7 +25,9 @@ def inbox_for(*, user) -> QuerySet[Message]:
 
 
 def inbox_message_for(*, user, message_id: int) -> Message:
-    """One of the user's own in-site messages; 404 for anybody else's."""
+    """One of the user's own in-site messages; 404 for anybody else's (and for ids no row can have)."""
+    if not 0 < message_id <= MAX_BIGINT:
+        raise Http404
     return get_object_or_404(inbox_for(user=user), pk=message_id)
 
 

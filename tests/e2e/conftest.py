@@ -14,6 +14,7 @@ Fixtures:
 Helpers (import them from ``tests.e2e.conftest``):
     ``axe_check(page)``  fails listing every axe violation of impact serious or critical
     ``go(page, path)``   opens a path on the live server and fails unless it answers 200
+    ``error_for(page, field)``  the error message tied to a form field (fails when there is none)
     ``assert_fits_width(page)``  fails when the page scrolls sideways (on a phone)
     ``open_menu(page)``  opens the collapsed navbar on a narrow screen
     ``submit(page, field)``  submits the form holding that field and waits for the next page
@@ -188,7 +189,7 @@ def sign_in(live_server):
 
 @pytest.fixture
 def sms_outbox():
-    """The development SMS backend's outbox: a list of {"to", "text", "params", ...} dicts."""
+    """The test SMS backend's outbox, shared with the live server's thread: {"phone", "text", "params"}."""
     from portal.accounts.sms import LocmemSMSBackend
 
     LocmemSMSBackend.outbox.clear()
@@ -285,6 +286,22 @@ def assert_fits_width(page):
     """Mobile first: nothing makes the page scroll sideways (a wide table scrolls inside its own box)."""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the {page.viewport_size['width']}px screen"
+
+
+def error_for(page, field: str) -> str:
+    """The error shown for the field named ``field``: the field is marked invalid and its message is
+    visible and tied to it through aria-describedby, so a screen reader reads it with the field."""
+    control = page.locator(f"[name={field}]").first
+    assert control.get_attribute("aria-invalid") == "true", f"{field} is not marked invalid"
+    described_by = (control.get_attribute("aria-describedby") or "").split()
+    messages = [
+        page.locator(f"[id='{i}']").inner_text().strip()
+        for i in described_by
+        if "invalid-feedback" in (page.locator(f"[id='{i}']").get_attribute("class") or "")
+        and page.locator(f"[id='{i}']").is_visible()
+    ]
+    assert messages, f"no visible error message is tied to {field} (aria-describedby={described_by})"
+    return " ".join(messages)
 
 
 def open_menu(page):

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from portal.accounts.models import User
 from tests.accounts.factories import UserFactory
-from tests.e2e.conftest import E2E, axe_check, go, submit, texted_code
+from tests.e2e.conftest import E2E, axe_check, error_for, go, submit, texted_code
 
 pytestmark = E2E
 
@@ -26,10 +26,7 @@ def test_a_wrong_code_is_refused_next_to_the_field_and_the_right_one_verifies(pa
     page.fill("input[name=code]", wrong)
     submit(page, "code")
     assert page.url.endswith(reverse("account_verify_phone")), page.url
-    field = page.locator("input[name=code]")
-    assert (
-        field.get_attribute("aria-invalid") == "true" or page.locator(".invalid-feedback").first.is_visible()
-    )
+    assert error_for(page, "code")
     assert not User.objects.get(phone="+8613912340021").phone_verified
     axe_check(page)
 
@@ -57,3 +54,18 @@ def test_resident_resets_her_password_with_a_texted_code(page, sms_outbox):
     axe_check(page)
     user.refresh_from_db()
     assert user.check_password("Opera-on-tuesday-61")
+
+
+def test_signing_up_with_a_number_that_is_not_a_mainland_mobile_is_refused(page, sms_outbox):
+    go(page, reverse("account_signup"))
+    page.fill("input[name=name]", "郭玲")
+    page.fill("input[name=phone]", "010 1234 5678")  # a Beijing landline
+    page.fill("input[name=password1]", "Lantern-by-the-river-8")
+    page.fill("input[name=password2]", "Lantern-by-the-river-8")
+    submit(page, "password1")
+    assert page.url.endswith(reverse("account_signup")), page.url
+    assert error_for(page, "phone")
+    assert page.locator("input[name=name]").input_value() == "郭玲", "what she typed is kept"
+    axe_check(page)
+    assert not User.objects.exists()
+    assert sms_outbox == []

@@ -44,11 +44,16 @@ def test_resident_signs_up_adds_a_child_and_switches_to_english_elder_mode(phone
     submit(page, "code")
     user = User.objects.get(phone="+86" + PHONE)
     assert user.phone_verified
+    # She is signed in: her name is in the menu.
+    open_menu(page)
+    assert page.locator(f'#mainNav a[href="{reverse("accounts:profile")}"]').inner_text().strip() == "朱晓燕"
+    axe_check(page)
 
-    # My family: add a child.
+    # My family, from the menu: add a child.
     family_url = reverse("community:my_family")
     add_url = reverse("community:dependent_add")
-    go(page, family_url)
+    with page.expect_navigation():
+        page.locator(f'#mainNav a[href="{family_url}"]').click()
     axe_check(page)
     with page.expect_navigation():
         page.locator(f'main a[href^="{add_url}"]').first.click()
@@ -77,11 +82,14 @@ def test_resident_signs_up_adds_a_child_and_switches_to_english_elder_mode(phone
     open_menu(page)
     assert page.locator(f'#mainNav a.nav-link[href="{reverse("home")}"]').inner_text().strip() == "Home"
     assert page.locator("#mainNav").get_by_text("My family").is_visible()
+    axe_check(page)
     with page.expect_navigation():
         page.get_by_test_id("elder-mode-toggle").click()
     assert "elder-mode" in (page.locator("body").get_attribute("class") or "").split()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.url.endswith(family_url), page.url
+    user.refresh_from_db()
+    assert user.elder_mode, "elder mode is remembered on her account"
     open_menu(page)
     assert page.locator("#mainNav").get_by_text("My family").is_visible()
     assert page.get_by_text("王小明").first.is_visible()

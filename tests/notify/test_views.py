@@ -65,6 +65,10 @@ def test_someone_elses_message_is_not_found(client, resident):
     assert other.read_at is None
 
 
+def test_an_impossible_id_is_not_found_rather_than_an_error(client, resident):
+    assert client.get("/inbox/99999999999999999999999/").status_code == 404
+
+
 def test_a_pending_sms_row_is_not_an_inbox_item(client, resident):
     [sms] = message_enqueue(
         key="v:2", template="account.welcome", context={}, user=resident, channels=["sms"]

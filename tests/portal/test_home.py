@@ -19,7 +19,14 @@ def test_visitor_sees_services_partners_contact_and_sign_up(client):
     assert 'href="/accounts/signup/"' in html
     for key in ("elders", "youth", "events", "deliberation", "employment"):
         assert f'data-testid="service-{key}"' in html
-    assert "tel:" in html
+    assert "tel:" not in html  # no committee phone configured: none is made up
+
+
+@pytest.mark.django_db
+def test_the_committee_phone_comes_from_settings(client, settings):
+    settings.COMMUNITY_PHONE = "0513-8359 1234"
+    html = client.get("/").content.decode()
+    assert 'href="tel:0513-83591234"' in html
 
 
 @pytest.mark.django_db

@@ -1,0 +1,131 @@
+"""The staff back office for the engine: activities with their sessions and tiers, bookings with their
+registrations, offers, draws and target groups. Partner staff see only their organisation's activities."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from . import models as m
+from .selectors import activities_manageable_by
+
+
+class ScopedToActivityMixin:
+    """Querysets limited to the activities the staff member may manage."""
+
+    activity_path = "activity"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        allowed = activities_manageable_by(user=request.user).values("pk")
+        return qs.filter(**{f"{self.activity_path}__in": allowed})
+
+
+class SessionInline(admin.TabularInline):
+    model = m.Session
+    extra = 0
+    fields = ("starts_at", "ends_at", "capacity", "place", "cancelled")
+    show_change_link = True
+
+
+class PriorityTierInline(admin.TabularInline):
+    model = m.PriorityTier
+    extra = 0
+    autocomplete_fields = ("group",)
+
+
+@admin.register(m.TargetGroup)
+class TargetGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "code")
+    search_fields = ("name", "code", "description")
+    autocomplete_fields = ("members",)
+    prepopulated_fields = {"code": ("name",)}
+
+
+@admin.register(m.Activity)
+class ActivityAdmin(ScopedToActivityMixin, admin.ModelAdmin):
+    activity_path = "pk"
+    list_display = ("title", "area", "status", "allocation", "capacity_unit", "registration_scope", "booking_opens_at", "place")
+    list_filter = ("status", "area", "allocation", "capacity_unit", "registration_scope", "residents_only", "waitlist_enabled")
+    search_fields = ("title", "description", "place", "organiser_org__name", "organiser_user__name")
+    autocomplete_fields = ("organiser_user", "organiser_org", "target_group", "early_group")
+    date_hierarchy = "booking_opens_at"
+    inlines = [SessionInline, PriorityTierInline]
+    fieldsets = (
+        (None, {"fields": ("title", "description", "area", "status", "place", "organiser_user", "organiser_org")}),
+        (_("Allocation"), {"fields": ("allocation", "capacity_unit", "registration_scope", "capacity", "waitlist_enabled", "offer_hold_hours")}),
+        (_("Audience"), {"fields": ("min_age", "max_age", "residents_only", "target_group", "max_per_household")}),
+        (_("Booking windows"), {"fields": ("early_opens_at", "early_for", "early_group", "booking_opens_at", "booking_closes_at", "cancel_hours_before")}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(m.Session)
+class SessionAdmin(ScopedToActivityMixin, admin.ModelAdmin):
+    list_display = ("activity", "starts_at", "ends_at", "capacity", "cancelled")
+    list_filter = ("cancelled", "activity__area", ("starts_at", admin.DateFieldListFilter))
+    search_fields = ("activity__title", "place", "activity__place")
+    autocomplete_fields = ("activity",)
+    date_hierarchy = "starts_at"
+    list_select_related = ("activity",)
+
+
+class RegistrationInline(admin.TabularInline):
+    model = m.Registration
+    extra = 0
+    fields = ("person", "session", "status", "queue_no", "offer")
+    readonly_fields = ("status", "queue_no", "offer")
+    autocomplete_fields = ("person",)
+
+
+@admin.register(m.Booking)
+class BookingAdmin(ScopedToActivityMixin, admin.ModelAdmin):
+    list_display = ("activity", "session", "booked_by", "on_behalf", "created_at")
+    list_filter = ("on_behalf", "activity__area")
+    search_fields = ("activity__title", "booked_by__name", "booked_by__phone", "registrations__person__name")
+    autocomplete_fields = ("activity", "session", "booked_by")
+    readonly_fields = ("token", "created_at")
+    inlines = [RegistrationInline]
+    list_select_related = ("activity", "session", "booked_by")
+
+
+@admin.register(m.Registration)
+class RegistrationAdmin(ScopedToActivityMixin, admin.ModelAdmin):
+    list_display = ("person", "activity", "session", "status", "queue_no", "created_at")
+    list_filter = ("status", "activity__area", "activity__allocation")
+    search_fields = ("person__name", "person__name_pinyin", "person__phone", "activity__title")
+    autocomplete_fields = ("booking", "activity", "session", "person", "offer")
+    readonly_fields = ("created_at", "updated_at", "cancelled_at", "cancelled_by")
+    list_select_related = ("person", "activity", "session")
+
+
+@admin.register(m.Offer)
+class OfferAdmin(admin.ModelAdmin):
+    list_display = ("booking", "status", "expires_at", "created_at", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("booking__activity__title", "registrations__person__name", "booking__booked_by__phone")
+    autocomplete_fields = ("booking",)
+    list_select_related = ("booking__activity", "booking__booked_by")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(booking__activity__in=activities_manageable_by(user=request.user).values("pk"))
+
+
+@admin.register(m.LotteryDraw)
+class LotteryDrawAdmin(ScopedToActivityMixin, admin.ModelAdmin):
+    list_display = ("activity", "session", "seed", "capacity", "drawn_at", "drawn_by")
+    search_fields = ("activity__title", "seed")
+    list_filter = (("drawn_at", admin.DateFieldListFilter),)
+    autocomplete_fields = ("activity", "session")
+    readonly_fields = ("seed", "capacity", "entries", "order", "winners", "drawn_at", "drawn_by")
+    list_select_related = ("activity", "session", "drawn_by")
+
+    def has_add_permission(self, request):
+        return False  # draws are made by events.services.lottery.lottery_draw, never typed in

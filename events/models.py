@@ -1,0 +1,487 @@
+"""The registration engine: activities, sessions, bookings, registrations, waitlist offers and lotteries.
+
+Every service area books through these tables: a summer class (youth), a clinic day (elders), a baking
+training (employment), a consultation meeting (deliberation), the mini-marathon (events itself).
+
+Vocabulary
+----------
+* **Activity**: what people sign up for, with its audience rule, booking windows and allocation mode.
+* **Session**: one date and time of an activity, with a capacity.
+* **Pool**: what a seat is taken from. With ``registration_scope=SESSION`` (a clinic day, a one-off event)
+  each session is its own pool and people book a session; with ``COURSE`` (a summer class of 10 meetings)
+  one registration covers every session and the pool is the activity (``Activity.capacity``).
+* **Booking**: one act of booking by one user, for one or more persons (a mother and her two children),
+  possibly by staff on a resident's behalf.
+* **Registration**: one person in one pool; at most one active registration per person per pool
+  (database constraint).
+* **Unit**: what a seat is: a person (``capacity_unit=PERSON``) or a family, i.e. a booking
+  (``capacity_unit=FAMILY``: the parent-child pair at the marathon counts once).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def new_token() -> str:
+    """An unguessable ticket token: 160 random bits, URL-safe."""
+    return secrets.token_urlsafe(20)
+
+
+class Area(models.TextChoices):
+    COMMUNITY = "community", _("Community life")
+    ELDERS = "elders", _("Elders")
+    YOUTH = "youth", _("Children and youth")
+    EMPLOYMENT = "employment", _("Employment")
+    DELIBERATION = "deliberation", _("Deliberation")
+
+
+class AllocationMode(models.TextChoices):
+    FCFS = "fcfs", _("First come, first served")
+    LOTTERY = "lottery", _("Application, then lottery")
+
+
+class CapacityUnit(models.TextChoices):
+    PERSON = "person", _("Persons")
+    FAMILY = "family", _("Families")
+
+
+class RegistrationScope(models.TextChoices):
+    SESSION = "session", _("Each session is booked on its own")
+    COURSE = "course", _("One registration covers every session")
+
+
+class ActivityStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
+
+
+class EarlyWindowFor(models.TextChoices):
+    RESIDENTS = "residents", _("Residents of this community")
+    GROUP = "group", _("A target group")
+
+
+class TargetGroup(models.Model):
+    """A named group of residents an activity is for, or gets priority: job-seeking women, registered
+    unemployed, families not yet placed this summer. Members are kept by staff or by a service area."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    members = models.ManyToManyField(
+        "community.Person", verbose_name=_("members"), blank=True, related_name="target_groups"
+    )
+
+    class Meta:
+        verbose_name = _("target group")
+        verbose_name_plural = _("target groups")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ActivityQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=ActivityStatus.PUBLISHED)
+
+
+class Activity(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    area = models.CharField(_("area"), max_length=20, choices=Area.choices, default=Area.COMMUNITY)
+    organiser_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("organiser (staff)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organised_activities",
+    )
+    organiser_org = models.ForeignKey(
+        "community.Organization",
+        verbose_name=_("organiser (partner organisation)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+    )
+    place = models.CharField(_("place"), max_length=200)
+    status = models.CharField(_("status"), max_length=20, choices=ActivityStatus.choices, default=ActivityStatus.DRAFT)
+
+    allocation = models.CharField(
+        _("allocation"), max_length=10, choices=AllocationMode.choices, default=AllocationMode.FCFS
+    )
+    capacity_unit = models.CharField(
+        _("capacity counted in"), max_length=10, choices=CapacityUnit.choices, default=CapacityUnit.PERSON
+    )
+    registration_scope = models.CharField(
+        _("registration"), max_length=10, choices=RegistrationScope.choices, default=RegistrationScope.SESSION
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity of the course"),
+        null=True,
+        blank=True,
+        help_text=_("For an activity booked as a whole course; a session-by-session activity uses each session's capacity."),
+    )
+
+    # Audience rule
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    residents_only = models.BooleanField(_("residents of this community only"), default=False)
+    target_group = models.ForeignKey(
+        TargetGroup,
+        verbose_name=_("only for"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+    )
+    max_per_household = models.PositiveSmallIntegerField(_("maximum per household"), null=True, blank=True)
+
+    # Booking windows
+    booking_opens_at = models.DateTimeField(_("booking opens"), null=True, blank=True)
+    booking_closes_at = models.DateTimeField(_("booking closes"), null=True, blank=True)
+    early_opens_at = models.DateTimeField(
+        _("early booking opens"), null=True, blank=True, help_text=_("Before the general window, for a priority group.")
+    )
+    early_for = models.CharField(
+        _("early booking for"), max_length=20, choices=EarlyWindowFor.choices, blank=True, default=""
+    )
+    early_group = models.ForeignKey(
+        TargetGroup,
+        verbose_name=_("early booking group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="early_activities",
+    )
+    cancel_hours_before = models.PositiveIntegerField(
+        _("cancellation possible until (hours before the start)"), default=24
+    )
+    waitlist_enabled = models.BooleanField(_("waitlist"), default=True)
+    offer_hold_hours = models.PositiveIntegerField(_("hours to accept a waitlist offer"), default=24)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organiser_user__isnull=False) | Q(organiser_org__isnull=False),
+                name="activity_has_organiser",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(min_age__lte=F("max_age")),
+                name="activity_age_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(booking_opens_at__isnull=True)
+                | Q(booking_closes_at__isnull=True)
+                | Q(booking_opens_at__lt=F("booking_closes_at")),
+                name="activity_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(early_opens_at__isnull=True)
+                | (Q(booking_opens_at__isnull=False) & Q(early_opens_at__lt=F("booking_opens_at"))),
+                name="activity_early_window_before_general",
+            ),
+            models.CheckConstraint(
+                condition=Q(early_opens_at__isnull=True) | ~Q(early_for=""), name="activity_early_window_has_group"
+            ),
+            models.CheckConstraint(
+                condition=~Q(early_for=EarlyWindowFor.GROUP) | Q(early_group__isnull=False),
+                name="activity_early_group_set",
+            ),
+            models.CheckConstraint(
+                condition=~Q(registration_scope=RegistrationScope.COURSE) | Q(capacity__isnull=False),
+                name="activity_course_has_capacity",
+            ),
+            models.CheckConstraint(condition=Q(offer_hold_hours__gte=1), name="activity_offer_hold_positive"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_course(self) -> bool:
+        return self.registration_scope == RegistrationScope.COURSE
+
+    @property
+    def is_lottery(self) -> bool:
+        return self.allocation == AllocationMode.LOTTERY
+
+    @property
+    def counts_families(self) -> bool:
+        return self.capacity_unit == CapacityUnit.FAMILY
+
+    @property
+    def organiser_display(self) -> str:
+        return str(self.organiser_org or self.organiser_user or "")
+
+
+class PriorityTier(models.Model):
+    """A lottery tier: entries with a member of ``group`` (or residents) are drawn before lower tiers.
+
+    Rank 1 is drawn first; entries in no tier are drawn last."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="priority_tiers", verbose_name=_("activity"))
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    group = models.ForeignKey(
+        TargetGroup, verbose_name=_("group"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    residents = models.BooleanField(_("residents of this community"), default=False)
+
+    class Meta:
+        verbose_name = _("priority tier")
+        verbose_name_plural = _("priority tiers")
+        ordering = ["activity", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "rank"], name="priority_tier_rank_unique"),
+            models.CheckConstraint(condition=Q(rank__gte=1), name="priority_tier_rank_positive"),
+            models.CheckConstraint(
+                condition=Q(group__isnull=False) | Q(residents=True), name="priority_tier_has_rule"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.rank}: {self.group or _('residents')}"
+
+
+class SessionQuerySet(models.QuerySet):
+    def upcoming(self, now=None):
+        return self.filter(starts_at__gte=now or timezone.now(), cancelled=False)
+
+
+class Session(models.Model):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("activity"))
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    capacity = models.PositiveIntegerField(_("capacity"), default=0)
+    place = models.CharField(_("place"), max_length=200, blank=True, help_text=_("When it differs from the activity's."))
+    cancelled = models.BooleanField(_("cancelled"), default=False)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["activity", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"),
+            models.UniqueConstraint(fields=["activity", "starts_at"], name="session_unique_start"),
+        ]
+
+    def __str__(self):
+        local = timezone.localtime(self.starts_at)
+        return f"{self.activity} {local:%Y-%m-%d %H:%M}"
+
+    @property
+    def local_date(self):
+        return timezone.localtime(self.starts_at).date()
+
+
+class RegistrationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    WAITLISTED = "waitlisted", _("On the waitlist")
+    OFFERED = "offered", _("Offered a seat")
+    APPLIED = "applied", _("Applied (lottery)")
+    CANCELLED = "cancelled", _("Cancelled")
+    DECLINED = "declined", _("Offer declined")
+    EXPIRED = "expired", _("Offer expired")
+    LOST = "lost", _("Not drawn")
+
+
+#: Registrations that hold a place in the pool (a seat, a waitlist place or a lottery application).
+ACTIVE_STATUSES = (
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+    RegistrationStatus.OFFERED,
+    RegistrationStatus.APPLIED,
+)
+#: Registrations that take a seat.
+SEATED_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED)
+
+
+class Booking(models.Model):
+    """One act of booking: by ``booked_by``, for one or more persons, in one pool."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="bookings", verbose_name=_("activity"))
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="bookings", verbose_name=_("session")
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="event_bookings", verbose_name=_("booked by")
+    )
+    on_behalf = models.BooleanField(
+        _("booked by staff on the resident's behalf"), default=False
+    )
+    token = models.CharField(_("ticket token"), max_length=64, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.activity} — {self.booked_by}"
+
+
+class Offer(models.Model):
+    """A time-limited offer of a freed seat to the next unit on the waitlist."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="offers", verbose_name=_("booking"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    expires_at = models.DateTimeField(_("expires"))
+    created_at = models.DateTimeField(_("offered at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("waitlist offer")
+        verbose_name_plural = _("waitlist offers")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "expires_at"], name="offer_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(decided_at__isnull=False), name="offer_decided_has_time"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.booking} ({self.get_status_display()})"
+
+
+class Registration(models.Model):
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("booking"))
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("activity"))
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("session")
+    )
+    person = models.ForeignKey(
+        "community.Person", on_delete=models.PROTECT, related_name="registrations", verbose_name=_("person")
+    )
+    status = models.CharField(_("status"), max_length=12, choices=RegistrationStatus.choices)
+    queue_no = models.PositiveIntegerField(
+        _("waitlist number"), null=True, blank=True, help_text=_("Order on the waitlist: lower is served first.")
+    )
+    offer = models.ForeignKey(
+        Offer, null=True, blank=True, on_delete=models.SET_NULL, related_name="registrations", verbose_name=_("offer")
+    )
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["activity", "session", "status", "queue_no", "id"]
+        indexes = [
+            models.Index(fields=["activity", "session", "status", "queue_no"], name="registration_pool"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "person"],
+                condition=Q(session__isnull=False) & Q(status__in=ACTIVE_STATUSES),
+                name="registration_one_per_person_per_session",
+            ),
+            models.UniqueConstraint(
+                fields=["activity", "person"],
+                condition=Q(session__isnull=True) & Q(status__in=ACTIVE_STATUSES),
+                name="registration_one_per_person_per_course",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RegistrationStatus.values), name="registration_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=RegistrationStatus.WAITLISTED) | Q(queue_no__isnull=False),
+                name="registration_waitlisted_has_number",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=RegistrationStatus.OFFERED) | Q(offer__isnull=False),
+                name="registration_offered_has_offer",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} — {self.activity} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class LotteryDraw(models.Model):
+    """A published draw: the seed, the entries with their tiers, and the order that came out.
+
+    Anyone can re-run it: ``events.services.lottery.lottery_rerun(draw.seed, draw.entries) == draw.order``.
+    """
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="draws", verbose_name=_("activity"))
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="draws", verbose_name=_("session")
+    )
+    seed = models.CharField(_("seed"), max_length=100)
+    capacity = models.PositiveIntegerField(_("places drawn"))
+    entries = models.JSONField(_("entries"), help_text=_("[{\"id\": booking id, \"tier\": n, \"size\": n}, ...]"))
+    order = models.JSONField(_("draw order"), help_text=_("Booking ids in the order drawn."))
+    winners = models.JSONField(_("winners"), help_text=_("Booking ids given a place."))
+    drawn_at = models.DateTimeField(_("drawn at"), default=timezone.now)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("drawn by")
+    )
+
+    class Meta:
+        verbose_name = _("lottery draw")
+        verbose_name_plural = _("lottery draws")
+        ordering = ["-drawn_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "session"], name="lottery_one_draw_per_session", condition=Q(session__isnull=False)
+            ),
+            models.UniqueConstraint(
+                fields=["activity"], name="lottery_one_draw_per_course", condition=Q(session__isnull=True)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.activity} — {self.seed}"
+
+
+def _register_audit():
+    from auditlog.registry import auditlog
+
+    for model in (Activity, Session, PriorityTier, TargetGroup, Booking, Registration, Offer, LotteryDraw):
+        if not auditlog.contains(model):
+            auditlog.register(model)
+
+
+_register_audit()

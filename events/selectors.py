@@ -1,0 +1,290 @@
+"""Reads of the registration engine, scoped to the acting user; page cost independent of row counts.
+
+* Residents see published activities; staff see what they may manage (community staff: all; partner
+  staff: their organisation's; anyone: what she organises).
+* A registration, booking or offer is visible to the user who booked it, to whoever may act for its
+  person, and to those who manage its activity. Lookups by id raise ``Http404`` outside that scope.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.http import Http404
+from django.utils import timezone
+
+from portal.community.models import ACTING_RELATIONS, Person, Relation
+from portal.community.selectors import person_of
+
+from .models import (
+    ACTIVE_STATUSES,
+    SEATED_STATUSES,
+    Activity,
+    ActivityStatus,
+    Booking,
+    EarlyWindowFor,
+    Offer,
+    Registration,
+    RegistrationStatus,
+    Session,
+)
+
+# --- who manages what ---------------------------------------------------------------------------
+
+
+def activities_manageable_by(*, user) -> QuerySet[Activity]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Activity.objects.none()
+    if user.is_community_staff:
+        return Activity.objects.all()
+    q = Q(organiser_user_id=user.pk)
+    if user.is_partner_staff and user.organization_id:
+        q |= Q(organiser_org_id=user.organization_id)
+    return Activity.objects.filter(q)
+
+
+def can_manage_activity(*, user, activity: Activity) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_community_staff or activity.organiser_user_id == user.pk:
+        return True
+    return bool(user.is_partner_staff and user.organization_id and activity.organiser_org_id == user.organization_id)
+
+
+# --- activities and sessions --------------------------------------------------------------------
+
+
+def _seat_counts(qs: QuerySet[Session]) -> QuerySet[Session]:
+    """Annotate ``seats_taken``, ``seats_left`` and ``waitlisted`` with subqueries (no N+1).
+
+    Families are counted as distinct bookings when the activity counts families."""
+    seated = Registration.objects.filter(session=OuterRef("pk"), status__in=SEATED_STATUSES)
+    persons = seated.order_by().values("session").annotate(n=Count("pk")).values("n")
+    families = seated.order_by().values("session").annotate(n=Count("booking", distinct=True)).values("n")
+    waiting = (
+        Registration.objects.filter(session=OuterRef("pk"), status=RegistrationStatus.WAITLISTED)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    qs = qs.annotate(
+        _persons=Coalesce(Subquery(persons, output_field=IntegerField()), Value(0)),
+        _families=Coalesce(Subquery(families, output_field=IntegerField()), Value(0)),
+        waitlisted=Coalesce(Subquery(waiting, output_field=IntegerField()), Value(0)),
+    ).annotate(
+        seats_taken=Case(
+            When(activity__capacity_unit="family", then="_families"), default="_persons", output_field=IntegerField()
+        )
+    )
+    return qs.annotate(seats_left=Greatest(Value(0), F("capacity") - F("seats_taken")))
+
+
+def sessions_with_seats(qs: QuerySet[Session] | None = None) -> QuerySet[Session]:
+    """Sessions (default: all) with ``seats_taken``, ``seats_left`` and ``waitlisted`` annotated."""
+    qs = qs if qs is not None else Session.objects.all()
+    return _seat_counts(qs.select_related("activity"))
+
+
+def course_seats_left(*, activity: Activity) -> int:
+    seated = Registration.objects.filter(activity=activity, session__isnull=True, status__in=SEATED_STATUSES)
+    taken = seated.values("booking").distinct().count() if activity.counts_families else seated.count()
+    return max((activity.capacity or 0) - taken, 0)
+
+
+def _window_open_q(now: datetime.datetime) -> Q:
+    not_closed = Q(booking_closes_at__isnull=True) | Q(booking_closes_at__gt=now)
+    general = Q(booking_opens_at__isnull=True) | Q(booking_opens_at__lte=now)
+    return not_closed & general
+
+
+def _early_open_q(person: Person | None, now: datetime.datetime) -> Q:
+    if person is None:
+        return Q(pk__in=[])
+    early = Q(early_opens_at__lte=now, booking_opens_at__gt=now) & (
+        Q(booking_closes_at__isnull=True) | Q(booking_closes_at__gt=now)
+    )
+    who = Q(early_for=EarlyWindowFor.GROUP, early_group__members=person)
+    if person.is_active and person.household_id:
+        who |= Q(early_for=EarlyWindowFor.RESIDENTS)
+    return early & who
+
+
+def activities_open_for(*, person: Person | None, now: datetime.datetime | None = None) -> QuerySet[Activity]:
+    """Published activities whose booking window is open to ``person`` now (the general window, or the
+    early window when she is in its priority group) and that have a session still to come."""
+    now = now or timezone.now()
+    upcoming = Session.objects.filter(activity=OuterRef("pk"), cancelled=False, starts_at__gt=now)
+    return (
+        Activity.objects.published()
+        .filter(_window_open_q(now) | _early_open_q(person, now))
+        .filter(Exists(upcoming))
+        .select_related("organiser_org", "organiser_user", "target_group")
+        .distinct()
+        .order_by("booking_closes_at", "id")
+    )
+
+
+def sessions_open_for(*, person: Person | None, now: datetime.datetime | None = None) -> QuerySet[Session]:
+    """Upcoming sessions of the activities open to ``person``, with seat counts."""
+    now = now or timezone.now()
+    activities = activities_open_for(person=person, now=now)
+    qs = Session.objects.filter(activity__in=activities.values("pk"), cancelled=False, starts_at__gt=now)
+    return sessions_with_seats(qs).order_by("starts_at", "id")
+
+
+def activities_visible_to(*, user) -> QuerySet[Activity]:
+    published = Activity.objects.filter(status=ActivityStatus.PUBLISHED)
+    if user is None or not user.is_authenticated:
+        return published
+    return Activity.objects.filter(Q(status=ActivityStatus.PUBLISHED) | Q(pk__in=activities_manageable_by(user=user).values("pk")))
+
+
+def activity_get_for(*, user, activity_id) -> Activity:
+    try:
+        return activities_visible_to(user=user).select_related("organiser_org", "organiser_user").get(pk=activity_id)
+    except (Activity.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such activity.") from None
+
+
+def session_get_for(*, user, session_id) -> Session:
+    try:
+        return (
+            Session.objects.select_related("activity")
+            .filter(activity__in=activities_visible_to(user=user).values("pk"))
+            .get(pk=session_id)
+        )
+    except (Session.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such session.") from None
+
+
+def activity_manageable_get(*, user, activity_id) -> Activity:
+    try:
+        return activities_manageable_by(user=user).get(pk=activity_id)
+    except (Activity.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such activity.") from None
+
+
+# --- registrations, bookings, offers ------------------------------------------------------------
+
+
+def _family_q(user, prefix: str = "") -> Q:
+    me = person_of(user)
+    q = Q(**{f"{prefix}booking__booked_by_id": user.pk})
+    if me is not None:
+        acting = Relation.objects.filter(subject_id=me.pk, kind__in=ACTING_RELATIONS).values("relative_id")
+        q |= Q(**{f"{prefix}person_id": me.pk}) | Q(**{f"{prefix}person_id__in": acting})
+    return q
+
+
+def registrations_visible_to(*, user) -> QuerySet[Registration]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Registration.objects.none()
+    q = _family_q(user)
+    if not user.is_community_staff:
+        q |= Q(activity__in=activities_manageable_by(user=user).values("pk"))
+        return Registration.objects.filter(q)
+    return Registration.objects.all()
+
+
+def family_bookings(*, user, include_past: bool = False) -> QuerySet[Registration]:
+    """The registrations of her and everyone she acts for (and anyone she booked), newest first, with
+    activity, session, person and any open offer joined in."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Registration.objects.none()
+    qs = Registration.objects.filter(_family_q(user)).select_related(
+        "activity", "session", "person", "booking", "offer"
+    )
+    if not include_past:
+        now = timezone.now()
+        qs = qs.filter(Q(session__isnull=True) | Q(session__ends_at__gte=now))
+    return qs.order_by("session__starts_at", "activity_id", "person_id")
+
+
+def registration_get_for(*, user, registration_id) -> Registration:
+    try:
+        return (
+            registrations_visible_to(user=user)
+            .select_related("activity", "session", "person", "booking", "offer")
+            .get(pk=registration_id)
+        )
+    except (Registration.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such registration.") from None
+
+
+def offer_get_for(*, user, offer_id) -> Offer:
+    """An offer to one of her family's bookings (for accept/decline), or Http404."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise Http404("No such offer.")
+    visible = Registration.objects.filter(_family_q(user)).values("offer_id")
+    try:
+        return Offer.objects.select_related("booking__activity", "booking__session").filter(pk__in=visible).get(pk=offer_id)
+    except (Offer.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such offer.") from None
+
+
+def booking_get_for(*, user, booking_id) -> Booking:
+    visible = registrations_visible_to(user=user).values("booking_id")
+    try:
+        return Booking.objects.select_related("activity", "session").filter(pk__in=visible).get(pk=booking_id)
+    except (Booking.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such booking.") from None
+
+
+def waitlist_position(*, registration: Registration) -> int | None:
+    """1 for the next in line; None when she is not waiting. Families wait as one unit."""
+    if registration.status != RegistrationStatus.WAITLISTED or registration.queue_no is None:
+        return None
+    ahead = Registration.objects.filter(
+        activity_id=registration.activity_id,
+        status=RegistrationStatus.WAITLISTED,
+        queue_no__lt=registration.queue_no,
+    )
+    ahead = ahead.filter(session_id=registration.session_id) if registration.session_id else ahead.filter(session__isnull=True)
+    if registration.activity.counts_families:
+        return ahead.values("booking_id").distinct().count() + 1
+    return ahead.count() + 1
+
+
+def pool_counts(*, activity: Activity, session: Session | None = None) -> dict[str, int]:
+    """Counts by status for one pool (one query)."""
+    qs = Registration.objects.filter(activity=activity)
+    qs = qs.filter(session=session) if session is not None else qs.filter(session__isnull=True)
+    counts = dict(qs.values_list("status").annotate(n=Count("pk")).order_by())
+    return {s: counts.get(s, 0) for s in RegistrationStatus.values}
+
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "activities_manageable_by",
+    "activities_open_for",
+    "activities_visible_to",
+    "activity_get_for",
+    "activity_manageable_get",
+    "booking_get_for",
+    "can_manage_activity",
+    "course_seats_left",
+    "family_bookings",
+    "offer_get_for",
+    "pool_counts",
+    "registration_get_for",
+    "registrations_visible_to",
+    "session_get_for",
+    "sessions_open_for",
+    "sessions_with_seats",
+    "waitlist_position",
+]

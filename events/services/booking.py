@@ -1,0 +1,257 @@
+"""Booking: for herself and the dependents she acts for, by staff on a resident's behalf, cancelling.
+
+In a first-come-first-served activity a booking takes the seats left, in the order the persons are
+given, and puts the rest on the waitlist (or is refused whole when there is no waitlist). In a lottery
+activity it is an application (status ``applied``), settled by ``lottery.lottery_draw``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Sequence
+
+from auditlog.context import set_actor
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from portal.community.models import Person
+from portal.community.selectors import may_act_for, people_visible_to
+
+from ..models import (
+    SEATED_STATUSES,
+    Activity,
+    Booking,
+    LotteryDraw,
+    Offer,
+    Registration,
+    RegistrationStatus,
+    Session,
+)
+from ._pool import Pool, pool_for, pool_lock, race_pause
+from .eligibility import activity_bookable, person_eligible
+
+
+def _check_people(*, activity, session, persons, now, pool: Pool | None = None) -> None:
+    """Raise one ValidationError with every person's reason, or return when all may be booked."""
+    errors = []
+    seen_households: Counter = Counter()
+    for person in persons:
+        result = person_eligible(
+            activity=activity,
+            session=session,
+            person=person,
+            now=now,
+            pool=pool,
+            household_also=seen_households[person.household_id] if person.household_id else 0,
+        )
+        if person.household_id:
+            seen_households[person.household_id] += 1
+        if not result:
+            errors.append(result.reason)
+    if errors:
+        raise ValidationError(errors, code="not_eligible")
+
+
+def _distinct(persons: Sequence[Person]) -> list[Person]:
+    out, seen = [], set()
+    for p in persons:
+        if p.pk not in seen:
+            seen.add(p.pk)
+            out.append(p)
+    if not out:
+        raise ValidationError(_("Choose at least one person to book for."), code="no_persons")
+    return out
+
+
+def _book(
+    *,
+    actor,
+    activity: Activity,
+    session: Session | None,
+    persons: list[Person],
+    on_behalf: bool,
+    now: datetime.datetime,
+) -> Booking:
+    if not activity.is_course and session is None:
+        raise ValidationError(_("Choose a session to book."), code="no_session")
+    if activity.is_course:
+        session = None
+    base = activity_bookable(activity=activity, session=session, now=now)
+    if not base:
+        raise ValidationError(base.reason, code=base.code)
+    # A first check without the lock, so that most refusals cost no lock at all.
+    _check_people(activity=activity, session=session, persons=persons, now=now)
+    with transaction.atomic(), set_actor(actor):
+        pool = pool_lock(pool_for(activity=activity, session=session))
+        if pool.session is not None and pool.session.cancelled:
+            raise ValidationError(_("This session has been cancelled."), code="session_cancelled")
+        # Decide again from what is there now that the pool is ours.
+        _check_people(activity=activity, session=pool.session, persons=persons, now=now, pool=pool)
+        booking = Booking.objects.create(activity=activity, session=pool.session, booked_by=actor, on_behalf=on_behalf)
+        statuses, queue_nos = _allocate(pool=pool, count=len(persons))
+        race_pause()
+        Registration.objects.bulk_create(
+            [
+                Registration(
+                    booking=booking,
+                    activity=activity,
+                    session=pool.session,
+                    person=person,
+                    status=status,
+                    queue_no=queue_no,
+                )
+                for person, status, queue_no in zip(persons, statuses, queue_nos, strict=True)
+            ]
+        )
+    return booking
+
+
+def _allocate(*, pool: Pool, count: int) -> tuple[list[str], list[int | None]]:
+    """The status and waitlist number of each of ``count`` persons booked together."""
+    activity = pool.activity
+    if activity.is_lottery:
+        if LotteryDraw.objects.filter(activity=activity, session=pool.session).exists():
+            raise ValidationError(_("The lottery has already been drawn."), code="lottery_drawn")
+        return [RegistrationStatus.APPLIED] * count, [None] * count
+    # Nobody jumps the queue: while anyone waits, new bookings wait behind them.
+    left = 0 if pool.waitlist().exists() else pool.seats_left()
+    if activity.counts_families:
+        if left >= 1:
+            return [RegistrationStatus.CONFIRMED] * count, [None] * count
+        seats = 0
+    else:
+        seats = min(left, count)
+    waiting = count - seats
+    if waiting and not activity.waitlist_enabled:
+        if left == 0:
+            raise ValidationError(_("This is fully booked."), code="full")
+        raise ValidationError(
+            ngettext(
+                "Only %(left)d place is left, for %(count)d people.",
+                "Only %(left)d places are left, for %(count)d people.",
+                left,
+            )
+            % {"left": left, "count": count},
+            code="full",
+        )
+    statuses = [RegistrationStatus.CONFIRMED] * seats + [RegistrationStatus.WAITLISTED] * waiting
+    if not waiting:
+        return statuses, [None] * count
+    first = pool.next_queue_no()
+    if activity.counts_families:
+        queue = [first] * count  # the family waits as one unit
+    else:
+        queue = [None] * seats + list(range(first, first + waiting))
+    return statuses, queue
+
+
+def booking_create(
+    *,
+    actor,
+    activity: Activity,
+    persons: Sequence[Person],
+    session: Session | None = None,
+    now: datetime.datetime | None = None,
+) -> Booking:
+    """Book ``persons`` (herself and/or people she acts for) in one go. In a lottery activity this is
+    the application. Raises ``PermissionDenied`` for a person she may not act for and a translated
+    ``ValidationError`` listing each refused person's reason; nothing is saved unless all may be booked."""
+    persons = _distinct(persons)
+    for person in persons:
+        if not may_act_for(actor=actor, person=person):
+            raise PermissionDenied
+    return _book(actor=actor, activity=activity, session=session, persons=persons, on_behalf=False, now=now or timezone.now())
+
+
+def booking_create_on_behalf(
+    *,
+    staff,
+    activity: Activity,
+    persons: Sequence[Person],
+    session: Session | None = None,
+    now: datetime.datetime | None = None,
+) -> Booking:
+    """Staff book for residents who cannot book themselves (no phone); recorded as on their behalf.
+
+    The same rules apply as for a resident's own booking; the persons must be within the staff
+    member's scope (her grid, her organisation's clients, or everyone for community staff)."""
+    if staff is None or not staff.is_authenticated or not staff.works_for_community:
+        raise PermissionDenied
+    persons = _distinct(persons)
+    visible = set(people_visible_to(viewer=staff).filter(pk__in=[p.pk for p in persons]).values_list("pk", flat=True))
+    if len(visible) != len(persons):
+        raise PermissionDenied
+    return _book(actor=staff, activity=activity, session=session, persons=persons, on_behalf=True, now=now or timezone.now())
+
+
+def _may_manage_registration(actor, registration: Registration) -> bool:
+    from ..selectors import can_manage_activity
+
+    return (
+        registration.booking.booked_by_id == actor.pk
+        or may_act_for(actor=actor, person=registration.person)
+        or can_manage_activity(user=actor, activity=registration.activity)
+    )
+
+
+def cancel_deadline(*, registration: Registration) -> datetime.datetime | None:
+    """Until when a seat can be given back: ``cancel_hours_before`` before the (first) session."""
+    session = registration.session
+    if session is None:
+        session = registration.activity.sessions.filter(cancelled=False).order_by("starts_at").first()
+    if session is None:
+        return None
+    return session.starts_at - datetime.timedelta(hours=registration.activity.cancel_hours_before)
+
+
+def registration_cancel(
+    *, actor, registration: Registration, now: datetime.datetime | None = None
+) -> Registration:
+    """Cancel one person's registration (a seat until the deadline; a waitlist place or a lottery
+    application at any time). A freed seat is offered to the next on the waitlist at once."""
+    from .waitlist import promote_locked
+
+    now = now or timezone.now()
+    if not _may_manage_registration(actor, registration):
+        raise PermissionDenied
+    with transaction.atomic(), set_actor(actor):
+        pool = pool_lock(Pool(activity=registration.activity, session=registration.session))
+        reg = Registration.objects.select_related("booking", "person", "activity").get(pk=registration.pk)
+        if not reg.is_active:
+            raise ValidationError(
+                _("This registration is already %(status)s.") % {"status": reg.get_status_display()},
+                code="not_active",
+            )
+        staff = _staff_for(actor, reg)
+        if reg.status in SEATED_STATUSES and not staff:
+            deadline = cancel_deadline(registration=reg)
+            if deadline is not None and now > deadline:
+                raise ValidationError(
+                    _("Cancellation closed on %(when)s. Please call the community office.")
+                    % {"when": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")},
+                    code="cancel_deadline",
+                )
+        freed = reg.status in SEATED_STATUSES
+        offer_id = reg.offer_id if reg.status == RegistrationStatus.OFFERED else None
+        reg.status = RegistrationStatus.CANCELLED
+        reg.cancelled_at = now
+        reg.cancelled_by = actor
+        reg.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
+        if offer_id and not Registration.objects.filter(offer_id=offer_id, status=RegistrationStatus.OFFERED).exists():
+            Offer.objects.filter(pk=offer_id, status=Offer.Status.OPEN).update(
+                status=Offer.Status.DECLINED, decided_at=now
+            )
+        if freed:
+            promote_locked(pool=pool, now=now)
+    registration.refresh_from_db()
+    return registration
+
+
+def _staff_for(actor, reg: Registration) -> bool:
+    from ..selectors import can_manage_activity
+
+    return can_manage_activity(user=actor, activity=reg.activity)

@@ -1,0 +1,176 @@
+"""Who may book what, and the reason when not. Read-only: the writers call it again under the lock."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal.community.models import Person
+
+from ..models import ACTIVE_STATUSES, Activity, ActivityStatus, EarlyWindowFor, Session
+from ._pool import Pool, pool_for
+
+
+class WindowState(models.TextChoices):
+    NOT_YET_OPEN = "not_yet_open", gettext_lazy("Booking has not opened yet")
+    EARLY = "early", gettext_lazy("Early booking for the priority group")
+    OPEN = "open", gettext_lazy("Booking is open")
+    CLOSED = "closed", gettext_lazy("Booking has closed")
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    ok: bool
+    reason: str = ""
+    code: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+OK = Eligibility(True)
+
+
+def window_state(*, activity: Activity, now: datetime.datetime | None = None) -> WindowState:
+    now = now or timezone.now()
+    if activity.booking_closes_at and now >= activity.booking_closes_at:
+        return WindowState.CLOSED
+    if activity.booking_opens_at is None or now >= activity.booking_opens_at:
+        return WindowState.OPEN
+    if activity.early_opens_at and now >= activity.early_opens_at:
+        return WindowState.EARLY
+    return WindowState.NOT_YET_OPEN
+
+
+def is_resident(person: Person) -> bool:
+    """A resident of this community: an active person registered at one of its households."""
+    return bool(person.is_active and person.household_id)
+
+
+def in_early_group(*, activity: Activity, person: Person) -> bool:
+    if activity.early_for == EarlyWindowFor.RESIDENTS:
+        return is_resident(person)
+    if activity.early_for == EarlyWindowFor.GROUP and activity.early_group_id:
+        return activity.early_group.members.filter(pk=person.pk).exists()
+    return False
+
+
+def age_rule_date(*, activity: Activity, session: Session | None) -> datetime.date | None:
+    """The date the age rule is checked on: the session's, or the first session of a course."""
+    if session is not None:
+        return session.local_date
+    first = activity.sessions.filter(cancelled=False).order_by("starts_at").first()
+    return first.local_date if first else None
+
+
+def _fmt(dt: datetime.datetime) -> str:
+    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
+
+
+def _refuse(code: str, reason: str) -> Eligibility:
+    return Eligibility(False, reason, code)
+
+
+def activity_bookable(
+    *, activity: Activity, session: Session | None, now: datetime.datetime | None = None
+) -> Eligibility:
+    """What does not depend on the person: published, session not cancelled or started, window not closed."""
+    now = now or timezone.now()
+    if activity.status != ActivityStatus.PUBLISHED:
+        return _refuse("not_published", _("This activity is not open for booking."))
+    if session is not None:
+        if session.activity_id != activity.pk:
+            return _refuse("wrong_session", _("This session does not belong to this activity."))
+        if session.cancelled:
+            return _refuse("session_cancelled", _("This session has been cancelled."))
+        if session.starts_at <= now:
+            return _refuse("session_started", _("This session has already started."))
+    state = window_state(activity=activity, now=now)
+    if state == WindowState.CLOSED:
+        return _refuse(
+            "window_closed", _("Booking closed on %(when)s.") % {"when": _fmt(activity.booking_closes_at)}
+        )
+    if state == WindowState.NOT_YET_OPEN:
+        opens = activity.early_opens_at or activity.booking_opens_at
+        return _refuse("window_not_open", _("Booking opens on %(when)s.") % {"when": _fmt(opens)})
+    return OK
+
+
+def person_eligible(
+    *,
+    activity: Activity,
+    session: Session | None,
+    person: Person,
+    now: datetime.datetime | None = None,
+    pool: Pool | None = None,
+    household_also: int = 0,
+) -> Eligibility:
+    """Whether ``person`` may be booked into the activity (and session), with the reason when not.
+
+    ``household_also`` is the number of other members of her household in the same booking, counted
+    against the per-household maximum.
+    """
+    now = now or timezone.now()
+    base = activity_bookable(activity=activity, session=session, now=now)
+    if not base:
+        return base
+    name = person.name
+    if window_state(activity=activity, now=now) == WindowState.EARLY and not in_early_group(
+        activity=activity, person=person
+    ):
+        return _refuse(
+            "early_window_only",
+            _("Until %(when)s booking is open only to the priority group, and %(name)s is not in it.")
+            % {"when": _fmt(activity.booking_opens_at), "name": name},
+        )
+    if activity.min_age is not None or activity.max_age is not None:
+        day = age_rule_date(activity=activity, session=session)
+        if person.birth_date is None:
+            return _refuse(
+                "age_unknown",
+                _("%(name)s's date of birth is not on record, so the age rule cannot be checked.") % {"name": name},
+            )
+        if day is not None:
+            age = person.age_on(day)
+            if activity.min_age is not None and age < activity.min_age:
+                return _refuse(
+                    "too_young",
+                    _("%(name)s will be %(age)s on %(day)s; this activity is for ages %(min)s and over.")
+                    % {"name": name, "age": age, "day": day.isoformat(), "min": activity.min_age},
+                )
+            if activity.max_age is not None and age > activity.max_age:
+                return _refuse(
+                    "too_old",
+                    _("%(name)s will be %(age)s on %(day)s; this activity is for ages up to %(max)s.")
+                    % {"name": name, "age": age, "day": day.isoformat(), "max": activity.max_age},
+                )
+    if activity.residents_only and not is_resident(person):
+        return _refuse(
+            "not_resident",
+            _("This activity is for residents of this community only, and %(name)s is not registered at a household here.")
+            % {"name": name},
+        )
+    if activity.target_group_id and not activity.target_group.members.filter(pk=person.pk).exists():
+        return _refuse(
+            "not_in_group",
+            _("This activity is for %(group)s only, and %(name)s is not in that group.")
+            % {"group": activity.target_group.name, "name": name},
+        )
+    pool = pool or pool_for(activity=activity, session=session)
+    active = pool.registrations().filter(status__in=ACTIVE_STATUSES)
+    if active.filter(person_id=person.pk).exists():
+        return _refuse("already_booked", _("%(name)s is already booked for this.") % {"name": name})
+    if activity.max_per_household and person.household_id:
+        taken = active.filter(person__household_id=person.household_id).count()
+        if taken + household_also + 1 > activity.max_per_household:
+            return _refuse(
+                "household_full",
+                _("At most %(max)s people per household may book this; %(taken)s from %(name)s's household already have.")
+                % {"max": activity.max_per_household, "taken": taken + household_also, "name": name},
+            )
+    return OK

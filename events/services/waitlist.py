@@ -1,0 +1,189 @@
+"""The waitlist: a freed seat goes to the next unit as a time-limited offer; accept, decline, expire, leave.
+
+A unit is a person, or a whole booking when the activity counts families. An offer holds the seat
+(``offered`` counts as taken) until it is accepted, declined or expires; then it passes on.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from auditlog.context import set_actor
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.community.selectors import may_act_for
+
+from ..models import Activity, Offer, Registration, RegistrationStatus, Session
+from . import _pool
+from ._messages import notify_booking
+from ._pool import Pool, pool_for, pool_lock, race_pause
+
+
+def _fmt(dt: datetime.datetime) -> str:
+    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
+
+
+def _offer_expiry(*, pool: Pool, now: datetime.datetime) -> datetime.datetime | None:
+    expires = now + datetime.timedelta(hours=pool.activity.offer_hold_hours)
+    if pool.session is not None:
+        if pool.session.cancelled or pool.session.starts_at <= now:
+            return None
+        expires = min(expires, pool.session.starts_at)
+    return expires
+
+
+def promote_locked(*, pool: Pool, now: datetime.datetime) -> list[Offer]:
+    """Offer every free seat to the next units on the waitlist. The caller holds the pool lock."""
+    offers: list[Offer] = []
+    if pool.activity.is_lottery and not pool.activity.waitlist_enabled:
+        return offers
+    while pool.seats_left() > 0:
+        expires = _offer_expiry(pool=pool, now=now)
+        if expires is None:
+            break
+        head = pool.waitlist().select_related("booking").first()
+        if head is None:
+            break
+        race_pause()
+        if pool.activity.counts_families:
+            regs = list(pool.waitlist().filter(booking_id=head.booking_id))
+        else:
+            regs = [head]
+        offer = Offer.objects.create(booking=head.booking, expires_at=expires)
+        Registration.objects.filter(pk__in=[r.pk for r in regs]).update(
+            status=RegistrationStatus.OFFERED, offer=offer, updated_at=now
+        )
+        notify_booking(
+            booking=head.booking,
+            template="events.offer_made",
+            key=f"events.offer:{offer.pk}",
+            context={"expires": _fmt(expires), "hours": pool.activity.offer_hold_hours},
+            persons=[r.person for r in Registration.objects.filter(offer=offer).select_related("person")],
+        )
+        offers.append(offer)
+    return offers
+
+
+def waitlist_promote_next(
+    *, activity: Activity, session: Session | None = None, now: datetime.datetime | None = None
+) -> list[Offer]:
+    """Offer the free seats of a pool to the next on its waitlist (also run after capacity is raised)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        pool = pool_lock(pool_for(activity=activity, session=session))
+        return promote_locked(pool=pool, now=now)
+
+
+def _may_answer(actor, offer: Offer) -> bool:
+    if offer.booking.booked_by_id == actor.pk:
+        return True
+    return any(may_act_for(actor=actor, person=r.person) for r in offer.registrations.select_related("person"))
+
+
+def _lock_offer(offer: Offer) -> Offer:
+    qs = Offer.objects.select_related("booking__activity", "booking__session").filter(pk=offer.pk)
+    return (qs.select_for_update(of=("self",)) if _pool.LOCKING else qs).get()
+
+
+def offer_accept(*, actor, offer: Offer, now: datetime.datetime | None = None) -> Offer:
+    """Take the offered seat. Refused once the offer is answered or has expired."""
+    now = now or timezone.now()
+    if not _may_answer(actor, offer):
+        raise PermissionDenied
+    with transaction.atomic(), set_actor(actor):
+        locked = _lock_offer(offer)
+        if locked.status != Offer.Status.OPEN:
+            raise ValidationError(
+                _("This offer has already been answered or has passed on (%(status)s).")
+                % {"status": locked.get_status_display()},
+                code="offer_closed",
+            )
+        if locked.expires_at <= now:
+            raise ValidationError(
+                _("This offer expired on %(when)s and has passed on to the next person.") % {"when": _fmt(locked.expires_at)},
+                code="offer_expired",
+            )
+        race_pause()
+        locked.status = Offer.Status.ACCEPTED
+        locked.decided_at = now
+        locked.save(update_fields=["status", "decided_at"])
+        Registration.objects.filter(offer=locked, status=RegistrationStatus.OFFERED).update(
+            status=RegistrationStatus.CONFIRMED, queue_no=None, updated_at=now
+        )
+    return locked
+
+
+def _close_offer(*, offer: Offer, status: str, reg_status: str, now: datetime.datetime) -> Offer | None:
+    """Close an open offer (pool locked first, then the offer) and pass the seat on."""
+    pool = pool_lock(Pool(activity=offer.booking.activity, session=offer.booking.session))
+    locked = _lock_offer(offer)
+    if locked.status != Offer.Status.OPEN:
+        return None
+    locked.status = status
+    locked.decided_at = now
+    locked.save(update_fields=["status", "decided_at"])
+    Registration.objects.filter(offer=locked, status=RegistrationStatus.OFFERED).update(
+        status=reg_status, updated_at=now
+    )
+    promote_locked(pool=pool, now=now)
+    return locked
+
+
+def offer_decline(*, actor, offer: Offer, now: datetime.datetime | None = None) -> Offer:
+    """Say no to the offered seat: it passes on to the next on the waitlist."""
+    now = now or timezone.now()
+    if not _may_answer(actor, offer):
+        raise PermissionDenied
+    with transaction.atomic(), set_actor(actor):
+        closed = _close_offer(offer=offer, status=Offer.Status.DECLINED, reg_status=RegistrationStatus.DECLINED, now=now)
+        if closed is None:
+            raise ValidationError(_("This offer has already been answered or has passed on."), code="offer_closed")
+    return closed
+
+
+def offer_expire(*, offer: Offer, now: datetime.datetime | None = None) -> bool:
+    """Expire one offer whose time is up (safe to call twice); True if this call expired it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if not Offer.objects.filter(pk=offer.pk, status=Offer.Status.OPEN, expires_at__lte=now).exists():
+            return False
+        closed = _close_offer(offer=offer, status=Offer.Status.EXPIRED, reg_status=RegistrationStatus.EXPIRED, now=now)
+        if closed is None:
+            return False
+        notify_booking(
+            booking=closed.booking,
+            template="events.offer_expired",
+            key=f"events.offer_expired:{closed.pk}",
+            context={"expires": _fmt(closed.expires_at)},
+            persons=[r.person for r in closed.registrations.select_related("person")],
+        )
+    return True
+
+
+def offers_expire_due(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """The periodic scan: expire every open offer whose time is up, each in its own transaction."""
+    now = now or timezone.now()
+    due = list(
+        Offer.objects.filter(status=Offer.Status.OPEN, expires_at__lte=now)
+        .select_related("booking__activity", "booking__session")
+        .order_by("expires_at", "id")[:limit]
+    )
+    return sum(1 for offer in due if offer_expire(offer=offer, now=now))
+
+
+def waitlist_leave(*, actor, registration: Registration, now: datetime.datetime | None = None) -> Registration:
+    """Leave the waitlist (or withdraw a lottery application)."""
+    now = now or timezone.now()
+    if not (registration.booking.booked_by_id == actor.pk or may_act_for(actor=actor, person=registration.person)):
+        raise PermissionDenied
+    with transaction.atomic(), set_actor(actor):
+        updated = Registration.objects.filter(
+            pk=registration.pk, status__in=[RegistrationStatus.WAITLISTED, RegistrationStatus.APPLIED]
+        ).update(status=RegistrationStatus.CANCELLED, cancelled_at=now, cancelled_by=actor, updated_at=now)
+        if not updated:
+            raise ValidationError(_("This person is not on the waitlist."), code="not_waitlisted")
+    registration.refresh_from_db()
+    return registration
