@@ -134,6 +134,9 @@ def open_page(chromium_browser, live_server, request):
     """``open_page(phone=False)``: a page in a fresh browser context (its own cookies), desktop-sized
     (1280x900) or phone-sized (390x844, touch, mobile viewport). All are closed after the test, and on a
     failure each one's screenshot is saved under test-results/."""
+    assert request.node.get_closest_marker("browser"), (
+        "browser tests set `pytestmark = E2E` (see this module)"
+    )
     pages = request.node._e2e_pages = []
 
     def _open(*, phone: bool = False):

@@ -33,8 +33,21 @@ def _eager_celery():
     app.conf.task_always_eager = was
 
 
+def ensure_message_templates():
+    """The engine's templates come from a data migration; a flushed database (transactional tests,
+    --reuse-db) has lost them, so put them back."""
+    import importlib
+
+    from portal.notify.models import MessageTemplate
+
+    migration = importlib.import_module("events.migrations.0002_message_templates")
+    for data in migration.TEMPLATES:
+        MessageTemplate.objects.get_or_create(code=data["code"], defaults=data)
+
+
 @pytest.fixture
 def world(db):
+    ensure_message_templates()
     today = timezone.localdate()
     home = HouseholdFactory()
     mum_user = UserFactory(name="朱晓燕")
