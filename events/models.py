@@ -185,32 +185,40 @@ class Activity(models.Model):
             models.CheckConstraint(
                 condition=Q(organiser_user__isnull=False) | Q(organiser_org__isnull=False),
                 name="activity_has_organiser",
+                violation_error_message=_("Give the organiser: a staff member or a partner organisation."),
             ),
             models.CheckConstraint(
                 condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(min_age__lte=F("max_age")),
                 name="activity_age_range_ordered",
+                violation_error_message=_("The minimum age cannot be above the maximum age."),
             ),
             models.CheckConstraint(
                 condition=Q(booking_opens_at__isnull=True)
                 | Q(booking_closes_at__isnull=True)
                 | Q(booking_opens_at__lt=F("booking_closes_at")),
                 name="activity_window_ordered",
+                violation_error_message=_("Booking must open before it closes."),
             ),
             models.CheckConstraint(
                 condition=Q(early_opens_at__isnull=True)
                 | (Q(booking_opens_at__isnull=False) & Q(early_opens_at__lt=F("booking_opens_at"))),
                 name="activity_early_window_before_general",
+                violation_error_message=_("Early booking must open before the general booking window, which then needs an opening time."),
             ),
             models.CheckConstraint(
-                condition=Q(early_opens_at__isnull=True) | ~Q(early_for=""), name="activity_early_window_has_group"
+                condition=Q(early_opens_at__isnull=True) | ~Q(early_for=""),
+                name="activity_early_window_has_group",
+                violation_error_message=_("Say who may book early."),
             ),
             models.CheckConstraint(
                 condition=~Q(early_for=EarlyWindowFor.GROUP) | Q(early_group__isnull=False),
                 name="activity_early_group_set",
+                violation_error_message=_("Choose the target group that may book early."),
             ),
             models.CheckConstraint(
                 condition=~Q(registration_scope=RegistrationScope.COURSE) | Q(capacity__isnull=False),
                 name="activity_course_has_capacity",
+                violation_error_message=_("An activity booked as a whole course needs the capacity of the course."),
             ),
             models.CheckConstraint(condition=Q(offer_hold_hours__gte=1), name="activity_offer_hold_positive"),
         ]
@@ -255,7 +263,9 @@ class PriorityTier(models.Model):
             models.UniqueConstraint(fields=["activity", "rank"], name="priority_tier_rank_unique"),
             models.CheckConstraint(condition=Q(rank__gte=1), name="priority_tier_rank_positive"),
             models.CheckConstraint(
-                condition=Q(group__isnull=False) | Q(residents=True), name="priority_tier_has_rule"
+                condition=Q(group__isnull=False) | Q(residents=True),
+                name="priority_tier_has_rule",
+                violation_error_message=_("A priority tier needs a group, or residents ticked."),
             ),
         ]
 
@@ -286,7 +296,11 @@ class Session(models.Model):
         ordering = ["starts_at", "id"]
         indexes = [models.Index(fields=["activity", "starts_at"])]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="session_ends_after_start",
+                violation_error_message=_("A session must end after it starts."),
+            ),
             models.UniqueConstraint(fields=["activity", "starts_at"], name="session_unique_start"),
         ]
 

@@ -182,12 +182,16 @@ def activity_manageable_get(*, user, activity_id) -> Activity:
 # --- registrations, bookings, offers ------------------------------------------------------------
 
 
-def _family_q(user, prefix: str = "") -> Q:
+def _family_q(user, *, include_on_behalf: bool = True) -> Q:
+    """Her own registrations, those of the people she acts for, and the bookings she made (those made
+    by staff on a resident's behalf only with ``include_on_behalf``)."""
     me = person_of(user)
-    q = Q(**{f"{prefix}booking__booked_by_id": user.pk})
+    q = Q(booking__booked_by_id=user.pk)
+    if not include_on_behalf:
+        q &= Q(booking__on_behalf=False)
     if me is not None:
         acting = Relation.objects.filter(subject_id=me.pk, kind__in=ACTING_RELATIONS).values("relative_id")
-        q |= Q(**{f"{prefix}person_id": me.pk}) | Q(**{f"{prefix}person_id__in": acting})
+        q |= Q(person_id=me.pk) | Q(person_id__in=acting)
     return q
 
 
@@ -206,7 +210,7 @@ def family_bookings(*, user, include_past: bool = False) -> QuerySet[Registratio
     activity, session, person and any open offer joined in."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Registration.objects.none()
-    qs = Registration.objects.filter(_family_q(user)).select_related(
+    qs = Registration.objects.filter(_family_q(user, include_on_behalf=False)).select_related(
         "activity", "session", "person", "booking", "offer"
     )
     if not include_past:

@@ -90,6 +90,8 @@ def activity_bookable(
             return _refuse("session_cancelled", _("This session has been cancelled."))
         if session.starts_at <= now:
             return _refuse("session_started", _("This session has already started."))
+    elif activity.is_course and not activity.sessions.filter(cancelled=False, starts_at__gt=now).exists():
+        return _refuse("no_sessions", _("This course has no sessions still to come."))
     state = window_state(activity=activity, now=now)
     if state == WindowState.CLOSED:
         return _refuse(

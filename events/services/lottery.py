@@ -96,6 +96,8 @@ def lottery_draw(
         raise ValidationError(_("This activity is first come, first served: there is nothing to draw."), code="not_lottery")
     if activity.booking_closes_at is None or now < activity.booking_closes_at:
         raise ValidationError(_("The lottery can be drawn only after applications close."), code="window_open")
+    if not activity.is_course and (session is None or session.activity_id != activity.pk):
+        raise ValidationError(_("Choose the session whose lottery to draw."), code="no_session")
     seed = (seed or secrets.token_hex(16)).strip()
     if not seed or len(seed) > 100:
         raise ValidationError(_("The seed must be 1 to 100 characters long."), code="bad_seed")

@@ -84,7 +84,8 @@ def sessions_generate_weekly(
 
 def session_cancel(*, actor, session: Session, reason: str = "", now: datetime.datetime | None = None) -> int:
     """Staff cancel a session: every active registration is cancelled, open offers withdrawn, and each
-    booking told. Returns the number of registrations cancelled."""
+    booking told. For one meeting of a course, the course registrations stand and everyone registered is
+    told. Returns the number of registrations cancelled."""
     activity = session.activity
     _require_manager(actor, activity)
     now = now or timezone.now()
@@ -97,26 +98,36 @@ def session_cancel(*, actor, session: Session, reason: str = "", now: datetime.d
         locked.cancelled_at = now
         locked.cancel_reason = reason[:200]
         locked.save(update_fields=["cancelled", "cancelled_at", "cancel_reason"])
-        regs = list(
-            Registration.objects.filter(session=locked, status__in=ACTIVE_STATUSES).select_related("booking", "person")
-        )
-        Offer.objects.filter(booking__session=locked, status=Offer.Status.OPEN).update(
-            status=Offer.Status.WITHDRAWN, decided_at=now
-        )
-        Registration.objects.filter(pk__in=[r.pk for r in regs]).update(
-            status=RegistrationStatus.CANCELLED, cancelled_at=now, cancelled_by=actor, updated_at=now
-        )
+        when = timezone.localtime(locked.starts_at).strftime("%Y-%m-%d %H:%M")
+        if activity.is_course:
+            # One meeting of a course: the course registrations stand, everyone is told.
+            regs = list(
+                Registration.objects.filter(activity=activity, session__isnull=True, status__in=ACTIVE_STATUSES)
+                .exclude(status=RegistrationStatus.APPLIED)
+                .select_related("booking", "person")
+            )
+            cancelled = 0
+        else:
+            regs = list(
+                Registration.objects.filter(session=locked, status__in=ACTIVE_STATUSES).select_related("booking", "person")
+            )
+            Offer.objects.filter(booking__session=locked, status=Offer.Status.OPEN).update(
+                status=Offer.Status.WITHDRAWN, decided_at=now
+            )
+            Registration.objects.filter(pk__in=[r.pk for r in regs]).update(
+                status=RegistrationStatus.CANCELLED, cancelled_at=now, cancelled_by=actor, updated_at=now
+            )
+            cancelled = len(regs)
         by_booking: dict[int, list[Registration]] = {}
         for reg in regs:
             by_booking.setdefault(reg.booking_id, []).append(reg)
         for booking_regs in by_booking.values():
             booking = booking_regs[0].booking
-            booking.session = locked
             notify_booking(
                 booking=booking,
                 template="events.session_cancelled",
                 key=f"events.session_cancelled:{locked.pk}:booking:{booking.pk}",
-                context={"reason": reason},
+                context={"reason": reason, "when": when},
                 persons=[r.person for r in booking_regs],
             )
-    return len(regs)
+    return cancelled

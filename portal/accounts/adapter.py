@@ -118,8 +118,14 @@ class AccountAdapter(DefaultAccountAdapter):
             if commit:
                 user.save()
                 from portal.community.services import person_ensure_for_user
+                from portal.notify.services import message_enqueue
 
                 person_ensure_for_user(user=user)
+                # A welcome in her inbox (not by SMS: she has just had a code by SMS, and SMS costs money).
+                message_enqueue(
+                    key=f"account.welcome:user:{user.pk}", template="account.welcome", context={}, user=user,
+                    channels=["inbox"],
+                )
         return user
 
     # --- after sign-in -----------------------------------------------------------------------------

@@ -116,12 +116,21 @@ class Household(models.Model):
 
     @property
     def address(self) -> str:
-        estate = self.building.estate.name
-        parts = [estate, _("Bldg %(n)s") % {"n": self.building.number}]
+        values = {
+            "estate": self.building.estate.name,
+            "building": self.building.number,
+            "unit": self.unit,
+            "room": self.room,
+        }
         if self.unit:
-            parts.append(_("Unit %(n)s") % {"n": self.unit})
-        parts.append(_("Room %(n)s") % {"n": self.room})
-        return " ".join(str(p) for p in parts)
+            return _("%(estate)s, building %(building)s, unit %(unit)s, room %(room)s") % values
+        return _("%(estate)s, building %(building)s, room %(room)s") % values
+
+    @property
+    def short_address(self) -> str:
+        """The form everyone in China reads the same way, in any language: "和谐怡园佳苑 3-1-502"."""
+        numbers = "-".join(p for p in (self.building.number, self.unit, self.room) if p)
+        return f"{self.building.estate.name} {numbers}"
 
     @property
     def grid(self):

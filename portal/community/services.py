@@ -200,6 +200,7 @@ def household_claim_confirm(*, actor, claim: HouseholdClaim, note: str = "") -> 
         claim.status = ClaimStatus.CONFIRMED
         claim.decided_by, claim.decided_at, claim.decision_note = actor, timezone.now(), (note or "")[:200]
         claim.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        _claim_decision_notify(claim)
         return claim
 
 
@@ -212,7 +213,21 @@ def household_claim_reject(*, actor, claim: HouseholdClaim, note: str = "") -> H
         claim.status = ClaimStatus.REJECTED
         claim.decided_by, claim.decided_at, claim.decision_note = actor, timezone.now(), (note or "")[:200]
         claim.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        _claim_decision_notify(claim)
         return claim
+
+
+def _claim_decision_notify(claim: HouseholdClaim) -> None:
+    """Tell the claimant (in her inbox, and by SMS unless she turned it off) how staff decided."""
+    from portal.notify.services import message_enqueue
+
+    template = "community.claim_confirmed" if claim.status == ClaimStatus.CONFIRMED else "community.claim_rejected"
+    message_enqueue(
+        key=f"community.claim_decided:claim:{claim.pk}",
+        template=template,
+        context={"address": claim.household.short_address, "reason": claim.decision_note},
+        user=claim.user,
+    )
 
 
 # --- dependents ------------------------------------------------------------------------------------

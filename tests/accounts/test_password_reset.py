@@ -5,6 +5,7 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from portal.accounts.models import User
 from tests.accounts.conftest import last_code
@@ -119,7 +120,7 @@ def test_malformed_reset_login_gets_an_error_at_the_field(client, sms_outbox):
     with translation.override("en"):
         response = _request_reset(client, "12345")
     assert response.status_code == 200
-    assert response.context["form"].errors["email"] == ["Enter a valid mainland China mobile number or e-mail address"]
+    assert response.context["form"].errors["email"] == [gettext("Enter a valid mainland China mobile number or e-mail address")]
     assert sms_outbox == []
 
 

@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from portal.accounts.phone import CNMobileField, national_digits, normalize_cn_mobile, parse_cn_mobile
 
@@ -29,7 +30,7 @@ def test_form_field_shows_the_translated_message_in_chinese(settings):
     field = CNMobileField()
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
         field.clean("12345")
-    assert excinfo.value.messages == ["Enter a valid mainland China mobile number"]
+    assert excinfo.value.messages == [gettext("Enter a valid mainland China mobile number")]
     assert field.clean("13912345678") == "+8613912345678"
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from portal.accounts.models import User
 from tests.accounts.conftest import last_code
@@ -91,7 +92,7 @@ def test_expired_code_is_refused_at_the_field(client, sms_outbox, settings):
     with mock.patch("time.time", return_value=later), translation.override("en"):
         response = client.post(reverse("account_verify_phone"), {"code": code}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert response.context["form"].errors["code"] == ["This code has expired. Please ask for a new one."]
+    assert response.context["form"].errors["code"] == [gettext("This code has expired. Please ask for a new one.")]
     assert not User.objects.get(phone="+8613912345678").phone_verified
 
 
@@ -132,7 +133,7 @@ def test_bad_phone_format_gets_a_clear_error_at_the_field(client, bad):
     with translation.override("en"):
         response = _signup(client, phone=bad, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert response.context["form"].errors["phone"] == ["Enter a valid mainland China mobile number"]
+    assert response.context["form"].errors["phone"] == [gettext("Enter a valid mainland China mobile number")]
     assert not User.objects.exists()
 
 

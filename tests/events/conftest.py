@@ -23,6 +23,15 @@ def years_before(day: datetime.date, years: int, days: int = 0) -> datetime.date
 
 
 @pytest.fixture(autouse=True)
+def _english():
+    """Assertions read the English msgids; the default interface language is Chinese."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery():
     from portal.celery import app
 

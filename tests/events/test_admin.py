@@ -44,3 +44,14 @@ def test_partner_staff_see_only_their_organisations_activities(client, world):
     response = client.get(reverse("admin:events_activity_changelist"))
     assert response.status_code == 200
     assert "义诊" in response.text and "别人的活动" not in response.text
+
+
+def test_inconsistent_activity_is_refused_with_a_clear_message(world):
+    from django.core.exceptions import ValidationError
+
+    from events.models import Activity
+
+    activity = Activity(title="x", place="y", organiser_user=world.staff, min_age=12, max_age=6)
+    with pytest.raises(ValidationError) as exc:
+        activity.full_clean()
+    assert "The minimum age cannot be above the maximum age." in exc.value.messages

@@ -179,3 +179,14 @@ def test_booking_in_the_past_session_refused(world):
     past = SessionFactory(activity=activity, starts_at=in_days(-1))
     with pytest.raises(ValidationError, match="already started"):
         booking_create(actor=world.mum_user, activity=activity, session=past, persons=[world.son])
+
+
+def test_cancelling_one_meeting_of_a_course_keeps_the_registrations_and_tells_everyone(world):
+    course = ActivityFactory(title="周二戏曲班", registration_scope=RegistrationScope.COURSE, capacity=10, organiser_user=world.staff)
+    first = SessionFactory(activity=course)
+    SessionFactory(activity=course)
+    booking_create(actor=world.mum_user, activity=course, persons=[world.mum])
+    assert session_cancel(actor=world.staff, session=first, reason="场地维修") == 0
+    assert Registration.objects.get(person=world.mum).status == "confirmed"
+    msg = Message.objects.get(user=world.mum_user, channel="inbox", template__code="events.session_cancelled")
+    assert "场地维修" in msg.body

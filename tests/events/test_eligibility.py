@@ -131,3 +131,12 @@ def test_refusal_saves_nothing_and_lists_every_reason(world):
         booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.mum, world.granny])
     assert len(exc.value.messages) == 2
     assert not Booking.objects.exists() and not Registration.objects.exists()
+
+
+def test_a_course_without_sessions_to_come_is_not_bookable(world):
+    from events.models import RegistrationScope
+
+    course = ActivityFactory(registration_scope=RegistrationScope.COURSE, capacity=5)
+    assert person_eligible(activity=course, session=None, person=world.mum).code == "no_sessions"
+    SessionFactory(activity=course)
+    assert person_eligible(activity=course, session=None, person=world.mum).ok

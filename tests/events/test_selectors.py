@@ -105,3 +105,12 @@ def test_offer_lookup_is_scoped(world, fcfs):
     assert offer_get_for(user=world.dad_user, offer_id=offer.pk) == offer
     with pytest.raises(Http404):
         offer_get_for(user=world.mum_user, offer_id=offer.pk)
+
+
+def test_staff_my_bookings_do_not_list_residents_booked_on_their_behalf(world, fcfs):
+    from events.services.booking import booking_create_on_behalf
+
+    booking_create_on_behalf(staff=world.staff, activity=fcfs.activity, session=fcfs.session, persons=[world.granny])
+    assert not family_bookings(user=world.staff).exists()
+    # her carer sees it among her family's bookings
+    assert [r.person for r in family_bookings(user=world.mum_user)] == [world.granny]

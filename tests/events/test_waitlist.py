@@ -139,3 +139,13 @@ def test_family_waits_and_is_offered_as_one_unit(world):
     assert set(offer.registrations.values_list("person__name", flat=True)) == {"王强", "王小宝"}
     offer_accept(actor=world.dad_user, offer=offer)
     assert set(Registration.objects.filter(booking=offer.booking).values_list("status", flat=True)) == {"confirmed"}
+
+
+def test_the_promote_task_fills_free_seats(world, full):
+    from events.tasks import promote_waitlist
+
+    full.session.capacity = 4
+    full.session.save()
+    assert promote_waitlist.delay(full.activity.pk, full.session.pk).get() == 1
+    assert promote_waitlist.delay(full.activity.pk, 999999).get() == 0
+    assert reg(world.kid).status == "offered"
