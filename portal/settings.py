@@ -183,6 +183,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Waitlist offers whose hold time has passed: expire them and offer the seat to the next person.
+    "events-expire-offers": {
+        "task": "events.tasks.expire_offers",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------------

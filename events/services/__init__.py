@@ -10,3 +10,40 @@ Each function is keyword-only, typed, runs in one ``transaction.atomic`` and rai
 ``ValidationError`` with the reason for every refusal (``PermissionDenied`` / ``Http404`` come from the
 scoped selectors for what the actor may not touch at all).
 """
+
+from .booking import booking_create, booking_create_on_behalf, cancel_deadline, registration_cancel
+from .eligibility import Eligibility, WindowState, activity_bookable, person_eligible, window_state
+from .lottery import lottery_allocate, lottery_draw, lottery_rerun
+from .sessions import session_cancel, session_create, sessions_generate_weekly
+from .waitlist import (
+    offer_accept,
+    offer_decline,
+    offer_expire,
+    offers_expire_due,
+    waitlist_leave,
+    waitlist_promote_next,
+)
+
+__all__ = [
+    "Eligibility",
+    "WindowState",
+    "activity_bookable",
+    "booking_create",
+    "booking_create_on_behalf",
+    "cancel_deadline",
+    "lottery_allocate",
+    "lottery_draw",
+    "lottery_rerun",
+    "offer_accept",
+    "offer_decline",
+    "offer_expire",
+    "offers_expire_due",
+    "person_eligible",
+    "registration_cancel",
+    "session_cancel",
+    "session_create",
+    "sessions_generate_weekly",
+    "waitlist_leave",
+    "waitlist_promote_next",
+    "window_state",
+]

@@ -112,8 +112,10 @@ def _open_page(chromium_browser, live_server, **options):
     page.browser_problems = []
 
     def _on_console(msg):
-        if msg.type == "error" and "Content Security Policy" in msg.text:
-            page.browser_problems.append(msg.text)
+        # A refusal caused by the page names its URL; one with no URL comes from code the test evaluated
+        # (axe itself sets inline styles while it measures, which the policy rightly refuses).
+        if msg.type == "error" and "Content Security Policy" in msg.text and msg.location.get("url"):
+            page.browser_problems.append(f"{msg.text} ({msg.location['url']})")
 
     page.on("console", _on_console)
     page.on("pageerror", lambda exc: page.browser_problems.append(f"uncaught script error: {exc}"))
