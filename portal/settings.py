@@ -325,7 +325,10 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-MAX_UPLOAD_SIZE = 5 * 1024 * 1024  # any single uploaded file
+MAX_UPLOAD_SIZE = 5 * 1024 * 1024  # any single uploaded file (portal.uploads.validate_upload_size)
+# Roster imports in the admin (django-import-export): preview first, then all rows or none.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

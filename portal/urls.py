@@ -15,6 +15,7 @@ urlpatterns = [
     path("me/", include("portal.accounts.urls")),
     path("community/", include("portal.community.urls")),
     path("inbox/", include("portal.notify.urls")),
+    path("activities/", include("events.urls")),
 ]
 
 if settings.DEBUG:

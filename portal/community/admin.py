@@ -10,6 +10,8 @@ from import_export import fields, resources
 from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget
 
+from portal.uploads import SizeLimitedImportForm
+
 from . import models as m
 from .selectors import SENSITIVE_FIELDS
 
@@ -109,6 +111,7 @@ class MemberInline(admin.TabularInline):
 @admin.register(m.Household)
 class HouseholdAdmin(ImportExportModelAdmin):
     resource_classes = [HouseholdResource]
+    import_form_class = SizeLimitedImportForm
     list_display = ("__str__", "building", "unit", "room", "created_at")
     list_filter = ("building__grid", "building__estate")
     search_fields = ("building__estate__name", "building__number", "unit", "room")
@@ -150,6 +153,7 @@ class AgeBandFilter(admin.SimpleListFilter):
 @admin.register(m.Person)
 class PersonAdmin(ImportExportModelAdmin):
     resource_classes = [PersonResource]
+    import_form_class = SizeLimitedImportForm
     list_display = ("name", "gender", "birth_date", "phone", "household", "is_active")
     list_filter = (
         "is_active",
