@@ -34,6 +34,12 @@ class PriorityTierInline(admin.TabularInline):
     autocomplete_fields = ("group",)
 
 
+class ReminderRuleInline(admin.TabularInline):
+    model = m.ReminderRule
+    extra = 0
+    verbose_name_plural = _("reminder lead times (none: the day before and two hours before)")
+
+
 @admin.register(m.TargetGroup)
 class TargetGroupAdmin(admin.ModelAdmin):
     list_display = ("name", "code")
@@ -50,7 +56,7 @@ class ActivityAdmin(ScopedToActivityMixin, admin.ModelAdmin):
     search_fields = ("title", "description", "place", "organiser_org__name", "organiser_user__name")
     autocomplete_fields = ("organiser_user", "organiser_org", "target_group", "early_group")
     date_hierarchy = "booking_opens_at"
-    inlines = [SessionInline, PriorityTierInline]
+    inlines = [SessionInline, PriorityTierInline, ReminderRuleInline]
     fieldsets = (
         (None, {"fields": ("title", "description", "area", "status", "place", "organiser_user", "organiser_org")}),
         (_("Allocation"), {"fields": ("allocation", "capacity_unit", "registration_scope", "capacity", "waitlist_enabled", "offer_hold_hours")}),
@@ -62,6 +68,13 @@ class ActivityAdmin(ScopedToActivityMixin, admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        """Lead times edited in the inline: cancel reminders at removed ones, create rows for new ones."""
+        from .services.reminders import reminders_refresh_for
+
+        super().save_related(request, form, formsets, change)
+        reminders_refresh_for(activity=form.instance)
 
 
 @admin.register(m.Session)
@@ -129,3 +142,69 @@ class LotteryDrawAdmin(ScopedToActivityMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # draws are made by events.services.lottery.lottery_draw, never typed in
+
+
+# --- reminders and staff messages -----------------------------------------------------------------
+
+
+@admin.register(m.ReminderRule)
+class ReminderRuleAdmin(ScopedToActivityMixin, admin.ModelAdmin):
+    list_display = ("activity", "lead_minutes")
+    search_fields = ("activity__title",)
+    autocomplete_fields = ("activity",)
+    list_select_related = ("activity",)
+
+    def save_model(self, request, obj, form, change):
+        from .services.reminders import reminders_refresh_for
+
+        super().save_model(request, obj, form, change)
+        reminders_refresh_for(activity=obj.activity)
+
+    def delete_model(self, request, obj):
+        from .services.reminders import reminders_refresh_for
+
+        activity = obj.activity
+        super().delete_model(request, obj)
+        reminders_refresh_for(activity=activity)
+
+
+@admin.register(m.Reminder)
+class ReminderAdmin(ScopedToActivityMixin, admin.ModelAdmin):
+    """Reminders are made and sent by the scan; the back office watches them and may cancel one."""
+
+    activity_path = "booking__activity"
+    list_display = ("session", "booking", "lead_minutes", "due_at", "state", "sent_at", "reason")
+    list_filter = ("state", ("due_at", admin.DateFieldListFilter))
+    search_fields = ("session__activity__title", "booking__booked_by__phone", "booking__registrations__person__name")
+    date_hierarchy = "due_at"
+    readonly_fields = ("booking", "session", "lead_minutes", "due_at", "state", "reason", "created_at", "sent_at")
+    list_select_related = ("session__activity", "booking__activity", "booking__booked_by")
+    actions = ["cancel_pending"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Cancel the selected pending reminders"))
+    def cancel_pending(self, request, queryset):
+        n = queryset.filter(state=m.ReminderState.PENDING).update(
+            state=m.ReminderState.CANCELLED, reason=f"cancelled in the admin by {request.user.pk}"
+        )
+        self.message_user(request, _("%(n)d reminders cancelled.") % {"n": n})
+
+
+@admin.register(m.StaffMessage)
+class StaffMessageAdmin(ScopedToActivityMixin, admin.ModelAdmin):
+    """Who told whom what (sent by events.services.session_message_send, never typed in here)."""
+
+    list_display = ("created_at", "activity", "session", "sent_by", "recipients")
+    search_fields = ("activity__title", "text", "sent_by__name")
+    list_filter = (("created_at", admin.DateFieldListFilter),)
+    readonly_fields = ("activity", "session", "sent_by", "text", "recipients", "created_at")
+    exclude = ("request_key",)
+    list_select_related = ("activity", "session", "sent_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

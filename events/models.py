@@ -499,3 +499,135 @@ def _register_audit():
 
 
 _register_audit()
+
+
+# --- Reminders and staff messages -------------------------------------------------------------------
+
+#: Lead times (minutes before a session starts) when an activity sets none: the day before, two hours before.
+DEFAULT_REMINDER_LEADS = (24 * 60, 2 * 60)
+
+
+class ReminderRule(models.Model):
+    """One lead time of an activity's reminders: "remind everyone booked N minutes before each session".
+
+    An activity with no rules gets ``DEFAULT_REMINDER_LEADS``."""
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="reminder_rules", verbose_name=_("activity")
+    )
+    lead_minutes = models.PositiveIntegerField(
+        _("minutes before the start"), help_text=_("e.g. 1440 for the day before, 120 for two hours before.")
+    )
+
+    class Meta:
+        verbose_name = _("reminder lead time")
+        verbose_name_plural = _("reminder lead times")
+        ordering = ["activity", "-lead_minutes"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "lead_minutes"],
+                name="reminder_rule_unique_lead",
+                violation_error_message=_("This activity already has a reminder at that lead time."),
+            ),
+            models.CheckConstraint(
+                condition=Q(lead_minutes__gte=10) & Q(lead_minutes__lte=14 * 24 * 60),
+                name="reminder_rule_lead_range",
+                violation_error_message=_("A reminder is sent between 10 minutes and 14 days before the start."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.activity}: {self.lead_minutes} min"
+
+
+class ReminderState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    CANCELLED = "cancelled", _("Cancelled")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class ReminderQuerySet(models.QuerySet):
+    def due(self, now=None):
+        return self.filter(state=ReminderState.PENDING, due_at__lte=now or timezone.now())
+
+
+class Reminder(models.Model):
+    """A reminder of one session for one booking (everyone it booked), at one lead time.
+
+    A long delay lives here, not in a Celery countdown: the row waits with its ``due_at`` until the
+    periodic scan (``events.tasks.send_due_reminders``) claims it, enqueues the message (outbox key
+    ``events.reminder:<pk>``) and marks it sent, exactly once. For a course, each meeting has its rows."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("booking"))
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("session"))
+    lead_minutes = models.PositiveIntegerField(_("minutes before the start"))
+    due_at = models.DateTimeField(_("due"))
+    state = models.CharField(_("state"), max_length=10, choices=ReminderState.choices, default=ReminderState.PENDING)
+    reason = models.CharField(_("why not sent"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["state", "due_at"], name="reminder_due")]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "session", "lead_minutes"], name="reminder_unique_key"),
+            models.CheckConstraint(condition=Q(state__in=ReminderState.values), name="reminder_state_valid"),
+            models.CheckConstraint(
+                condition=~Q(state=ReminderState.SENT) | Q(sent_at__isnull=False), name="reminder_sent_has_time"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.session} — {self.booking_id} ({self.lead_minutes} min, {self.get_state_display()})"
+
+
+class StaffMessage(models.Model):
+    """A message from staff to everyone booked on a session or on a whole activity: who sent what to whom.
+
+    Each recipient's outbox key carries this row's pk, so a retry of the fan-out sends nothing twice;
+    ``request_key`` (e.g. a form's one-time token) makes a double-submitted form send once."""
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="staff_messages", verbose_name=_("activity")
+    )
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="staff_messages", verbose_name=_("session")
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("sent by")
+    )
+    text = models.TextField(_("text"))
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    request_key = models.CharField(_("request key"), max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message to participants")
+        verbose_name_plural = _("messages to participants")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request_key"], condition=~Q(request_key=""), name="staff_message_request_once"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="staff_message_has_text"),
+        ]
+
+    def __str__(self):
+        return f"{self.session or self.activity}: {self.text[:30]}"
+
+
+def _register_reminder_audit():
+    from auditlog.registry import auditlog
+
+    for model in (ReminderRule, StaffMessage):
+        if not auditlog.contains(model):
+            auditlog.register(model)
+
+
+_register_reminder_audit()

@@ -23,3 +23,11 @@ def promote_waitlist(activity_id: int, session_id: int | None = None) -> int:
     if session_id and session is None:
         return 0
     return len(waitlist.waitlist_promote_next(activity=activity, session=session))
+
+
+@shared_task
+def send_due_reminders() -> int:
+    """Periodic (every minute): create missing reminder rows, then send the due ones, exactly once."""
+    from .services.reminders import reminders_scan
+
+    return reminders_scan()

@@ -4,7 +4,8 @@
 * ``booking``: book, book on behalf, cancel; lottery applications are bookings in a lottery activity;
 * ``waitlist``: promote the next unit, offers (accept, decline, expire), leave the waitlist;
 * ``lottery``: the seeded draw and its re-run;
-* ``sessions``: create sessions, weekly recurrence, staff cancellation of a session.
+* ``sessions``: create sessions, weekly recurrence, staff cancellation of a session;
+* ``reminders``: reminders before each session (rows found by a periodic scan), staff messages to everyone booked.
 
 Each function is keyword-only, typed, runs in one ``transaction.atomic`` and raises a translated
 ``ValidationError`` with the reason for every refusal (``PermissionDenied`` / ``Http404`` come from the
@@ -14,6 +15,18 @@ scoped selectors for what the actor may not touch at all).
 from .booking import booking_create, booking_create_on_behalf, cancel_deadline, registration_cancel
 from .eligibility import Eligibility, WindowState, activity_bookable, person_eligible, window_state
 from .lottery import lottery_allocate, lottery_draw, lottery_rerun
+from .reminders import (
+    reminder_due_at,
+    reminder_leads,
+    reminder_rules_set,
+    reminders_cancel_for,
+    reminders_fill,
+    reminders_refresh_for,
+    reminders_scan,
+    reminders_schedule_for,
+    reminders_send_due,
+    session_message_send,
+)
 from .sessions import session_cancel, session_create, sessions_generate_weekly
 from .waitlist import (
     offer_accept,
@@ -40,8 +53,18 @@ __all__ = [
     "offers_expire_due",
     "person_eligible",
     "registration_cancel",
+    "reminder_due_at",
+    "reminder_leads",
+    "reminder_rules_set",
+    "reminders_cancel_for",
+    "reminders_fill",
+    "reminders_refresh_for",
+    "reminders_scan",
+    "reminders_schedule_for",
+    "reminders_send_due",
     "session_cancel",
     "session_create",
+    "session_message_send",
     "sessions_generate_weekly",
     "waitlist_leave",
     "waitlist_promote_next",

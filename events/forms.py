@@ -1,0 +1,98 @@
+"""Forms of the resident pages: the booking form. Validation of the input only; the rules (windows,
+eligibility, seats) live in ``events.services`` and their refusals are put next to the fields here."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import Activity, Session
+
+#: Which field a service refusal belongs next to, by the ValidationError's code.
+PERSON_CODES = {
+    "not_eligible",
+    "no_persons",
+    "already_booked",
+    "household_full",
+    "too_young",
+    "too_old",
+    "age_unknown",
+    "not_resident",
+    "not_in_group",
+    "early_window_only",
+}
+SESSION_CODES = {"no_session", "wrong_session", "session_cancelled", "session_started", "full"}
+
+
+class PersonChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class SessionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        start = timezone.localtime(obj.starts_at)
+        end = timezone.localtime(obj.ends_at)
+        label = f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+        seats = getattr(obj, "seats_left", None)
+        if seats is not None:
+            if seats:
+                label += " · " + ngettext("%(n)s place left", "%(n)s places left", seats) % {"n": seats}
+            else:
+                label += " · " + str(_("full"))
+        return label
+
+
+class BookingForm(forms.Form):
+    persons = PersonChoiceField(
+        label=_("Who is coming?"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one person.")},
+        help_text=_("You can book for yourself and for the people in your care, all at once."),
+    )
+    session = SessionChoiceField(
+        label=_("Which session?"),
+        queryset=None,
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": _("Choose a session."), "invalid_choice": _("This session cannot be booked.")},
+    )
+
+    def __init__(self, *args, activity: Activity, people, sessions, submit_label, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.activity = activity
+        self.fields["persons"].queryset = people
+        if activity.is_course:
+            del self.fields["session"]
+        else:
+            self.fields["session"].queryset = sessions
+            if len(sessions) == 1 and not self.is_bound:
+                self.initial["session"] = sessions[0].pk
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.add_input(Submit("book", submit_label, css_class="btn-brand btn-lg"))
+
+    @property
+    def chosen_session(self) -> Session | None:
+        return self.cleaned_data.get("session") if "session" in self.fields else None
+
+    def apply_service_errors(self, exc: ValidationError) -> None:
+        """Put each reason a service refused with next to the field it is about."""
+        # A refusal listing several persons' reasons is raised as a list (code "not_eligible"), and a
+        # ValidationError built from a list keeps no code: such reasons are all about the persons.
+        outer = getattr(exc, "code", None) or "not_eligible"
+        errors = exc.error_list if hasattr(exc, "error_list") else [ValidationError(m) for m in exc.messages]
+        for error in errors:
+            code = error.code or outer
+            field = None
+            if code in PERSON_CODES:
+                field = "persons"
+            elif code in SESSION_CODES and "session" in self.fields:
+                field = "session"
+            self.add_error(field, error)

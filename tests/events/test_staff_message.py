@@ -1,0 +1,113 @@
+"""A message from staff to everyone booked on a session or an activity: once per family, once per request."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from events.models import RegistrationScope, StaffMessage
+from events.services.booking import booking_create, booking_create_on_behalf
+from events.services.reminders import session_message_send
+from events.services.sessions import session_cancel
+from portal.accounts.models import Role
+from portal.notify.models import Message
+from tests.accounts.factories import UserFactory
+
+from .factories import ActivityFactory, OrganizationFactory, SessionFactory
+
+
+def notices(**filters):
+    return Message.objects.filter(template__code="staff.notice", **filters)
+
+
+@pytest.fixture
+def booked(world, fcfs):
+    """Five seats: mum booked her two children, dad himself and his son, staff booked granny for her."""
+    fcfs.session.capacity = 5
+    fcfs.session.save()
+    booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son, world.daughter])
+    booking_create(actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.dad, world.kid])
+    booking_create_on_behalf(staff=world.staff, activity=fcfs.activity, session=fcfs.session, persons=[world.granny])
+    return fcfs
+
+
+def test_staff_tell_everyone_booked_on_a_session_once_per_family(world, booked):
+    n = session_message_send(actor=world.staff, session=booked.session, text="请自带围裙，下午两点在二楼集合。")
+    assert n == 3  # mum (for both children), dad, granny on her own phone
+    sm = StaffMessage.objects.get()
+    assert (sm.sent_by, sm.session, sm.activity, sm.recipients) == (world.staff, booked.session, booked.activity, 3)
+    mum = notices(user=world.mum_user, channel="inbox").get()
+    assert mum.key == f"events.staff_message:{sm.pk}:user:{world.mum_user.pk}:inbox"
+    assert "请自带围裙" in mum.body and "亲子烘焙" in mum.subject
+    assert notices(user=world.dad_user, channel="inbox").count() == 1
+    assert notices(person=world.granny, channel="sms").get().address == "+8613700001111"
+    assert not notices(user=world.staff).exists()
+
+
+def test_the_waitlist_is_told_only_when_asked(world, booked):
+    # the session is full: the stranger waits, and is told only when the waitlist is included
+    booking_create(actor=world.stranger_user, activity=booked.activity, session=booked.session, persons=[world.stranger])
+    assert session_message_send(actor=world.staff, session=booked.session, text="通知") == 3
+    assert not notices(user=world.stranger_user).exists()
+    assert session_message_send(actor=world.staff, session=booked.session, text="候补也请留意", include_waitlist=True) == 4
+    assert notices(user=world.stranger_user, channel="inbox").count() == 1
+
+
+def test_only_staff_who_manage_the_activity_may_send(world, booked):
+    with pytest.raises(PermissionDenied):
+        session_message_send(actor=world.mum_user, session=booked.session, text="hi")
+    partner = UserFactory(role=Role.PARTNER_STAFF, organization=OrganizationFactory())
+    with pytest.raises(PermissionDenied):
+        session_message_send(actor=partner, session=booked.session, text="hi")
+    other_org_activity = ActivityFactory(organiser_user=None, organiser_org=partner.organization)
+    session = SessionFactory(activity=other_org_activity)
+    booking_create(actor=world.mum_user, activity=other_org_activity, session=session, persons=[world.mum])
+    assert session_message_send(actor=partner, session=session, text="明天见") == 1
+    assert StaffMessage.objects.count() == 1
+    assert not notices(user=world.dad_user).exists()
+
+
+def test_the_same_request_sends_nothing_twice(world, booked):
+    assert session_message_send(actor=world.staff, session=booked.session, text="改到三楼", request_key="form-token-1") == 3
+    count = Message.objects.count()
+    assert session_message_send(actor=world.staff, session=booked.session, text="改到三楼", request_key="form-token-1") == 3
+    assert Message.objects.count() == count
+    assert StaffMessage.objects.count() == 1
+    # a new request is a new message, with its own keys
+    session_message_send(actor=world.staff, session=booked.session, text="改到三楼", request_key="form-token-2")
+    assert StaffMessage.objects.count() == 2
+    assert notices(user=world.mum_user, channel="inbox").count() == 2
+
+
+def test_bad_input_is_refused_with_a_reason_and_nothing_saved(world, booked):
+    with pytest.raises(ValidationError) as exc:
+        session_message_send(actor=world.staff, session=booked.session, text="   ")
+    assert "text" in exc.value.message_dict
+    with pytest.raises(ValidationError, match="500 characters"):
+        session_message_send(actor=world.staff, session=booked.session, text="长" * 501)
+    other = ActivityFactory(organiser_user=world.staff)
+    with pytest.raises(ValidationError, match="another activity"):
+        session_message_send(actor=world.staff, session=booked.session, activity=other, text="hi")
+    empty = SessionFactory(activity=other)
+    with pytest.raises(ValidationError, match="Nobody is booked"):
+        session_message_send(actor=world.staff, session=empty, text="hi")
+    assert not StaffMessage.objects.exists() and not notices().exists()
+
+
+def test_a_message_to_the_whole_activity_reaches_every_upcoming_session_but_not_cancelled_ones(world, fcfs):
+    second = SessionFactory(activity=fcfs.activity)
+    third = SessionFactory(activity=fcfs.activity)
+    booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son])
+    booking_create(actor=world.mum_user, activity=fcfs.activity, session=second, persons=[world.daughter])
+    booking_create(actor=world.dad_user, activity=fcfs.activity, session=third, persons=[world.kid])
+    session_cancel(actor=world.staff, session=third)
+    assert session_message_send(actor=world.staff, activity=fcfs.activity, text="本月活动照片已上传") == 1  # mum, once
+    sm = StaffMessage.objects.get()
+    assert sm.session is None and sm.recipients == 1
+    assert not notices(user=world.dad_user).exists()
+
+
+def test_a_course_message_reaches_the_course(world):
+    course = ActivityFactory(organiser_user=world.staff, registration_scope=RegistrationScope.COURSE, capacity=10)
+    meeting = SessionFactory(activity=course)
+    booking_create(actor=world.mum_user, activity=course, persons=[world.mum])
+    assert session_message_send(actor=world.staff, session=meeting, text="本周改在二楼") == 1
+    assert session_message_send(actor=world.staff, activity=course, text="下周停课") == 1
