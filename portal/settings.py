@@ -189,6 +189,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Session reminders: rows with due times in the database, claimed and sent exactly once.
+    "events-send-reminders": {
+        "task": "events.tasks.send_due_reminders",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------------
