@@ -57,7 +57,14 @@ AXE_REPORT_ONLY = os.environ.get("E2E_AXE", "") == "report"
 # were written: (axe rule id, regular expression searched in the node's CSS target and its HTML, reason).
 # A test whose only violations are these runs all its steps and is reported as xfail with the reason;
 # any other violation still fails it. Delete an entry as soon as its page is fixed.
-KNOWN_ISSUES: list[tuple[str, str, str]] = []
+KNOWN_ISSUES: list[tuple[str, str, str]] = [
+    (
+        "link-in-text-block",
+        r"\.breadcrumbs > a",
+        "Django admin breadcrumbs: white links in #c4dce8 text (1.42:1), not underlined; reported 2026-11-29"
+        " (fix: templates/admin/base_site.html adding CSS `div.breadcrumbs a { text-decoration: underline }`)",
+    ),
+]
 
 
 # --- the browser -------------------------------------------------------------------------------------

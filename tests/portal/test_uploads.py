@@ -26,5 +26,5 @@ def test_oversized_roster_import_is_refused_at_the_field(staff_client, settings)
     )
     assert response.status_code == 200
     errors = response.context["form"].errors["import_file"]
-    assert any("can be uploaded" in str(e) or "可上传" in str(e) for e in errors), errors
+    assert any("can be uploaded" in str(e) or "不能超过" in str(e) for e in errors), errors
     assert Household.objects.count() == 0
