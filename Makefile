@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+PYTEST_WORKERS ?= 2
 PIP_QUIET := --quiet --disable-pip-version-check --no-warn-script-location
 # Where SQLite and the filesystem Celery broker live (portal.settings reads the same variable).
 VAR_DIR := $(or $(ZHAOXI_VAR_DIR),var)
@@ -28,7 +29,7 @@ run: install
 	DJANGO_DEBUG=true PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile.dev start
 
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -12,6 +12,9 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 
+# The browser fixtures (one Playwright, one Chromium for the whole run): see tests/browser.py.
+pytest_plugins = ["tests.browser"]
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run where a loop
 # is running unless told that this is the test harness.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

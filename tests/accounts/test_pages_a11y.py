@@ -6,8 +6,7 @@ from django.urls import reverse
 
 from portal.accounts.models import Role
 from tests.accounts.factories import UserFactory
-from tests.e2e.conftest import *  # noqa: F403  (the browser fixtures: page, sign_in and what they need)
-from tests.e2e.conftest import E2E, axe_check, go
+from tests.browser import E2E, axe_check, go
 
 pytestmark = E2E
 

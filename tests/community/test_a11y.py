@@ -11,16 +11,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def browser_page(live_server):
-    from tests.conftest import CHROMIUM
-
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context()
-        page = context.new_page()
-        yield context, page
-        browser.close()
+def browser_page(chromium_browser, live_server):
+    """A fresh context on the suite's one Chromium (tests/browser.py)."""
+    context = chromium_browser.new_context()
+    page = context.new_page()
+    yield context, page
+    context.close()
 
 
 def _login(context, client, live_server, user):

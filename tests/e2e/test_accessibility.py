@@ -18,8 +18,8 @@ from portal.accounts.models import Role
 from portal.community import models as cm
 from portal.community import services as community
 from tests.accounts.factories import UserFactory
+from tests.browser import E2E, assert_fits_width, axe_check, go
 from tests.community.factories import GridFactory, HouseholdFactory, PersonFactory
-from tests.e2e.conftest import E2E, assert_fits_width, axe_check, go
 from tests.notify.factories import InboxMessageFactory
 
 pytestmark = E2E

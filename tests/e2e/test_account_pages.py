@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from portal.accounts.models import User
 from tests.accounts.factories import UserFactory
-from tests.e2e.conftest import E2E, axe_check, error_for, go, submit, texted_code
+from tests.browser import E2E, axe_check, error_for, go, submit, texted_code
 
 pytestmark = E2E
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from portal.community import models as cm
 from tests.accounts.factories import UserFactory
+from tests.browser import E2E, axe_check, error_for, go, submit
 from tests.community.factories import HouseholdFactory, PersonFactory
-from tests.e2e.conftest import E2E, axe_check, error_for, go, submit
 
 pytestmark = E2E
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from portal.accounts.models import User
 from portal.community import models as cm
-from tests.e2e.conftest import E2E, assert_fits_width, axe_check, go, open_menu, submit, texted_code
+from tests.browser import E2E, assert_fits_width, axe_check, go, open_menu, submit, texted_code
 
 pytestmark = E2E
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from tests.accounts.factories import UserFactory
-from tests.e2e.conftest import E2E, axe_check, go
+from tests.browser import E2E, axe_check, go
 
 pytestmark = E2E
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from portal.accounts.models import Role
 from portal.community import models as cm
 from tests.accounts.factories import UserFactory
+from tests.browser import E2E, axe_check, go, submit
 from tests.community.factories import GridFactory, HouseholdFactory, PersonFactory
-from tests.e2e.conftest import E2E, axe_check, go, submit
 
 pytestmark = E2E
 

@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from events.models import Offer
 from events.services import booking_create, registration_cancel
-from tests.e2e.conftest import *  # noqa: F403  (the browser fixtures: page, phone_page, sign_in and what they need)
-from tests.e2e.conftest import E2E, assert_fits_width, axe_check, go
+from tests.browser import E2E, assert_fits_width, axe_check, go
 
 from .factories import ActivityFactory, SessionFactory
 

@@ -1,5 +1,8 @@
 """Browser tests: Playwright (sync API) driving Debian's Chromium against pytest-django's live server.
 
+Loaded for the whole suite as a plugin (tests/conftest.py: pytest_plugins), so that one Playwright and one
+Chromium serve every module: the sync API cannot be started twice in one process.
+
 Every test module here sets ``pytestmark = E2E`` (the ``browser`` marker, so the root conftest skips the
 module when Chromium is missing and fails under CI=true, and a transactional database, so that the live
 server thread sees the rows the test writes).
@@ -11,7 +14,7 @@ Fixtures:
     ``sign_in``     ``sign_in(page, user)``: puts a signed-in session cookie into the page's context
     ``sms_outbox``  the development SMS backend's outbox, emptied before the test
 
-Helpers (import them from ``tests.e2e.conftest``):
+Helpers (import them from ``tests.browser``):
     ``axe_check(page)``  fails listing every axe violation of impact serious or critical
     ``go(page, path)``   opens a path on the live server and fails unless it answers 200
     ``error_for(page, field)``  the error message tied to a form field (fails when there is none)
@@ -39,7 +42,7 @@ from tests.conftest import CHROMIUM
 
 E2E = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
+RESULTS_DIR = Path(__file__).resolve().parents[1] / "test-results"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -57,14 +60,7 @@ AXE_REPORT_ONLY = os.environ.get("E2E_AXE", "") == "report"
 # were written: (axe rule id, regular expression searched in the node's CSS target and its HTML, reason).
 # A test whose only violations are these runs all its steps and is reported as xfail with the reason;
 # any other violation still fails it. Delete an entry as soon as its page is fixed.
-KNOWN_ISSUES: list[tuple[str, str, str]] = [
-    (
-        "link-in-text-block",
-        r"\.breadcrumbs > a",
-        "Django admin breadcrumbs: white links in #c4dce8 text (1.42:1), not underlined; reported 2026-11-29"
-        " (fix: templates/admin/base_site.html adding CSS `div.breadcrumbs a { text-decoration: underline }`)",
-    ),
-]
+KNOWN_ISSUES: list[tuple[str, str, str]] = []
 
 
 # --- the browser -------------------------------------------------------------------------------------
@@ -102,7 +98,7 @@ def _failed(request) -> bool:
 
 
 def _screenshot_name(nodeid: str, suffix: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("tests/e2e/")[-1]).strip("_") + suffix + ".png"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("tests/")[-1]).strip("_") + suffix + ".png"
 
 
 def _open_page(chromium_browser, live_server, **options):
