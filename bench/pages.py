@@ -20,37 +20,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import types
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 SMALL, LARGE = 10, 10_000
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "30"))
 SEARCH_TERM = "王"
 
-_tmp = Path(tempfile.mkdtemp(prefix="zhaoxi-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-# Development settings (no manifest storage, no HTTPS redirect), with DEBUG turned off again below.
-os.environ["DJANGO_DEBUG"] = "true"
-os.environ["ZHAOXI_VAR_DIR"] = str(_tmp)
-(_tmp / "staticfiles").mkdir()
-ON_SQLITE_FILE = not os.environ.get("DATABASE_URL")
-if ON_SQLITE_FILE:
-    os.environ["DATABASE_URL"] = f"sqlite:///{_tmp / 'bench.sqlite3'}"
-
-import django  # noqa: E402
-
-django.setup()
-
+import _scratch  # noqa: E402  (Django on a scratch database)
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.shortcuts import render  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -72,23 +55,6 @@ def install_urlconf():
     sys.modules[module.__name__] = module
     settings.ROOT_URLCONF = module.__name__
     clear_url_caches()
-
-
-def scratch_database() -> str | None:
-    """Migrate a scratch database; returns the name of the original database to restore, if any."""
-    if ON_SQLITE_FILE:
-        call_command("migrate", verbosity=0, interactive=False)
-        return None
-    original = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    return original
-
-
-def drop_scratch_database(original: str | None):
-    if original is not None:
-        connection.creation.destroy_test_db(original, verbosity=0, keepdb=False)
-    connection.close()
-    shutil.rmtree(_tmp, ignore_errors=True)
 
 
 # --- data ----------------------------------------------------------------------------------------------
@@ -277,7 +243,7 @@ def main() -> dict:
     settings.AXES_ENABLED = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     install_urlconf()
-    original = scratch_database()
+    original = _scratch.scratch_database()
     try:
         world = World()
         small = measure_at(world, SMALL, timed=False)
@@ -312,7 +278,7 @@ def main() -> dict:
         result["all_queries_equal"] = all(p["queries_equal"] for p in result["pages"].values())
         return result
     finally:
-        drop_scratch_database(original)
+        _scratch.drop_scratch_database(original)
 
 
 if __name__ == "__main__":

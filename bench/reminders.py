@@ -21,51 +21,19 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", "10000"))
 SESSIONS = 10
 
-_tmp = Path(tempfile.mkdtemp(prefix="zhaoxi-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-os.environ["DJANGO_DEBUG"] = "true"
-os.environ["ZHAOXI_VAR_DIR"] = str(_tmp)
-(_tmp / "staticfiles").mkdir()
-ON_SQLITE_FILE = not os.environ.get("DATABASE_URL")
-if ON_SQLITE_FILE:
-    os.environ["DATABASE_URL"] = f"sqlite:///{_tmp / 'bench.sqlite3'}"
-
-import django  # noqa: E402
-
-django.setup()
-
+import _scratch  # noqa: E402  (Django on a scratch database)
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
-
-
-def scratch_database() -> str | None:
-    if ON_SQLITE_FILE:
-        call_command("migrate", verbosity=0, interactive=False)
-        return None
-    original = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    return original
-
-
-def drop_scratch_database(original: str | None):
-    if original is not None:
-        connection.creation.destroy_test_db(original, verbosity=0, keepdb=False)
-    connection.close()
-    shutil.rmtree(_tmp, ignore_errors=True)
 
 
 def build(now: datetime.datetime):
@@ -162,7 +130,7 @@ def main() -> dict:
     queued: list[int] = []
     notify_services._queue_send = lambda ids: queued.extend(ids)  # the notify worker's job, not measured
 
-    original = scratch_database()
+    original = _scratch.scratch_database()
     try:
         now = timezone.now()
         build(now)
@@ -203,7 +171,7 @@ def main() -> dict:
             "ratio": round(seconds / floor, 2) if floor else None,
         }
     finally:
-        drop_scratch_database(original)
+        _scratch.drop_scratch_database(original)
 
 
 if __name__ == "__main__":

@@ -132,18 +132,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 
 
-def _next_redis_db(url: str) -> str:
-    """The same Redis server, the next database number: the cache must never share the broker's database
+def _next_redis_db(url: str, step: int = 1) -> str:
+    """The same Redis server, a later database number: the cache must never share the broker's database
     (clearing the cache would flush queued tasks)."""
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(url)
     db = int(parts.path.strip("/") or 0)
-    return urlunsplit(parts._replace(path=f"/{db + 1}"))
+    return urlunsplit(parts._replace(path=f"/{db + step}"))
 
+
+# Tests run in parallel pytest-xdist workers ("gw0", "gw1", ...); each gets its own cache database so that
+# one worker clearing its cache between tests cannot wipe another's rate-limit counters.
+_TEST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) if TESTING else 0
 
 if REDIS_URL:
-    REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default=_next_redis_db(REDIS_URL))
+    REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default=_next_redis_db(REDIS_URL, 1 + _TEST_WORKER))
     if REDIS_CACHE_URL.rstrip("/") == REDIS_URL.rstrip("/"):
         raise ImproperlyConfigured("REDIS_CACHE_URL must name another Redis database than REDIS_URL (the broker).")
     CACHES = {

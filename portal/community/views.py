@@ -5,6 +5,7 @@ write goes through one service.
 """
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -252,6 +253,7 @@ def workbench(request):
         {
             "form": form,
             "q": q,
+            "query": urlencode({"q": q}),
             "page": page,
             "pending_claims": selectors.claims_pending_for(viewer=request.user).count(),
         },
