@@ -71,6 +71,7 @@ def test_readme_documents_every_setting_read_from_the_environment():
         re.findall(r"""(?:env(?:\.\w+)?|os\.environ\.get)\(\s*["']([A-Z][A-Z0-9_]+)["']""", settings_py)
     )
     assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL"} <= names
+    names = {name for name in names if not name.startswith("PYTEST_")}  # set by the test runner itself
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = sorted(name for name in names if f"`{name}`" not in readme)
     assert not missing, f"README.md's settings table lacks {missing}"
