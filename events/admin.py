@@ -208,3 +208,21 @@ class StaffMessageAdmin(ScopedToActivityMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(m.CheckIn)
+class CheckInAdmin(ScopedToActivityMixin, admin.ModelAdmin):
+    """Attendance per session (written by events.services.checkin_record / checkin_ticket)."""
+
+    activity_path = "session__activity"
+    list_display = ("checked_in_at", "session", "registration", "method", "checked_in_by")
+    list_filter = ("method", ("checked_in_at", admin.DateFieldListFilter))
+    search_fields = ("registration__person__name", "session__activity__title")
+    readonly_fields = ("registration", "session", "checked_in_at", "checked_in_by", "method")
+    list_select_related = ("session__activity", "registration__person", "checked_in_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -631,3 +631,60 @@ def _register_reminder_audit():
 
 
 _register_reminder_audit()
+
+
+# --- Check-in ---------------------------------------------------------------------------------------
+
+
+class CheckInMethod(models.TextChoices):
+    STAFF_SCAN = "staff_scan", _("Staff scanned the ticket")
+    STAFF_SEARCH = "staff_search", _("Staff found the person by name or phone")
+    SELF = "self", _("Self check-in")
+
+
+class CheckIn(models.Model):
+    """Attendance: one person (her registration) present at one session. For a course, one registration
+    covers every meeting and gets one row per meeting attended. The unique constraint makes a second
+    check-in impossible, even when two scanners read the same ticket at once."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("registration")
+    )
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("session"))
+    checked_in_at = models.DateTimeField(_("checked in at"), default=timezone.now)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("checked in by"),
+        help_text=_("Empty for a self check-in."),
+    )
+    method = models.CharField(_("method"), max_length=20, choices=CheckInMethod.choices)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["-checked_in_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "session"],
+                name="checkin_once_per_session",
+                violation_error_message=_("This person is already checked in for this session."),
+            ),
+            models.CheckConstraint(condition=Q(method__in=CheckInMethod.values), name="checkin_method_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.session} — {self.registration_id} ({self.get_method_display()})"
+
+
+def _register_checkin_audit():
+    from auditlog.registry import auditlog
+
+    if not auditlog.contains(CheckIn):
+        auditlog.register(CheckIn)
+
+
+_register_checkin_audit()

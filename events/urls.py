@@ -16,3 +16,10 @@ urlpatterns = [
     path("ticket/<str:token>/calendar.ics", views.ticket_ics, name="ticket_ics"),
     path("feed/<str:token>.ics", views.feed, name="feed"),
 ]
+
+# Check-in (events/views_checkin.py)
+from . import views_checkin  # noqa: E402
+
+urlpatterns += [
+    path("sessions/<int:session_id>/checkin/", views_checkin.checkin_page, name="checkin"),
+]

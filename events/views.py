@@ -60,6 +60,7 @@ from .models import (
 )
 from .selectors import (
     activity_get_for,
+    can_manage_activity,
     course_seats_left,
     family_bookings,
     offer_get_for,
@@ -336,6 +337,7 @@ def activity_detail(request, pk):
         "audience": audience_rule_text(activity),
         "family": family,
         "has_person": user.is_authenticated and person_of(user) is not None,
+        "can_manage": user.is_authenticated and can_manage_activity(user=user, activity=activity),
         "form": form,
         "now": now,
     }

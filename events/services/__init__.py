@@ -70,3 +70,14 @@ __all__ = [
     "waitlist_promote_next",
     "window_state",
 ]
+
+# Check-in (events/services/checkin.py)
+from .checkin import (  # noqa: E402
+    checkin_candidates,
+    checkin_counts,
+    checkin_record,
+    checkin_ticket,
+    checkin_token_parse,
+)
+
+__all__ += ["checkin_candidates", "checkin_counts", "checkin_record", "checkin_ticket", "checkin_token_parse"]

@@ -1,0 +1,227 @@
+"""Check-in: attendance per session, by staff scanning a ticket or searching a name, or by the resident.
+
+A check-in is one ``CheckIn`` row per (registration, session), backed by a unique constraint. The
+writer locks the registration row (``select_for_update``), looks for an existing row, then inserts in a
+savepoint; if a concurrent scanner won anyway, the ``IntegrityError`` becomes the same translated
+"already checked in at HH:MM" refusal. Refusals (forged token, another session's ticket, a place not
+confirmed) are translated ``ValidationError``s and change nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+from auditlog.context import set_actor
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.community.selectors import may_act_for
+
+from ..models import Booking, CheckIn, CheckInMethod, Registration, RegistrationStatus, Session
+from ..selectors import can_manage_activity
+from . import _pool
+
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_TICKET_PATH_RE = re.compile(r"/ticket/([A-Za-z0-9_-]{8,64})/?")
+
+
+def checkin_token_parse(text: str) -> str:
+    """The ticket token in what a QR scanner app pasted: the bare token, or the ticket URL
+    (``https://…/activities/ticket/<token>/``). Raises a translated ``ValidationError`` otherwise."""
+    text = (text or "").strip()
+    if TOKEN_RE.fullmatch(text):
+        return text
+    match = _TICKET_PATH_RE.search(urlparse(text).path or "") if "/" in text else None
+    if match:
+        return match.group(1)
+    raise ValidationError(_("This is not a ticket code of this portal."), code="bad_token")
+
+
+def _hhmm(dt) -> str:
+    return timezone.localtime(dt).strftime("%H:%M")
+
+
+def _already(checkin: CheckIn, name: str) -> ValidationError:
+    return ValidationError(
+        _("%(name)s is already checked in (at %(time)s).")
+        % {"name": name, "time": _hhmm(checkin.checked_in_at)},
+        code="already_checked_in",
+    )
+
+
+def _covers(registration: Registration, session: Session) -> bool:
+    """The registration is for this session (or for the whole course the session belongs to)."""
+    if registration.session_id is not None:
+        return registration.session_id == session.pk
+    return registration.activity_id == session.activity_id
+
+
+def _check_actor(*, actor, session: Session, method: str, registration: Registration | None = None) -> None:
+    if method not in CheckInMethod.values:
+        raise ValidationError(_("Unknown check-in method."), code="bad_method")
+    if method == CheckInMethod.SELF:
+        if actor is None or not actor.is_authenticated:
+            raise PermissionDenied(_("Sign in to check in."))
+        if registration is not None and not (
+            registration.booking.booked_by_id == actor.pk
+            or may_act_for(actor=actor, person=registration.person)
+        ):
+            raise PermissionDenied(_("You may not check in this person."))
+        return
+    if not can_manage_activity(user=actor, activity=session.activity):
+        raise PermissionDenied(_("Only the staff of this activity can check people in."))
+
+
+def _booking_by_token(*, token: str, session: Session) -> Booking:
+    token = checkin_token_parse(token)
+    booking = Booking.objects.select_related("activity", "session").filter(token=token).first()
+    if booking is None:
+        raise ValidationError(
+            _("Unknown ticket: this code is not a booking of this portal."), code="unknown_token"
+        )
+    wrong = booking.activity_id != session.activity_id or (
+        booking.session_id is not None and booking.session_id != session.pk
+    )
+    if wrong:
+        target = booking.session or booking.activity
+        raise ValidationError(
+            _("This ticket is for %(session)s, not for this session.") % {"session": target},
+            code="wrong_session",
+        )
+    return booking
+
+
+def _insert(*, registration: Registration, session: Session, actor, method: str, now) -> CheckIn:
+    """Insert under the registration's row lock (held by the caller's transaction)."""
+    existing = CheckIn.objects.filter(registration=registration, session=session).first()
+    if existing is not None:
+        raise _already(existing, registration.person.name)
+    _pool.race_pause()
+    try:
+        with transaction.atomic():
+            return _create(
+                registration=registration,
+                session=session,
+                checked_in_at=now,
+                checked_in_by=None if method == CheckInMethod.SELF else actor,
+                method=method,
+            )
+    except IntegrityError:
+        existing = CheckIn.objects.filter(registration=registration, session=session).first()
+        if existing is None:  # pragma: no cover - another constraint; let it surface
+            raise
+        raise _already(existing, registration.person.name) from None
+
+
+def _create(**fields) -> CheckIn:
+    return CheckIn.objects.create(**fields)
+
+
+def _lock(qs):
+    """The registrations, row-locked (``_pool.LOCKING`` is turned off only by the control test)."""
+    if _pool.LOCKING:
+        qs = qs.select_for_update(of=("self",))
+    return list(qs.select_related("person", "booking").order_by("pk"))
+
+
+def checkin_record(
+    *,
+    actor,
+    session: Session,
+    method: str,
+    registration: Registration | None = None,
+    token: str | None = None,
+    now=None,
+) -> CheckIn:
+    """Check one person in at ``session``: ``registration`` directly, or the one confirmed person of the
+    ticket ``token`` (a token with a ``registration`` checks in that chosen person of the booking).
+
+    Staff methods need ``can_manage_activity``; ``self`` needs the actor to be the booker or to act for
+    the person. Raises ``PermissionDenied`` or a translated ``ValidationError`` (second check-in, forged
+    or unknown token, another session's ticket, a place not confirmed, a cancelled session)."""
+    if registration is None and not token:
+        raise ValidationError(_("Scan a ticket or choose a person."), code="nothing_chosen")
+    _check_actor(actor=actor, session=session, method=method)
+    if session.cancelled:
+        raise ValidationError(_("This session has been cancelled."), code="session_cancelled")
+    now = now or timezone.now()
+    booking = _booking_by_token(token=token, session=session) if token else None
+    with transaction.atomic(), set_actor(actor):
+        if registration is not None:
+            if booking is not None and registration.booking_id != booking.pk:
+                raise ValidationError(_("This person is not on this ticket."), code="not_on_ticket")
+            regs = _lock(Registration.objects.filter(pk=registration.pk))
+        else:
+            regs = _lock(booking.registrations.filter(status=RegistrationStatus.CONFIRMED))
+            if len(regs) > 1:
+                raise ValidationError(
+                    _("This ticket is for several people: choose who is here."), code="choose_person"
+                )
+            if not regs:
+                raise ValidationError(_("Nobody on this ticket has a confirmed place."), code="not_confirmed")
+        reg = regs[0]
+        _check_actor(actor=actor, session=session, method=method, registration=reg)
+        if not _covers(reg, session):
+            raise ValidationError(
+                _("This ticket is for %(session)s, not for this session.")
+                % {"session": reg.session or reg.activity},
+                code="wrong_session",
+            )
+        if reg.status != RegistrationStatus.CONFIRMED:
+            raise ValidationError(
+                _("%(name)s has no confirmed place (%(status)s).")
+                % {"name": reg.person.name, "status": reg.get_status_display()},
+                code="not_confirmed",
+            )
+        return _insert(registration=reg, session=session, actor=actor, method=method, now=now)
+
+
+def checkin_ticket(
+    *, actor, session: Session, token: str, method: str = CheckInMethod.STAFF_SCAN, now=None
+) -> list[CheckIn]:
+    """Check in every confirmed person of the ticket ``token`` not yet checked in at ``session`` (a mother
+    and her two children, one scan). Refuses when all are already in, or nobody is confirmed."""
+    _check_actor(actor=actor, session=session, method=method)
+    if session.cancelled:
+        raise ValidationError(_("This session has been cancelled."), code="session_cancelled")
+    now = now or timezone.now()
+    booking = _booking_by_token(token=token, session=session)
+    with transaction.atomic(), set_actor(actor):
+        regs = _lock(booking.registrations.filter(status=RegistrationStatus.CONFIRMED))
+        regs = [r for r in regs if _covers(r, session)]
+        if not regs:
+            raise ValidationError(_("Nobody on this ticket has a confirmed place."), code="not_confirmed")
+        done = {c.registration_id: c for c in CheckIn.objects.filter(session=session, registration__in=regs)}
+        todo = [r for r in regs if r.pk not in done]
+        if not todo:
+            first = min(done.values(), key=lambda c: c.checked_in_at)
+            raise _already(first, "、".join(r.person.name for r in regs))
+        return [_insert(registration=r, session=session, actor=actor, method=method, now=now) for r in todo]
+
+
+def checkin_candidates(*, session: Session, q: str):
+    """Confirmed registrations of ``session`` whose person's name contains ``q``, or whose phone (or
+    the booker's phone) ends with ``q``'s digits: for people without a phone of their own."""
+    q = (q or "").strip()
+    qs = Registration.objects.filter(status=RegistrationStatus.CONFIRMED).filter(
+        Q(session=session) | Q(session__isnull=True, activity_id=session.activity_id)
+    )
+    if not q:
+        return qs.none()
+    digits = re.sub(r"\D", "", q)
+    match = Q(person__name__icontains=q)
+    if len(digits) >= 4 and digits == q.replace(" ", ""):
+        match |= Q(person__phone__endswith=digits) | Q(booking__booked_by__phone__endswith=digits)
+    return qs.filter(match).select_related("person", "booking").order_by("person__name", "pk")
+
+
+def checkin_counts(*, session: Session) -> dict[str, int]:
+    """``checked_in`` and ``booked`` (confirmed persons) for ``session``: two aggregate queries."""
+    booked = Registration.objects.filter(status=RegistrationStatus.CONFIRMED).filter(
+        Q(session=session) | Q(session__isnull=True, activity_id=session.activity_id)
+    )
+    return {"checked_in": CheckIn.objects.filter(session=session).count(), "booked": booked.count()}
