@@ -349,16 +349,17 @@ def test_scanner_page_on_a_phone_is_accessible(phone_page, sign_in, world, booke
     assert page.locator("h1").count() == 1
     assert_fits_width(page)
     axe_check(page)
-    page.get_by_label("Ticket code or ticket link").fill(
+    page.get_by_label("电子票码或电子票链接").fill(
         f"https://x.example/activities/ticket/{booked.booking.token}/"
     )
     with page.expect_navigation():
         page.locator("#ticket-form [type=submit]").click()
-    assert "3 of 3" in page.get_by_test_id("checkin-counts").inner_text()
-    page.get_by_label("Ticket code or ticket link").fill(booked.booking.token)
+    # The browser asks for Chinese, the portal's default: "Checked in: 3 of 3 booked".
+    assert "已签到：3 / 已预约 3" in page.get_by_test_id("checkin-counts").inner_text()
+    page.get_by_label("电子票码或电子票链接").fill(booked.booking.token)
     with page.expect_navigation():
         page.locator("#ticket-form [type=submit]").click()
-    assert "already checked in" in page.locator("#ticket-form .invalid-feedback").inner_text()
+    assert "已签到" in page.locator("#ticket-form .invalid-feedback").inner_text()  # "already checked in"
     axe_check(page)
 
 
