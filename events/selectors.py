@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.db.models import (
     Case,
@@ -36,6 +37,7 @@ from .models import (
     Activity,
     ActivityStatus,
     Booking,
+    CheckIn,
     EarlyWindowFor,
     Offer,
     Registration,
@@ -292,3 +294,30 @@ __all__ = [
     "sessions_with_seats",
     "waitlist_position",
 ]
+
+
+# --- check-in -------------------------------------------------------------------------------------
+
+
+def checkin_candidates(*, session: Session, q: str):
+    """Confirmed registrations of ``session`` whose person's name contains ``q``, or whose phone (or
+    the booker's phone) ends with ``q``'s digits: for people without a phone of their own."""
+    q = (q or "").strip()
+    qs = Registration.objects.filter(status=RegistrationStatus.CONFIRMED).filter(
+        Q(session=session) | Q(session__isnull=True, activity_id=session.activity_id)
+    )
+    if not q:
+        return qs.none()
+    digits = re.sub(r"\D", "", q)
+    match = Q(person__name__icontains=q)
+    if len(digits) >= 4 and digits == q.replace(" ", ""):
+        match |= Q(person__phone__endswith=digits) | Q(booking__booked_by__phone__endswith=digits)
+    return qs.filter(match).select_related("person", "booking").order_by("person__name", "pk")
+
+
+def checkin_counts(*, session: Session) -> dict[str, int]:
+    """``checked_in`` and ``booked`` (confirmed persons) for ``session``: two aggregate queries."""
+    booked = Registration.objects.filter(status=RegistrationStatus.CONFIRMED).filter(
+        Q(session=session) | Q(session__isnull=True, activity_id=session.activity_id)
+    )
+    return {"checked_in": CheckIn.objects.filter(session=session).count(), "booked": booked.count()}

@@ -21,8 +21,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import CheckIn, CheckInMethod, Registration, Session
-from .selectors import can_manage_activity, registrations_visible_to, session_get_for
-from .services import checkin_candidates, checkin_counts, checkin_record, checkin_ticket
+from .selectors import (
+    can_manage_activity,
+    checkin_candidates,
+    checkin_counts,
+    registrations_visible_to,
+    session_get_for,
+)
+from .services import checkin_record, checkin_ticket
 
 SEARCH_LIMIT = 30
 

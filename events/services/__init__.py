@@ -73,11 +73,9 @@ __all__ = [
 
 # Check-in (events/services/checkin.py)
 from .checkin import (  # noqa: E402
-    checkin_candidates,
-    checkin_counts,
     checkin_record,
     checkin_ticket,
     checkin_token_parse,
 )
 
-__all__ += ["checkin_candidates", "checkin_counts", "checkin_record", "checkin_ticket", "checkin_token_parse"]
+__all__ += ["checkin_record", "checkin_ticket", "checkin_token_parse"]

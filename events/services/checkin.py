@@ -15,7 +15,6 @@ from urllib.parse import urlparse
 from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -201,27 +200,3 @@ def checkin_ticket(
             first = min(done.values(), key=lambda c: c.checked_in_at)
             raise _already(first, "、".join(r.person.name for r in regs))
         return [_insert(registration=r, session=session, actor=actor, method=method, now=now) for r in todo]
-
-
-def checkin_candidates(*, session: Session, q: str):
-    """Confirmed registrations of ``session`` whose person's name contains ``q``, or whose phone (or
-    the booker's phone) ends with ``q``'s digits: for people without a phone of their own."""
-    q = (q or "").strip()
-    qs = Registration.objects.filter(status=RegistrationStatus.CONFIRMED).filter(
-        Q(session=session) | Q(session__isnull=True, activity_id=session.activity_id)
-    )
-    if not q:
-        return qs.none()
-    digits = re.sub(r"\D", "", q)
-    match = Q(person__name__icontains=q)
-    if len(digits) >= 4 and digits == q.replace(" ", ""):
-        match |= Q(person__phone__endswith=digits) | Q(booking__booked_by__phone__endswith=digits)
-    return qs.filter(match).select_related("person", "booking").order_by("person__name", "pk")
-
-
-def checkin_counts(*, session: Session) -> dict[str, int]:
-    """``checked_in`` and ``booked`` (confirmed persons) for ``session``: two aggregate queries."""
-    booked = Registration.objects.filter(status=RegistrationStatus.CONFIRMED).filter(
-        Q(session=session) | Q(session__isnull=True, activity_id=session.activity_id)
-    )
-    return {"checked_in": CheckIn.objects.filter(session=session).count(), "booked": booked.count()}

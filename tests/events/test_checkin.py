@@ -11,9 +11,9 @@ from django.db import connections
 from django.urls import reverse
 
 from events.models import CheckIn, CheckInMethod, Registration, RegistrationStatus
+from events.selectors import checkin_counts
 from events.services import (
     booking_create,
-    checkin_counts,
     checkin_record,
     checkin_ticket,
     checkin_token_parse,
