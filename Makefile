@@ -22,6 +22,7 @@ $(STAMP): requirements.lock
 
 run: install
 	@mkdir -p $(VAR_DIR)/celery-broker/queue $(VAR_DIR)/celery-broker/processed
+	@test -f .env || { echo "DJANGO_DEBUG=true" > .env; echo "Wrote .env (DJANGO_DEBUG=true): plain manage.py commands run in development mode in this checkout."; }
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=true $(BIN)/python manage.py seed_demo
 	@echo ""

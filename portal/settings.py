@@ -18,6 +18,12 @@ env = environ.Env()
 
 # pytest (>= 8.2) sets PYTEST_VERSION for the whole run.
 TESTING = "PYTEST_VERSION" in os.environ
+
+# A development checkout keeps its choices in a git-ignored .env (`make run` writes DJANGO_DEBUG=true
+# there), so that plain `manage.py ...` works in it. Variables set in the environment win; tests and
+# production never read it (production images ship no .env; DJANGO_READ_DOT_ENV_FILE=false turns it off).
+if not TESTING and env.bool("DJANGO_READ_DOT_ENV_FILE", default=True) and (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 _DEV_SECRET = "django-insecure-zhaoxi-development-key-do-not-use-in-production"  # noqa: S105 - development and tests only

@@ -39,6 +39,7 @@ def _env(tmp_path, **values):
         and not k.startswith("PYTEST_")
     }
     env["ZHAOXI_VAR_DIR"] = str(tmp_path)
+    env["DJANGO_READ_DOT_ENV_FILE"] = "false"  # a developer's .env must not decide what production does
     env.update(values)
     return {k: v for k, v in env.items() if v is not None}
 
