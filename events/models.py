@@ -688,3 +688,182 @@ def _register_checkin_audit():
 
 
 _register_checkin_audit()
+
+
+# --- Checkpoints (the marathon's stations) -----------------------------------------------------------
+
+
+class Checkpoint(models.Model):
+    """A station along a route (the mini-marathon's start, water stop, turn-around and finish). Each
+    station records its own ``Stamp``s; a finisher is a registration with a stamp at every *required*
+    checkpoint of the activity (finishers get the medal)."""
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="checkpoints", verbose_name=_("activity")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("order along the route"), default=1)
+    required = models.BooleanField(
+        _("required for finishing"), default=True, help_text=_("A finisher needs a stamp here.")
+    )
+    description = models.CharField(_("where it is"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("checkpoint")
+        verbose_name_plural = _("checkpoints")
+        ordering = ["activity", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "position"], name="checkpoint_unique_position"),
+            models.UniqueConstraint(fields=["activity", "name"], name="checkpoint_unique_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.activity} · {self.name}"
+
+
+class Stamp(models.Model):
+    """One registration seen at one checkpoint. Unique per (checkpoint, registration): a second scan at
+    the same station never counts twice."""
+
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.CASCADE, related_name="stamps", verbose_name=_("checkpoint")
+    )
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="stamps", verbose_name=_("registration")
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="stamps", verbose_name=_("session")
+    )
+    stamped_at = models.DateTimeField(_("stamped at"), default=timezone.now)
+    stamped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("stamped by"),
+    )
+
+    class Meta:
+        verbose_name = _("checkpoint stamp")
+        verbose_name_plural = _("checkpoint stamps")
+        ordering = ["-stamped_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checkpoint", "registration", "session"],
+                name="stamp_once_per_checkpoint",
+                violation_error_message=_("This person already has a stamp at this checkpoint."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.checkpoint} — {self.registration_id}"
+
+
+# --- Volunteer shifts ----------------------------------------------------------------------------------
+
+
+class Shift(models.Model):
+    """Volunteer work on a session: a role (water station, route marshal, sign-in desk) with a number of
+    slots and its own times, possibly at a checkpoint. Volunteers (``portal.volunteers.VolunteerProfile``)
+    sign up through ``ShiftSignup``; hours go to the volunteer hours ledger (``portal.volunteers.HoursEntry``)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("session"))
+    role = models.CharField(_("role"), max_length=100)
+    description = models.CharField(_("what to do"), max_length=300, blank=True)
+    slots = models.PositiveSmallIntegerField(_("volunteers needed"), default=1)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    checkpoint = models.ForeignKey(
+        Checkpoint,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="shifts",
+        verbose_name=_("checkpoint"),
+    )
+
+    class Meta:
+        verbose_name = _("volunteer shift")
+        verbose_name_plural = _("volunteer shifts")
+        ordering = ["starts_at", "role", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="shift_ends_after_start",
+                violation_error_message=_("A shift must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(slots__gte=1),
+                name="shift_has_slots",
+                violation_error_message=_("A shift needs at least one volunteer."),
+            ),
+        ]
+
+    def __str__(self):
+        local = timezone.localtime(self.starts_at)
+        return f"{self.session.activity} · {self.role} {local:%m-%d %H:%M}"
+
+
+class ShiftSignupStatus(models.TextChoices):
+    SIGNED_UP = "signed_up", _("Signed up")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ShiftSignup(models.Model):
+    """One volunteer on one shift, with her check-in and check-out. ``auto_closed`` flags a check-in
+    that nobody checked out, closed by the periodic job at the shift's end so staff review its hours."""
+
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="signups", verbose_name=_("shift"))
+    volunteer = models.ForeignKey(
+        "volunteers.VolunteerProfile",
+        on_delete=models.CASCADE,
+        related_name="shift_signups",
+        verbose_name=_("volunteer"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ShiftSignupStatus.choices, default=ShiftSignupStatus.SIGNED_UP
+    )
+    created_at = models.DateTimeField(_("signed up at"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    auto_closed = models.BooleanField(
+        _("closed automatically"), default=False, help_text=_("Nobody checked out; review the hours.")
+    )
+
+    class Meta:
+        verbose_name = _("shift sign-up")
+        verbose_name_plural = _("shift sign-ups")
+        ordering = ["shift__starts_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shift", "volunteer"],
+                condition=Q(status="signed_up"),
+                name="shiftsignup_once_per_shift",
+                violation_error_message=_("You are already signed up for this shift."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ShiftSignupStatus.values), name="shiftsignup_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_out_at__isnull=True)
+                | (Q(checked_in_at__isnull=False) & Q(checked_out_at__gte=F("checked_in_at"))),
+                name="shiftsignup_out_after_in",
+                violation_error_message=_("A check-out must come after the check-in."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.shift} — {self.volunteer}"
+
+
+def _register_shift_audit():
+    from auditlog.registry import auditlog
+
+    for model in (Checkpoint, Stamp, Shift, ShiftSignup):
+        if not auditlog.contains(model):
+            auditlog.register(model)
+
+
+_register_shift_audit()

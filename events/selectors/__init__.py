@@ -31,7 +31,7 @@ from django.utils import timezone
 from portal.community.models import ACTING_RELATIONS, Person, Relation
 from portal.community.selectors import person_of
 
-from .models import (
+from ..models import (
     ACTIVE_STATUSES,
     SEATED_STATUSES,
     Activity,
