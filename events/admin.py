@@ -226,3 +226,68 @@ class CheckInAdmin(ScopedToActivityMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- volunteer shifts (events/services/shifts.py) ----------------------------------------------------
+
+
+class ShiftSignupInline(admin.TabularInline):
+    """Who signed up, and her check-in and check-out (written by the shift services; read only here)."""
+
+    model = m.ShiftSignup
+    extra = 0
+    can_delete = False
+    fields = ("volunteer", "status", "created_at", "checked_in_at", "checked_out_at", "auto_closed")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("volunteer__person")
+
+
+@admin.register(m.Shift)
+class ShiftAdmin(ScopedToActivityMixin, admin.ModelAdmin):
+    activity_path = "session__activity"
+    list_display = ("role", "session", "starts_at", "ends_at", "slots", "checkpoint")
+    list_filter = (("starts_at", admin.DateFieldListFilter),)
+    search_fields = ("role", "description", "session__activity__title")
+    autocomplete_fields = ("session",)
+    list_select_related = ("session__activity", "checkpoint")
+    date_hierarchy = "starts_at"
+    inlines = [ShiftSignupInline]
+
+
+# --- Checkpoints and stamps (events/services/checkpoints.py writes the stamps) ------------------------
+
+
+class CheckpointInline(admin.TabularInline):
+    """The stations of an activity's route (start, water station, turn-around, finish), in order."""
+
+    model = m.Checkpoint
+    extra = 0
+    fields = ("position", "name", "required", "description")
+    ordering = ("position", "id")
+
+
+# Added here rather than in the class body: the inline is defined after ActivityAdmin.
+ActivityAdmin.inlines = [*ActivityAdmin.inlines, CheckpointInline]
+
+
+@admin.register(m.Stamp)
+class StampAdmin(ScopedToActivityMixin, admin.ModelAdmin):
+    """Who passed which checkpoint when (written by events.services.checkpoint_stamp, never typed in here)."""
+
+    activity_path = "checkpoint__activity"
+    list_display = ("stamped_at", "checkpoint", "registration", "session", "stamped_by")
+    list_filter = (("stamped_at", admin.DateFieldListFilter),)
+    search_fields = ("registration__person__name", "checkpoint__name", "checkpoint__activity__title")
+    readonly_fields = ("checkpoint", "registration", "session", "stamped_at", "stamped_by")
+    list_select_related = ("checkpoint__activity", "registration__person", "session", "stamped_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

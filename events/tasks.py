@@ -31,3 +31,11 @@ def send_due_reminders() -> int:
     from .services.reminders import reminders_scan
 
     return reminders_scan()
+
+
+@shared_task
+def autoclose_shifts() -> int:
+    """Periodic (every 15 minutes): close volunteer check-ins nobody checked out, flagging their hours."""
+    from .services.shifts import shifts_autoclose_due
+
+    return shifts_autoclose_due()

@@ -37,9 +37,13 @@ class TicketForm(forms.Form):
     token = forms.CharField(
         label=gettext_lazy("Ticket code or ticket link"),
         max_length=500,
-        help_text=gettext_lazy("Scan the QR code on the resident's ticket and paste what the scanner read."),
-        error_messages={"required": gettext_lazy("Paste the code read from the ticket.")},
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}),
+        help_text=gettext_lazy(
+            "Scan the QR code on the resident's ticket with the camera, or paste what a scanner app read."
+        ),
+        error_messages={"required": gettext_lazy("Scan or type the code of the ticket.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false", "data-scan-target": ""}
+        ),
     )
 
     def __init__(self, *args, **kwargs):

@@ -205,6 +205,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Volunteer check-ins nobody checked out: closed two hours after the shift, hours flagged for review.
+    "events-autoclose-shifts": {
+        "task": "events.tasks.autoclose_shifts",
+        "schedule": 15 * 60.0,
+        "options": {"expires": 14 * 60},
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------------

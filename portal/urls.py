@@ -16,6 +16,8 @@ urlpatterns = [
     path("community/", include("portal.community.urls")),
     path("inbox/", include("portal.notify.urls")),
     path("activities/", include("events.urls")),
+    path("volunteers/", include("portal.volunteers.urls")),
+    path("reports/", include("portal.reports.urls")),
 ]
 
 if settings.DEBUG:

@@ -13,6 +13,8 @@ Fixtures:
     ``open_page``   ``open_page(phone=False)``: one more page in a fresh context (a second person)
     ``sign_in``     ``sign_in(page, user)``: puts a signed-in session cookie into the page's context
     ``sms_outbox``  the development SMS backend's outbox, emptied before the test
+    ``camera_page`` ``camera_page(text)``: a phone-sized page in a Chromium whose camera films the QR
+                    code of ``text`` (Chromium's fake capture device reading a Y4M file)
 
 Helpers (import them from ``tests.browser``):
     ``axe_check(page)``  fails listing every axe violation of impact serious or critical
@@ -158,6 +160,63 @@ def open_page(chromium_browser, live_server, request):
                 page.screenshot(path=str(RESULTS_DIR / name), full_page=True)
         finally:
             page.context.close()
+
+
+def write_qr_video(path: Path, text: str, *, width: int = 640, height: int = 480, frames: int = 5) -> Path:
+    """A Y4M video (YUV 4:2:0, 8-bit) showing the QR code of ``text`` in black on white: what Chromium's
+    fake camera plays in a loop with ``--use-file-for-fake-video-capture``."""
+    import qrcode
+
+    code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(text)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    module = max(1, min(width, height) * 4 // 5 // len(matrix))
+    side = module * len(matrix)
+    left, top = (width - side) // 2, (height - side) // 2
+    luma = bytearray(b"\xff" * (width * height))
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                for dy in range(module):
+                    start = (top + y * module + dy) * width + left + x * module
+                    luma[start : start + module] = b"\x00" * module
+    chroma = b"\x80" * ((width // 2) * (height // 2) * 2)
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + bytes(luma) + chroma)
+    return path
+
+
+@pytest.fixture
+def camera_page(chromium_browser, live_server, request, tmp_path):
+    """``camera_page(text)``: a phone-sized page in a Chromium of its own whose camera sees the QR code of
+    ``text``, with the camera permission granted (as when staff allow the portal to use the camera)."""
+    assert request.node.get_closest_marker("browser"), "browser tests set `pytestmark = E2E`"
+    browsers = []
+    pages = request.node._e2e_pages = getattr(request.node, "_e2e_pages", [])
+
+    def _open(text: str):
+        video = write_qr_video(tmp_path / f"camera-{len(browsers)}.y4m", text)
+        browser = chromium_browser.browser_type.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                *CHROMIUM_ARGS,
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+            ],
+        )
+        browsers.append(browser)
+        page = _open_page(browser, live_server, permissions=["camera"], **PHONE)
+        pages.append(page)
+        return page
+
+    yield _open
+    for browser in browsers:
+        browser.close()
 
 
 @pytest.fixture
@@ -318,6 +377,15 @@ def open_menu(page):
     if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
         toggler.click()
         page.locator("#mainNav.show").wait_for()
+
+
+def open_staff_menu(page):
+    """Open the navbar's "Staff" dropdown (the menu first, on a narrow screen)."""
+    open_menu(page)
+    toggle = page.get_by_test_id("staff-menu")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+        page.locator(".dropdown-menu.show").wait_for()
 
 
 def submit(page, field: str):

@@ -79,3 +79,26 @@ from .checkin import (  # noqa: E402
 )
 
 __all__ += ["checkin_record", "checkin_ticket", "checkin_token_parse"]
+
+# Volunteer shifts (events/services/shifts.py)
+from .shifts import (  # noqa: E402
+    shift_check_in,
+    shift_check_out,
+    shift_hours,
+    shift_signup,
+    shift_signup_cancel,
+    shifts_autoclose_due,
+)
+
+__all__ += ["shift_check_in", "shift_check_out", "shift_hours", "shift_signup", "shift_signup_cancel", "shifts_autoclose_due"]
+
+# Checkpoints and self check-in at the venue (events/services/checkpoints.py)
+from .checkpoints import (  # noqa: E402
+    checkin_self_at_venue,
+    checkpoint_stamp,
+    venue_code_check,
+    venue_code_for,
+    venue_sessions_today,
+)
+
+__all__ += ["checkin_self_at_venue", "checkpoint_stamp", "venue_code_check", "venue_code_for", "venue_sessions_today"]

@@ -33,6 +33,7 @@ from ..models import (
 )
 from ._pool import Pool, pool_for, pool_lock, race_pause
 from .eligibility import activity_bookable, person_eligible
+from .reminders import reminders_cancel_for, reminders_schedule_for
 
 
 def _check_people(*, activity, session, persons, now, pool: Pool | None = None) -> None:
@@ -107,6 +108,9 @@ def _book(
                 for person, status, queue_no in zip(persons, statuses, queue_nos, strict=True)
             ]
         )
+        if RegistrationStatus.CONFIRMED in statuses:
+            # The reminder rows now, in this transaction (the periodic scan is only the safety net).
+            reminders_schedule_for(booking=booking, now=now)
     return booking
 
 
@@ -246,6 +250,8 @@ def registration_cancel(
                 status=Offer.Status.DECLINED, decided_at=now
             )
         if freed:
+            # Pending reminders of a booking nobody is confirmed on any more (others keep theirs).
+            reminders_cancel_for(booking=reg.booking)
             promote_locked(pool=pool, now=now)
     registration.refresh_from_db()
     return registration

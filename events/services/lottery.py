@@ -29,6 +29,7 @@ from ..models import Activity, LotteryDraw, Registration, RegistrationStatus, Se
 from ._messages import notify_booking
 from ._pool import Pool, pool_for, pool_lock
 from .eligibility import is_resident
+from .reminders import reminders_schedule_for
 
 
 def _normalise(entries: Iterable[Mapping | tuple]) -> list[tuple[int, int]]:
@@ -171,4 +172,6 @@ def lottery_draw(
             drawn_at=now,
             drawn_by=actor,
         )
+        if winners:
+            reminders_schedule_for(booking_ids=winners, now=now)
     return draw

@@ -4,15 +4,17 @@ Long delays live in the database (see ARCHITECTURE.md): a reminder due in two da
 with a ``due_at`` and a state, one per (booking, session, lead time). Rows come from two places, so that
 nothing depends on the booking code remembering to call us:
 
-* ``reminders_schedule_for(registration=...)``, which booking / offer-accept / lottery code may call
-  when a seat is confirmed;
+* ``reminders_schedule_for(booking=...)``, which the booking services call in their own transaction
+  when a place is confirmed (``booking_create`` with a seat, ``offer_accept``, a lottery win);
+  ``registration_cancel`` cancels them through ``reminders_cancel_for`` when nobody is left confirmed;
 * ``reminders_fill``, run by the periodic scan before it sends: one ``INSERT ... ON CONFLICT DO NOTHING``
   (``bulk_create(ignore_conflicts=True)``) of the rows missing for confirmed bookings of upcoming sessions.
 
 ``reminders_send_due`` (the scan, ``events.tasks.send_due_reminders``, every minute) claims due pending
 rows in batches with ``SELECT ... FOR UPDATE SKIP LOCKED``, re-reads who is still confirmed, enqueues one
-message per recipient through the notify outbox (key ``events.reminder:<pk>``; the outbox's unique key
-and its conditional claim make a second enqueue or a second send impossible) and marks the rows sent in
+message per recipient through the notify outbox (the whole batch in one ``message_enqueue_many``, a
+constant number of queries; key ``events.reminder:<pk>``; the outbox's unique key and its conditional
+claim make a second enqueue or a second send impossible) and marks the rows sent in
 the same transaction, so the sends are queued only after commit. A row whose booking is no longer
 confirmed, or whose session was cancelled, is marked cancelled; one that is too late, or made pointless
 by a later reminder that is also due, is skipped. Each row keeps the reason.
@@ -28,7 +30,6 @@ import datetime
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
 from zoneinfo import ZoneInfo
 
 from auditlog.context import set_actor
@@ -39,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.notify.models import ELDER_QUIET_END, ELDER_QUIET_START
-from portal.notify.services import NotifyError, message_enqueue
+from portal.notify.services import NotifyBatchError, message_enqueue, message_enqueue_many
 
 from ..models import (
     DEFAULT_REMINDER_LEADS,
@@ -242,17 +243,24 @@ def reminders_schedule_for(
     *,
     registration: Registration | None = None,
     booking: Booking | None = None,
+    booking_ids: Sequence[int] | None = None,
     now: datetime.datetime | None = None,
 ) -> int:
-    """Create the reminder rows of a booking whose seats are confirmed (call it after booking, after an
-    offer is accepted, after a lottery win; safe to call again). Runs in the caller's transaction."""
-    if booking is None:
-        if registration is None:
-            raise ValueError("reminders_schedule_for needs a registration or a booking")
-        booking_id = registration.booking_id
+    """Create the reminder rows of a booking (or of ``booking_ids``, e.g. a lottery's winners) whose
+    seats are confirmed. The booking services call it in their own transaction the moment a place is
+    confirmed (a booking with a seat, an accepted offer, a lottery win); safe to call again (the rows'
+    unique key and ``ON CONFLICT DO NOTHING``). Returns the rows offered to the database."""
+    if booking_ids is not None:
+        ids = list(booking_ids)
+    elif booking is not None:
+        ids = [booking.pk]
+    elif registration is not None:
+        ids = [registration.booking_id]
     else:
-        booking_id = booking.pk
-    return _fill(now=now or timezone.now(), booking_ids=[booking_id], only_missing=False, horizon=None)
+        raise ValueError("reminders_schedule_for needs a registration, a booking or booking ids")
+    if not ids:
+        return 0
+    return _fill(now=now or timezone.now(), booking_ids=ids, only_missing=False, horizon=None)
 
 
 def reminders_fill(*, now: datetime.datetime | None = None) -> int:
@@ -339,7 +347,21 @@ def _send_batch(*, now: datetime.datetime, limit: int) -> tuple[int, int]:
         ):
             others[(other.booking_id, other.session_id)].append(other)
 
+        course_ids = {r.booking.activity_id for r in batch if r.booking.activity.is_course}
+        first_starts = (
+            dict(
+                Session.objects.filter(activity_id__in=course_ids, cancelled=False)
+                .order_by()
+                .values("activity_id")
+                .annotate(first=Min("starts_at"))
+                .values_list("activity_id", "first")
+            )
+            if course_ids
+            else {}
+        )
+
         outcome: dict[tuple[str, str], list[int]] = defaultdict(list)
+        to_send: list[tuple[Reminder, list[dict]]] = []
         for reminder in batch:
             regs = [
                 r
@@ -349,15 +371,19 @@ def _send_batch(*, now: datetime.datetime, limit: int) -> tuple[int, int]:
             peers = [o for o in others[(reminder.booking_id, reminder.session_id)] if o.pk != reminder.pk]
             state, reason = _verdict(reminder, [r.person for r in regs], peers, now)
             if state == ReminderState.SENT:
-                try:
-                    _enqueue_reminder(reminder=reminder, registrations=regs, now=now)
-                except (NotifyError, ValueError) as exc:
-                    logger.warning("Reminder %s not sent: %s", reminder.pk, exc)
-                    state, reason = ReminderState.SKIPPED, f"error: {exc}"[:200]
-                else:
-                    # later rows of this batch see it as sent
-                    reminder.state, reminder.sent_at = ReminderState.SENT, now
-            outcome[(state, reason)].append(reminder.pk)
+                to_send.append((reminder, _reminder_items(reminder=reminder, registrations=regs, now=now, first_starts=first_starts)))
+                # later rows of this batch see it as sent
+                reminder.state, reminder.sent_at = ReminderState.SENT, now
+            else:
+                outcome[(state, reason)].append(reminder.pk)
+        errors = _enqueue_reminders(to_send)
+        for reminder, _items in to_send:
+            error = errors.get(reminder.pk)
+            if error is None:
+                outcome[(ReminderState.SENT, "")].append(reminder.pk)
+            else:
+                logger.warning("Reminder %s not sent: %s", reminder.pk, error)
+                outcome[(ReminderState.SKIPPED, f"error: {error}"[:200])].append(reminder.pk)
 
         sent = 0
         for (state, reason), ids in outcome.items():
@@ -370,13 +396,16 @@ def _send_batch(*, now: datetime.datetime, limit: int) -> tuple[int, int]:
     return len(batch), sent
 
 
-def _enqueue_reminder(*, reminder: Reminder, registrations: list[Registration], now: datetime.datetime) -> None:
-    """One message per recipient of the booking (see ``_recipients``), due now (quiet hours apply)."""
+def _reminder_items(
+    *, reminder: Reminder, registrations: list[Registration], now: datetime.datetime, first_starts: dict
+) -> list[dict]:
+    """The outbox items of one reminder: one message per recipient of the booking (see
+    ``_recipients``), due now (quiet hours apply). ``first_starts``: a course's first meeting."""
     booking, session = reminder.booking, reminder.session
     activity = booking.activity
     if activity.is_course:
         # A course seat is given back before its first meeting; usually long past by the reminder.
-        first = activity.sessions.filter(cancelled=False).order_by("starts_at").values_list("starts_at", flat=True).first()
+        first = first_starts.get(activity.pk)
         deadline = first - datetime.timedelta(hours=activity.cancel_hours_before) if first else None
     else:
         deadline = session.starts_at - datetime.timedelta(hours=activity.cancel_hours_before)
@@ -390,17 +419,37 @@ def _enqueue_reminder(*, reminder: Reminder, registrations: list[Registration], 
         "cancel_until": _fmt(deadline) if deadline is not None and deadline > now else "",
         "lead_minutes": reminder.lead_minutes,
     }
-    recipients = _recipients(registrations)
-    # message_enqueue is atomic on its own; several recipients share one savepoint, all or none.
-    with transaction.atomic() if len(recipients) > 1 else nullcontext():
-        for who, target in recipients.items():
-            message_enqueue(
-                key=f"events.reminder:{reminder.pk}:{who}",
-                template="events.reminder",
-                context=context,
-                not_before=now,
-                **target,
-            )
+    return [
+        {
+            "key": f"events.reminder:{reminder.pk}:{who}",
+            "template": "events.reminder",
+            "context": context,
+            "not_before": now,
+            **target,
+        }
+        for who, target in _recipients(registrations).items()
+    ]
+
+
+def _enqueue_reminders(to_send: list[tuple[Reminder, list[dict]]]) -> dict[int, Exception]:
+    """Enqueue the messages of a batch of reminders in one bulk call (a constant number of queries);
+    a reminder any of whose messages cannot be enqueued sends none of them. Returns those errors."""
+    errors: dict[int, Exception] = {}
+    while True:
+        items: list[dict] = []
+        owners: list[Reminder] = []
+        for reminder, its in to_send:
+            if reminder.pk not in errors:
+                items.extend(its)
+                owners.extend([reminder] * len(its))
+        try:
+            message_enqueue_many(items=items)
+        except NotifyBatchError as exc:
+            # nothing was written: drop the reminders that failed, enqueue the rest
+            for index, error in exc.failures.items():
+                errors.setdefault(owners[index].pk, error)
+            continue
+        return errors
 
 
 def reminders_send_due(

@@ -20,6 +20,7 @@ from ..models import Activity, Offer, Registration, RegistrationStatus, Session
 from . import _pool
 from ._messages import notify_booking
 from ._pool import Pool, pool_for, pool_lock, race_pause
+from .reminders import reminders_schedule_for
 
 
 def _fmt(dt: datetime.datetime) -> str:
@@ -113,6 +114,7 @@ def offer_accept(*, actor, offer: Offer, now: datetime.datetime | None = None) -
         Registration.objects.filter(offer=locked, status=RegistrationStatus.OFFERED).update(
             status=RegistrationStatus.CONFIRMED, queue_no=None, updated_at=now
         )
+        reminders_schedule_for(booking=locked.booking, now=now)
     return locked
 
 

@@ -225,6 +225,250 @@ def message_enqueue(
     return rows
 
 
+class NotifyBatchError(NotifyError):
+    """Some items of a ``message_enqueue_many`` batch cannot be enqueued; nothing was written.
+
+    ``failures`` maps the index of each failing item to its error (a ``NotifyError`` for a template
+    that cannot be rendered, a ``ValueError`` for a malformed item)."""
+
+    def __init__(self, failures: dict[int, Exception]):
+        self.failures = failures
+        super().__init__("; ".join(f"item {i}: {exc}" for i, exc in sorted(failures.items())))
+
+
+def _phone_address(phone) -> str:
+    """``_address_for``'s SMS address of one phone value, formatting it once instead of three times
+    (a phone number is falsy when it formats to nothing)."""
+    if phone is None or isinstance(phone, str):
+        return phone or ""
+    return getattr(phone, "as_e164", None) or ""
+
+
+def _fields_cached(instance, name: str) -> bool:
+    return instance._meta.get_field(name).is_cached(instance)
+
+
+def _default_preference(*, user, person) -> ContactPreference:
+    """The unsaved default of ``contact_preference_for`` (60+: quiet 21:00-08:00)."""
+    from .models import ELDER_QUIET_AGE, ELDER_QUIET_END, ELDER_QUIET_START
+
+    pref = ContactPreference(user=user, person=None if user is not None else person)
+    age = person.age if person is not None else None
+    if age is not None and age >= ELDER_QUIET_AGE:
+        pref.quiet_start, pref.quiet_end = ELDER_QUIET_START, ELDER_QUIET_END
+    return pref
+
+
+#: ``message_enqueue_many`` looks keys up this many at a time.
+KEY_CHUNK = 5000
+
+
+def message_enqueue_many(*, items) -> list[list[Message]]:
+    """``message_enqueue`` for a batch, at a constant number of queries whatever its size.
+
+    ``items`` is a sequence of mappings with ``message_enqueue``'s keyword arguments (``key``,
+    ``template``, ``context``, ``person`` / ``user``, optional ``channels`` and ``not_before``). Returns,
+    for each item, its rows (those already there included), like ``message_enqueue``; the same
+    semantics: one row per enabled channel with an address, keys unique (an item enqueued before
+    adds nothing and sends nothing), the recipient's language, quiet hours for SMS, inactive or
+    missing templates send nothing (logged), sends queued after commit.
+
+    Every item is checked and rendered before anything is written: if any cannot be, nothing is
+    written and ``NotifyBatchError`` says which (the caller may drop them and call again).
+
+    Queries: templates, the users and resident records not already loaded, the preferences, the keys
+    already there, the insert (``INSERT ... ON CONFLICT DO NOTHING`` in batches of 1,000) and the rows
+    written, each once per call.
+    """
+    from portal.accounts.models import User
+    from portal.community.models import Person
+
+    items = list(items)
+    if not items:
+        return []
+    failures: dict[int, Exception] = {}
+
+    # Recipients: fill in the user of a person and the person of a user, in two queries at most.
+    recipients: list[tuple] = []
+    need_user: set[int] = set()
+    need_person: set[int] = set()
+    for i, item in enumerate(items):
+        user, person = item.get("user"), item.get("person")
+        if not item.get("key"):
+            failures[i] = ValueError("message_enqueue needs a key")
+        elif user is None and person is None:
+            failures[i] = ValueError("message_enqueue needs a user or a person")
+        if user is None and person is not None and person.user_id and not _fields_cached(person, "user"):
+            need_user.add(person.user_id)
+        if person is None and user is not None and not _fields_cached(user, "person"):
+            need_person.add(user.pk)
+    users = User.objects.in_bulk(need_user) if need_user else {}
+    persons = {p.user_id: p for p in Person.objects.filter(user_id__in=need_person)} if need_person else {}
+    for item in items:
+        user, person = item.get("user"), item.get("person")
+        if user is None and person is not None and person.user_id:
+            user = person.user if _fields_cached(person, "user") else users.get(person.user_id)
+        if person is None and user is not None:
+            person = _person_of(user) if _fields_cached(user, "person") else persons.get(user.pk)
+        recipients.append((user, person))
+
+    # Templates and preferences, once each.
+    templates = {
+        t.code: t for t in MessageTemplate.objects.filter(code__in={item.get("template") for item in items})
+    }
+    user_ids = {u.pk for u, _p in recipients if u is not None}
+    person_ids = {p.pk for _u, p in recipients if p is not None}
+    by_user: dict[int, ContactPreference] = {}
+    by_person: dict[int, ContactPreference] = {}
+    if user_ids or person_ids:
+        for pref in ContactPreference.objects.filter(Q(user_id__in=user_ids) | Q(person_id__in=person_ids)):
+            if pref.user_id is not None:
+                by_user[pref.user_id] = pref
+            else:
+                by_person[pref.person_id] = pref
+
+    now = timezone.now()
+    compiled: dict[str, Template] = {}
+    planned: list[list[Message]] = []  # per item: the rows to write
+    for i, item in enumerate(items):
+        planned.append([])
+        if i in failures:
+            continue
+        user, person = recipients[i]
+        key, code = item["key"], item.get("template")
+        tmpl = templates.get(code)
+        if tmpl is None or not tmpl.active:
+            logger.warning(
+                "Message template %r is %s: nothing sent for %s", code, "inactive" if tmpl else "missing", key
+            )
+            continue
+        channels = item.get("channels")
+        wanted = list(dict.fromkeys(channels)) if channels is not None else [c.value for c in Channel]
+        unknown = [c for c in wanted if c not in Channel.values]
+        if unknown:
+            failures[i] = ValueError(f"Unknown channel(s): {unknown}")
+            continue
+        pref = (
+            (by_user.get(user.pk) if user is not None else None)
+            or (by_person.get(person.pk) if person is not None else None)
+            or _default_preference(user=user, person=person)
+        )
+        enabled = set(pref.enabled_channels())
+        language = _language_of(user)
+        full_context = {
+            "community": settings.COMMUNITY_NAME,
+            "recipient_name": (user.get_short_name() if user is not None else person.name),
+            **(item.get("context") or {}),
+        }
+        subject_src, body_src = tmpl.source_for(language)
+        try:
+            with translation.override(language):
+                subject = body = ""
+                for which, source in (("subject", subject_src), ("body", body_src)):
+                    if not source:
+                        continue
+                    if source not in compiled:
+                        compiled[source] = Template(source)
+                    text = compiled[source].render(Context(full_context, autoescape=False))
+                    if which == "subject":
+                        subject = " ".join(text.split())[:200]
+                    else:
+                        body = text.strip()
+        except TemplateSyntaxError as exc:
+            failures[i] = NotifyError(
+                _("The message template %(code)s cannot be rendered.") % {"code": tmpl.code}
+            )
+            failures[i].__cause__ = exc
+            continue
+        not_before = item.get("not_before")
+        due = not_before or now
+        for channel in wanted:
+            if channel not in enabled:
+                continue
+            if channel == Channel.INBOX and user is None:
+                continue
+            if channel == Channel.SMS:
+                address = _phone_address(user.phone if user is not None else None) or (
+                    _phone_address(person.phone) if person is not None else ""
+                )
+            else:
+                address = _address_for(channel, user=user, person=person)
+            if channel != Channel.INBOX and not address:
+                continue
+            row_not_before = not_before
+            if channel == Channel.SMS:
+                row_not_before = (
+                    quiet_hours_end(due=due, start=pref.quiet_start, end=pref.quiet_end) or not_before
+                )
+            inbox_now = channel == Channel.INBOX and (row_not_before is None or row_not_before <= now)
+            planned[i].append(
+                Message(
+                    key=f"{key}:{channel}",
+                    template=tmpl,
+                    user=user,
+                    person=person,
+                    channel=channel,
+                    address=address,
+                    language=language,
+                    subject=subject,
+                    body=body,
+                    sms_template_code=tmpl.sms_template_code if channel == Channel.SMS else "",
+                    params=_provider_params(full_context) if channel == Channel.SMS else {},
+                    status=MessageStatus.SENT if inbox_now else MessageStatus.PENDING,
+                    sent_at=now if inbox_now else None,
+                    not_before=row_not_before,
+                    queued_at=now
+                    if not inbox_now and (row_not_before is None or row_not_before <= now)
+                    else None,
+                )
+            )
+    if failures:
+        raise NotifyBatchError(failures)
+
+    fresh: dict[str, Message] = {}
+    for rows in planned:
+        for m in rows:
+            fresh.setdefault(m.key, m)  # a key given twice is written once
+    if not fresh:
+        return [[] for _item in items]
+
+    def chunked(keys: list[str]):
+        # a statement takes at most 65,535 parameters on PostgreSQL
+        return (keys[i : i + KEY_CHUNK] for i in range(0, len(keys), KEY_CHUNK))
+
+    with transaction.atomic():
+        existing = [
+            k
+            for chunk in chunked(list(fresh))
+            for k in Message.objects.filter(key__in=chunk).values_list("key", flat=True)
+        ]
+        already = set(existing)
+        new_rows = [m for key, m in fresh.items() if key not in already]
+        # ON CONFLICT DO NOTHING: a row enqueued at the same moment by another transaction wins.
+        Message.objects.bulk_create(new_rows, ignore_conflicts=True, batch_size=1000)
+        stored = {
+            key: (pk, created_at)
+            for chunk in chunked([m.key for m in new_rows])
+            for key, pk, created_at in Message.objects.filter(key__in=chunk).values_list(
+                "key", "id", "created_at"
+            )
+        }
+        written: dict[str, Message] = {}
+        for m in new_rows:
+            pk, created_at = stored.get(m.key, (None, None))
+            if pk is not None and created_at == m.created_at:  # ours: the insert stamped it just now
+                m.pk = pk
+                m._state.adding, m._state.db = False, Message.objects.db
+                written[m.key] = m
+        # Rows already there (the caller gets them as they are), or lost to a concurrent insert.
+        others = existing + [m.key for m in new_rows if m.key in stored and m.key not in written]
+        written.update((m.key, m) for chunk in chunked(others) for m in Message.objects.filter(key__in=chunk))
+        to_queue = [m.pk for m in new_rows if written.get(m.key) is m and m.queued_at is not None]
+        if to_queue:
+            transaction.on_commit(lambda: _queue_send(to_queue))
+    return [[written[m.key] for m in rows if m.key in written] for rows in planned]
+
+
 def message_cancel(*, key: str) -> int:
     """Cancel the pending rows of ``key`` (every channel); returns how many were cancelled."""
     return Message.objects.filter(

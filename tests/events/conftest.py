@@ -49,9 +49,14 @@ def ensure_message_templates():
 
     from portal.notify.models import MessageTemplate
 
-    migration = importlib.import_module("events.migrations.0002_message_templates")
-    for data in migration.TEMPLATES:
-        MessageTemplate.objects.get_or_create(code=data["code"], defaults=data)
+    sources = [
+        ("portal.notify.migrations.0002_default_templates", "DEFAULT_TEMPLATES"),
+        ("events.migrations.0002_message_templates", "TEMPLATES"),
+        ("events.migrations.0005_reminder_template", "TEMPLATES"),
+    ]
+    for module, name in sources:
+        for data in getattr(importlib.import_module(module), name):
+            MessageTemplate.objects.get_or_create(code=data["code"], defaults=data)
 
 
 @pytest.fixture

@@ -203,7 +203,7 @@ def test_page_shows_refusals_next_to_the_field(en, world, booked):
     for token, reason in (
         ("not a ticket!", "This is not a ticket code of this portal."),
         ("y" * 27, "Unknown ticket"),
-        ("", "Paste the code read from the ticket."),
+        ("", "Scan or type the code of the ticket."),
     ):
         response = en.post(_url(booked.session), {"token": token})
         assert response.status_code == 200

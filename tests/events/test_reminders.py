@@ -109,14 +109,15 @@ def test_a_reminder_never_falls_in_the_night():
 # --- the scan ---------------------------------------------------------------------------------------
 
 
-def test_the_scan_creates_missing_rows_without_the_booking_code_calling_it(world, afternoon):
+def test_the_scan_creates_the_rows_a_booking_path_missed(world, afternoon):
     activity, session = afternoon
     b1 = booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter])
     b2 = booking_create(actor=world.dad_user, activity=activity, session=session, persons=[world.dad, world.kid])
     # dad's son waits: only confirmed persons count, and the booking is confirmed (dad holds the seat)
     far = SessionFactory(activity=activity, starts_at=in_days(30, hour=15))
-    booking_create(actor=world.mum_user, activity=activity, session=far, persons=[world.mum])
-    assert not Reminder.objects.exists()
+    b3 = booking_create(actor=world.mum_user, activity=activity, session=far, persons=[world.mum])
+    assert {b for b, in Reminder.objects.values_list("booking_id")} == {b1.pk, b2.pk, b3.pk}  # made at booking time
+    Reminder.objects.all().delete()  # e.g. confirmed in the admin, or booked before rows were made at booking time
     rem.reminders_fill()  # a week ahead: not yet
     assert not Reminder.objects.exists()
     rem.reminders_fill(now=session.starts_at - 36 * HOUR)
@@ -278,6 +279,8 @@ def test_each_meeting_of_a_course_is_reminded(world):
     s1 = SessionFactory(activity=course, starts_at=in_days(7, hour=9))
     s2 = SessionFactory(activity=course, starts_at=in_days(14, hour=9))
     booking_create(actor=world.mum_user, activity=course, persons=[world.mum])
+    assert Reminder.objects.filter(session__in=[s1, s2]).count() == 4  # every meeting, at booking time
+    Reminder.objects.all().delete()  # the scan's safety net makes them too, as each meeting comes near
     rem.reminders_fill(now=s1.starts_at - 36 * HOUR)
     assert Reminder.objects.filter(session=s1).count() == 2 and not Reminder.objects.filter(session=s2).exists()
     rem.reminders_fill(now=s2.starts_at - 36 * HOUR)
@@ -318,6 +321,9 @@ def _due_now_world():
     for user, person in zip(users, people, strict=True):
         booking_create(actor=user, activity=activity, session=session, persons=[person])
     Registration.objects.filter(session=session).update(updated_at=timezone.now() - 3 * 24 * HOUR)
+    # The rows made at booking time saw bookings made now, after the reminders were due (skipped);
+    # this world pretends they were made three days ago: the scan makes the rows again.
+    Reminder.objects.filter(session=session).delete()
     rem.reminders_fill()
     assert Reminder.objects.filter(session=session, lead_minutes=120, state="pending").count() == BOOKINGS
     return session
@@ -418,3 +424,103 @@ def test_a_broken_template_skips_the_reminder_with_the_reason_and_the_scan_goes_
     assert {state for state, _reason in reasons} == {"skipped"}
     assert all(reason.startswith("error:") for _state, reason in reasons)
     assert not reminder_messages().exists()
+
+
+# --- rows made at booking time ------------------------------------------------------------------------
+
+
+def test_a_booking_with_a_seat_has_its_reminders_at_once_and_a_waiting_one_has_none(world, afternoon):
+    activity, session = afternoon
+    seated = booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter, world.mum])
+    waiting = booking_create(actor=world.dad_user, activity=activity, session=session, persons=[world.kid])
+    rows = Reminder.objects.filter(booking=seated)
+    assert {(r.lead_minutes, r.state) for r in rows} == {(1440, "pending"), (120, "pending")}
+    assert {r.due_at for r in rows} == {session.starts_at - datetime.timedelta(days=1), session.starts_at - 2 * HOUR}
+    assert not Reminder.objects.filter(booking=waiting).exists()
+    # the scan finds nothing to add
+    rem.reminders_fill(now=session.starts_at - 30 * HOUR)
+    assert Reminder.objects.count() == 2
+
+
+def test_a_refused_booking_leaves_no_reminder_rows(world, afternoon):
+    activity, session = afternoon
+    with pytest.raises(PermissionDenied):
+        booking_create(actor=world.dad_user, activity=activity, session=session, persons=[world.son])
+    assert not Reminder.objects.exists()
+
+
+def test_an_accepted_offer_schedules_the_reminders_in_the_same_transaction(world, afternoon):
+    activity, session = afternoon
+    first = booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter, world.mum])
+    waiting = booking_create(actor=world.dad_user, activity=activity, session=session, persons=[world.kid])
+    registration_cancel(actor=world.mum_user, registration=first.registrations.get(person=world.mum))
+    offer = waiting.offers.get()
+    assert not Reminder.objects.filter(booking=waiting).exists()  # an offer is not a seat yet
+    offer_accept(actor=world.dad_user, offer=offer)
+    assert Reminder.objects.filter(booking=waiting, state="pending").count() == 2
+
+
+def test_lottery_winners_get_reminders_and_the_others_none(world):
+    from events.models import AllocationMode
+    from events.services.lottery import lottery_draw
+    from tests.community.factories import HouseholdFactory, PersonFactory, UserFactory
+
+    activity = ActivityFactory(organiser_user=world.staff, title="暑托班", allocation=AllocationMode.LOTTERY, capacity=2)
+    session = SessionFactory(activity=activity, capacity=2, starts_at=in_days(7, hour=15))
+    bookings = []
+    for _i in range(4):
+        user = UserFactory()
+        person = PersonFactory(user=user, household=HouseholdFactory())
+        bookings.append(booking_create(actor=user, activity=activity, session=session, persons=[person]))
+    assert not Reminder.objects.exists()  # applications are not seats
+    activity.booking_opens_at, activity.booking_closes_at = in_days(-3), in_days(-1)
+    activity.save()
+    draw = lottery_draw(actor=world.staff, activity=activity, session=session, seed="永兴")
+    assert len(draw.winners) == 2
+    assert set(Reminder.objects.values_list("booking_id", flat=True)) == set(draw.winners)
+    assert Reminder.objects.filter(state="pending").count() == 4
+
+
+def test_cancelling_cancels_the_reminders_only_when_nobody_is_left(world, afternoon):
+    activity, session = afternoon
+    booking = booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter])
+    registration_cancel(actor=world.mum_user, registration=booking.registrations.get(person=world.son))
+    assert set(Reminder.objects.filter(booking=booking).values_list("state", flat=True)) == {"pending"}  # 张小红 still goes
+    registration_cancel(actor=world.mum_user, registration=booking.registrations.get(person=world.daughter))
+    assert set(Reminder.objects.filter(booking=booking).values_list("state", "reason")) == {("cancelled", "nobody confirmed")}
+    assert rem.reminders_scan(now=session.starts_at - 2 * HOUR + MINUTE) == 0
+    assert not reminder_messages().exists()
+
+
+def _message_snapshot():
+    fields = ("key", "channel", "address", "language", "subject", "body", "status", "not_before", "user_id", "person_id", "params")
+    return sorted(Message.objects.filter(template__code="events.reminder").values_list(*fields))
+
+
+def test_the_bulk_enqueue_writes_what_one_message_enqueue_per_recipient_wrote(world, afternoon, monkeypatch):
+    """Equivalence: the scan through message_enqueue_many and through message_enqueue item by item."""
+    from portal.notify import services as notify
+
+    activity, session = afternoon
+    ContactPreference.objects.create(user=world.mum_user, quiet_start=datetime.time(12), quiet_end=datetime.time(14))
+    world.dad_user.language = "en"
+    world.dad_user.save()
+    booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter])
+    booking_create(actor=world.dad_user, activity=activity, session=session, persons=[world.kid])
+    session.capacity = 5
+    session.save()
+    booking_create_on_behalf(staff=world.staff, activity=activity, session=session, persons=[world.granny])
+    now = session.starts_at - 2 * HOUR + MINUTE
+
+    def one_by_one(*, items):
+        return [notify.message_enqueue(**item) for item in items]
+
+    monkeypatch.setattr(rem, "message_enqueue_many", one_by_one)
+    assert rem.reminders_scan(now=now) == 3
+    single = _message_snapshot()
+    Message.objects.filter(template__code="events.reminder").delete()
+    Reminder.objects.update(state="pending", reason="", sent_at=None)
+    monkeypatch.undo()
+    assert rem.reminders_scan(now=now) == 3
+    bulk = _message_snapshot()
+    assert len(single) == 5 and single == bulk  # mum and dad: inbox and SMS (mum's held); granny: SMS only

@@ -602,6 +602,7 @@ class Command(BaseCommand):
         with transaction.atomic(), disable_auditlog():
             summary = self.write(plan, story_keys)
         self.report(summary)
+        seed_app_demos(stdout=self.stdout, today=timezone.localdate())
 
     # -- writing ------------------------------------------------------------------------------------
     def write(self, plan: Plan, story_keys: dict) -> dict:
@@ -764,3 +765,18 @@ def _notice_version() -> str:
     from django.conf import settings
 
     return settings.PRIVACY_NOTICE_VERSION
+
+
+def seed_app_demos(*, stdout, today: date) -> None:
+    """Call ``seed(*, stdout, today)`` of each installed app's ``demo`` module (found by name, the way
+    the admin finds ``admin.py``; portal imports no app), once the community exists."""
+    from importlib import import_module
+
+    from django.utils.module_loading import module_has_submodule
+
+    for config in apps.get_app_configs():
+        if not module_has_submodule(config.module, "demo"):
+            continue
+        hook = getattr(import_module(f"{config.name}.demo"), "seed", None)
+        if callable(hook):
+            hook(stdout=stdout, today=today)

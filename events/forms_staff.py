@@ -1,0 +1,149 @@
+"""Forms of the staff pages of an activity: reminder lead times, cancelling a session, a message to
+everyone booked, and the roster filter. Each form owns its crispy ``FormHelper``; the rules themselves
+live in the services, whose refusals ``apply_service_errors`` puts next to the right field."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .models import RegistrationStatus
+from .services.reminders import STAFF_MESSAGE_MAX
+
+LEAD_MIN = 10
+LEAD_MAX = 14 * 24 * 60
+LEADS_MAX_COUNT = 5
+_SEPARATORS = re.compile(r"[\s,，、;；]+")
+_REQUEST_KEY = re.compile(r"^[A-Za-z0-9_-]{16,48}$")
+
+
+def new_request_key() -> str:
+    """A one-time token for a form, so that a double tap sends once."""
+    return secrets.token_urlsafe(24)
+
+
+class ServiceErrorsMixin:
+    def apply_service_errors(self, exc: ValidationError) -> None:
+        """Show a service's ``ValidationError`` next to its field (or above the form)."""
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(None, exc.messages)
+
+
+class LeadTimesForm(ServiceErrorsMixin, forms.Form):
+    lead_minutes = forms.CharField(
+        label=_("Reminder lead times, in minutes before each session"),
+        required=False,
+        max_length=100,
+        help_text=_(
+            "Separate several with commas: 1440 is the day before, 120 two hours before. "
+            "Leave empty for the default (the day before and two hours before)."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_id = "lead-times-form"
+        self.helper.add_input(Submit("save_leads", _("Save reminder times"), css_class="btn-brand"))
+
+    def clean_lead_minutes(self) -> list[int]:
+        text = (self.cleaned_data.get("lead_minutes") or "").strip()
+        parts = [p for p in _SEPARATORS.split(text) if p]
+        leads = []
+        for part in parts:
+            if not part.isdigit():
+                raise ValidationError(
+                    _("“%(value)s” is not a number of minutes. Write whole numbers, e.g. 1440, 120.") % {"value": part[:20]},
+                    code="not_a_number",
+                )
+            minutes = int(part)
+            if not LEAD_MIN <= minutes <= LEAD_MAX:
+                raise ValidationError(
+                    _("A reminder is sent between %(min)d minutes and %(max)d minutes (14 days) before the start.")
+                    % {"min": LEAD_MIN, "max": LEAD_MAX},
+                    code="out_of_range",
+                )
+            leads.append(minutes)
+        leads = sorted(set(leads), reverse=True)
+        if len(leads) > LEADS_MAX_COUNT:
+            raise ValidationError(
+                _("Give at most %(n)d lead times.") % {"n": LEADS_MAX_COUNT}, code="too_many"
+            )
+        return leads
+
+
+class CancelSessionForm(ServiceErrorsMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling"),
+        max_length=200,
+        help_text=_("Everyone booked receives it with the cancellation notice."),
+        error_messages={"required": _("Give the reason: everyone booked will read it.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_id = "cancel-session-form"
+        self.helper.add_input(Submit("cancel_session", _("Cancel this session and tell everyone"), css_class="btn-danger"))
+
+
+class StaffMessageForm(ServiceErrorsMixin, forms.Form):
+    text = forms.CharField(
+        label=_("Message"),
+        max_length=STAFF_MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": STAFF_MESSAGE_MAX}),
+        error_messages={"required": _("Write the message to send.")},
+    )
+    include_waitlist = forms.BooleanField(label=_("Also tell those on the waitlist"), required=False)
+    request_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("request_key", new_request_key())
+        super().__init__(*args, **kwargs)
+        self.fields["text"].help_text = gettext(
+            "At most %(max)d characters. Sent by in-site message and SMS, as each person prefers."
+        ) % {"max": STAFF_MESSAGE_MAX}
+        self.helper = FormHelper()
+        self.helper.form_id = "staff-message-form"
+        self.helper.add_input(Submit("send_message", _("Send"), css_class="btn-brand"))
+
+    def clean_request_key(self) -> str:
+        key = self.cleaned_data.get("request_key") or ""
+        # A missing or odd key (an old form, a tampered one) gets a fresh one: the message still sends once.
+        return key if _REQUEST_KEY.match(key) else new_request_key()
+
+
+class RosterFilterForm(forms.Form):
+    show = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            ("", _("Everyone holding a place")),
+            (RegistrationStatus.CONFIRMED, _("Confirmed")),
+            ("checked_in", _("Checked in")),
+            ("not_checked_in", _("Confirmed, not checked in yet")),
+            (RegistrationStatus.OFFERED, _("Offered a seat")),
+            (RegistrationStatus.WAITLISTED, _("On the waitlist")),
+            (RegistrationStatus.APPLIED, _("Applied (lottery)")),
+            (RegistrationStatus.CANCELLED, _("Cancelled")),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_id = "roster-filter"
+        self.helper.disable_csrf = True
+        self.helper.add_input(Submit("filter", _("Filter"), css_class="btn-brand"))

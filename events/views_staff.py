@@ -1,0 +1,320 @@
+"""HTTP for the staff of an activity: "activities I manage", the manage page (sessions with their counts,
+reminder lead times), the roster of a session with attendance and its Excel export, cancelling a session,
+and a message to everyone booked.
+
+Everything is fetched through ``events.selectors.roster`` scoped to the user: an activity or session she
+may not manage is a 404. Each write is one service call (``reminder_rules_set``, ``session_cancel``,
+``session_message_send``) whose translated refusal is shown next to the field.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import tempfile
+import zoneinfo
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET
+
+from .forms_staff import CancelSessionForm, LeadTimesForm, RosterFilterForm, StaffMessageForm
+from .models import ReminderRule
+from .selectors import activity_manageable_get
+from .selectors.roster import (
+    activity_pool_counts,
+    manage_sessions,
+    managed_activities,
+    next_session_seats,
+    roster_counts,
+    roster_queryset,
+    roster_row,
+    roster_rows,
+    session_cancel_told,
+    session_manageable_get,
+    staff_messages_of,
+)
+from .services import reminder_leads, reminder_rules_set, session_cancel, session_message_send
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+ACTIVITIES_PAGE_SIZE = 20
+ROSTER_PAGE_SIZE = 100
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def lead_label(minutes: int) -> str:
+    """A lead time in words: "1 day before", "2 hours before", "90 minutes before"."""
+    if minutes % (24 * 60) == 0:
+        n = minutes // (24 * 60)
+        return ngettext("%(n)d day before", "%(n)d days before", n) % {"n": n}
+    if minutes % 60 == 0:
+        n = minutes // 60
+        return ngettext("%(n)d hour before", "%(n)d hours before", n) % {"n": n}
+    return ngettext("%(n)d minute before", "%(n)d minutes before", minutes) % {"n": minutes}
+
+
+def _may_see_staff_pages(user) -> bool:
+    return user.is_community_staff or user.is_partner_staff
+
+
+# --- activities I manage ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def staff_activities(request):
+    now = timezone.now()
+    qs = managed_activities(user=request.user, now=now)
+    if not _may_see_staff_pages(request.user) and not qs.exists():
+        raise PermissionDenied
+    page = Paginator(qs, ACTIVITIES_PAGE_SIZE).get_page(request.GET.get("page"))
+    activities = list(page.object_list)
+    seats = next_session_seats(activities)
+    for a in activities:
+        a.seats = seats.get(a.pk)
+    return render(request, "events/staff/activities.html", {"page": page, "activities": activities, "now": now})
+
+
+# --- the manage page --------------------------------------------------------------------------------
+
+
+@login_required
+def activity_manage(request, pk):
+    activity = activity_manageable_get(user=request.user, activity_id=pk)
+    now = timezone.now()
+    has_rules = ReminderRule.objects.filter(activity=activity).exists()
+    leads = reminder_leads(activity=activity)
+    form = LeadTimesForm(initial={"lead_minutes": ", ".join(str(m) for m in leads)} if has_rules else None)
+    status = 200
+    if request.method == "POST":
+        form = LeadTimesForm(request.POST)
+        if form.is_valid():
+            try:
+                reminder_rules_set(actor=request.user, activity=activity, lead_minutes=form.cleaned_data["lead_minutes"])
+            except ValidationError as exc:
+                form.apply_service_errors(exc)
+            else:
+                saved = reminder_leads(activity=activity)
+                messages.success(
+                    request,
+                    _("Reminders will be sent %(leads)s minutes before each session.")
+                    % {"leads": ", ".join(str(m) for m in saved)},
+                )
+                return redirect("events:manage", pk=activity.pk)
+        status = 400
+    sessions = list(manage_sessions(activity=activity))
+    for s in sessions:
+        s.is_past = s.ends_at < now
+    context = {
+        "activity": activity,
+        "sessions": sessions,
+        "course_counts": activity_pool_counts(activity=activity),
+        "leads": [lead_label(m) for m in leads],
+        "has_rules": has_rules,
+        "sent": staff_messages_of(activity=activity),
+        "form": form,
+        "now": now,
+    }
+    return render(request, "events/staff/manage.html", context, status=status)
+
+
+# --- the roster -------------------------------------------------------------------------------------
+
+
+def _roster_filter(request) -> tuple[RosterFilterForm, str]:
+    data = {"show": request.GET.get("show", "")}
+    form = RosterFilterForm(data)
+    return form, (form.cleaned_data["show"] if form.is_valid() else "")
+
+
+@login_required
+@require_GET
+def roster(request, session_id):
+    session = session_manageable_get(user=request.user, session_id=session_id)
+    form, show = _roster_filter(request)
+    page = Paginator(roster_queryset(session=session, show=show), ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    day = session.local_date
+    rows = [roster_row(r, day=day) for r in page.object_list]
+    return render(
+        request,
+        "events/staff/roster.html",
+        {
+            "session": session,
+            "activity": session.activity,
+            "counts": roster_counts(session=session),
+            "filter_form": form,
+            "show": show,
+            "page": page,
+            "rows": rows,
+            "query": urlencode({"show": show}) if show else "",
+        },
+        status=200 if form.is_valid() else 400,
+    )
+
+
+def _export_filename(session) -> tuple[str, str]:
+    """(ASCII fallback, UTF-8 name) for the download: activity title and session date."""
+    day = timezone.localtime(session.starts_at, SHANGHAI).strftime("%Y-%m-%d")
+    title = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "", session.activity.title).strip() or "activity"
+    return f"roster-{session.activity_id}-{day}.xlsx", f"{title}-{day}-{_('roster')}.xlsx"
+
+
+def _local(dt: datetime.datetime | None) -> datetime.datetime | None:
+    """Excel has no time zones: the Shanghai wall-clock time."""
+    return timezone.localtime(dt, SHANGHAI).replace(tzinfo=None, microsecond=0) if dt else None
+
+
+def roster_workbook(*, session, show: str, out) -> None:
+    """Write the roster of ``session`` as one sheet into the binary file ``out``: headers in the page's
+    language, frozen header row, column widths, Shanghai times. Rows are streamed from one query into a
+    write-only workbook: no model instance, no whole roster in memory."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    is_course = session.activity.is_course
+    columns = [
+        (_("No."), 6),
+        (_("Name"), 16),
+        (_("Age"), 6),
+        (_("Household"), 26),
+        (_("Booked by"), 16),
+        (_("Booked by staff on the resident's behalf"), 12),
+        (_("Status"), 12),
+        (_("Waitlist position"), 10),
+        (_("Phone (last 4 digits)"), 14),
+        (_("Checked in at"), 18),
+    ]
+    if is_course:
+        columns.append((_("Meetings attended"), 10))
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=timezone.localtime(session.starts_at, SHANGHAI).strftime("%Y-%m-%d"))
+    for i, (_label, width) in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for label, _width in columns:
+        cell = WriteOnlyCell(ws, value=label)
+        cell.font = bold
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        header.append(cell)
+    ws.append(header)
+    yes, no = _("yes"), ""
+    for n, row in enumerate(roster_rows(session=session, show=show), start=1):
+        when = WriteOnlyCell(ws, value=_local(row["checked_in_at"]))
+        when.number_format = "yyyy-mm-dd hh:mm"
+        values = [
+            n,
+            row["name"],
+            row["age"],
+            row["household"],
+            row["booked_by"],
+            yes if row["on_behalf"] else no,
+            str(row["status_label"]),
+            row["position"],
+            row["phone_tail"],
+            when,
+        ]
+        if is_course:
+            values.append(row["meetings_attended"])
+        ws.append(values)
+    wb.save(out)
+
+
+@login_required
+@require_GET
+def roster_export(request, session_id):
+    session = session_manageable_get(user=request.user, session_id=session_id)
+    _form, show = _roster_filter(request)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
+    roster_workbook(session=session, show=show, out=out)
+    out.seek(0)
+    ascii_name, name = _export_filename(session)
+    response = FileResponse(out, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- cancel a session, message everyone booked ----------------------------------------------------------
+
+
+@login_required
+def session_cancel_view(request, session_id):
+    session = session_manageable_get(user=request.user, session_id=session_id)
+    form = CancelSessionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if session.ends_at <= timezone.now() and not session.cancelled:
+            form.is_valid()
+            form.add_error(None, _("This session is over: it can no longer be cancelled."))
+        elif form.is_valid():
+            try:
+                cancelled = session_cancel(actor=request.user, session=session, reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                form.apply_service_errors(exc)
+            else:
+                told = session_cancel_told(session=session)
+                messages.success(
+                    request,
+                    ngettext(
+                        "The session is cancelled (%(cancelled)d places given back). %(told)d person was told.",
+                        "The session is cancelled (%(cancelled)d places given back). %(told)d people were told.",
+                        told,
+                    )
+                    % {"cancelled": cancelled, "told": told},
+                )
+                return redirect("events:manage", pk=session.activity_id)
+        status = 400
+    return render(
+        request,
+        "events/staff/cancel.html",
+        {"session": session, "activity": session.activity, "form": form, "counts": roster_counts(session=session)},
+        status=status,
+    )
+
+
+@login_required
+def session_message_view(request, session_id):
+    session = session_manageable_get(user=request.user, session_id=session_id)
+    form = StaffMessageForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                told = session_message_send(
+                    actor=request.user,
+                    session=session,
+                    text=data["text"],
+                    include_waitlist=data["include_waitlist"],
+                    # scoped to the sender: another user's key can never match
+                    request_key=f"{request.user.pk}:{data['request_key']}",
+                )
+            except ValidationError as exc:
+                form.apply_service_errors(exc)
+            else:
+                messages.success(
+                    request,
+                    ngettext("The message was sent to %(n)d recipient.", "The message was sent to %(n)d recipients.", told)
+                    % {"n": told},
+                )
+                return redirect("events:manage", pk=session.activity_id)
+        status = 400
+    return render(
+        request,
+        "events/staff/message.html",
+        {"session": session, "activity": session.activity, "form": form, "counts": roster_counts(session=session)},
+        status=status,
+    )

@@ -1,0 +1,131 @@
+"""Volunteer pages: "my volunteer hours" (ledger, totals, certificate) and the staff's "hours to approve"
+(flagged first; approve, reject with a note, approve in bulk).
+
+A user who is not a volunteer sees an explanation, not an error; the staff page is a 404 for anyone
+but community staff. Every write is one POST calling one service of ``portal.volunteers.services``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .certificate import certificate_pdf
+from .forms import CertificateForm, RejectForm
+from .selectors import (
+    hours_approved_of,
+    hours_of,
+    hours_pending_for,
+    hours_pending_get_for,
+    may_decide_hours,
+    volunteer_of,
+)
+from .services import hours_approve, hours_approve_many, hours_reject
+
+PENDING_PAGE_LIMIT = 200
+
+
+@login_required
+def my_hours(request):
+    volunteer = volunteer_of(user=request.user)
+    summary = hours_of(volunteer=volunteer) if volunteer is not None else None
+    return render(
+        request,
+        "volunteers/my_hours.html",
+        {"volunteer": volunteer, "summary": summary, "certificate_form": CertificateForm()},
+    )
+
+
+@login_required
+def hours_certificate(request):
+    volunteer = volunteer_of(user=request.user)
+    if volunteer is None:
+        raise Http404("Not a volunteer.")
+    form = CertificateForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        summary = hours_of(volunteer=volunteer)
+        return render(
+            request,
+            "volunteers/my_hours.html",
+            {"volunteer": volunteer, "summary": summary, "certificate_form": form},
+            status=400,
+        )
+    data = form.cleaned_data if form.is_bound else {}
+    date_from, date_to = data.get("date_from"), data.get("date_to")
+    entries = list(hours_approved_of(volunteer=volunteer, date_from=date_from, date_to=date_to))
+    pdf = certificate_pdf(volunteer=volunteer, entries=entries, date_from=date_from, date_to=date_to)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="volunteer-hours-{timezone.localdate():%Y%m%d}.pdf"'
+    return response
+
+
+def _staff_only(user) -> None:
+    if not may_decide_hours(user):
+        raise Http404("No such page.")
+
+
+def _pending_page(request, *, bad_form: RejectForm | None = None, status: int = 200):
+    entries = list(hours_pending_for(viewer=request.user)[:PENDING_PAGE_LIMIT])
+    for e in entries:
+        e.reject_form = bad_form if bad_form is not None and bad_form.entry_id == e.pk else RejectForm(entry_id=e.pk)
+    return render(request, "volunteers/hours_pending.html", {"entries": entries}, status=status)
+
+
+@login_required
+def hours_pending(request):
+    _staff_only(request.user)
+    return _pending_page(request)
+
+
+@login_required
+@require_POST
+def hours_approve_view(request, entry_id):
+    _staff_only(request.user)
+    entry = hours_pending_get_for(viewer=request.user, entry_id=entry_id)
+    try:
+        hours_approve(actor=request.user, entry=entry)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("Approved %(hours)s hours of %(name)s.") % {"hours": entry.hours, "name": entry.volunteer.person.name})
+    return redirect("volunteers:hours_pending")
+
+
+@login_required
+@require_POST
+def hours_reject_view(request, entry_id):
+    _staff_only(request.user)
+    entry = hours_pending_get_for(viewer=request.user, entry_id=entry_id)
+    form = RejectForm(request.POST, entry_id=entry.pk)
+    if not form.is_valid():
+        return _pending_page(request, bad_form=form, status=400)
+    try:
+        hours_reject(actor=request.user, entry=entry, note=form.cleaned_data["note"])
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            form.add_error(None, exc)
+            return _pending_page(request, bad_form=form, status=400)
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Rejected the hours of %(name)s.") % {"name": entry.volunteer.person.name})
+    return redirect("volunteers:hours_pending")
+
+
+@login_required
+@require_POST
+def hours_approve_bulk_view(request):
+    _staff_only(request.user)
+    ids = [i for i in request.POST.getlist("entry_ids") if i.isdigit()]
+    if not ids:
+        messages.error(request, _("Choose the hours to approve."))
+        return redirect("volunteers:hours_pending")
+    entries = list(hours_pending_for(viewer=request.user).filter(pk__in=ids))
+    n = hours_approve_many(actor=request.user, entries=entries)
+    messages.success(request, _("Approved %(n)s entries.") % {"n": n})
+    return redirect("volunteers:hours_pending")

@@ -1,0 +1,164 @@
+"""events/demo.py: the story's activities in the demo community (run by ``manage.py seed_demo``).
+
+One test builds the whole demo community once (about 20 s on SQLite) and checks everything on it; the
+holiday test runs the activities alone on a tiny community with a fixed date."""
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from events import demo, stats
+from events.models import (
+    Activity,
+    Booking,
+    CapacityUnit,
+    CheckIn,
+    Registration,
+    RegistrationStatus,
+    Session,
+    ShiftSignup,
+    Stamp,
+)
+from events.recurrence import is_public_holiday
+from portal.accounts.models import Role
+from portal.volunteers.models import HoursEntry, HoursStatus
+from tests.community.factories import OrganizationFactory, PersonFactory, UserFactory
+
+from .conftest import ensure_message_templates
+
+COUNTED = [
+    "events.Activity",
+    "events.Session",
+    "events.Booking",
+    "events.Registration",
+    "events.CheckIn",
+    "events.Checkpoint",
+    "events.Stamp",
+    "events.Shift",
+    "events.ShiftSignup",
+    "events.Reminder",
+    "volunteers.HoursEntry",
+]
+
+
+def _counts():
+    return {label: apps.get_model(label).objects.count() for label in COUNTED}
+
+
+def _local(dt):
+    return timezone.localtime(dt)
+
+
+def _assert_marathon(now):
+    marathon = Activity.objects.get(title=demo.MARATHON)
+    assert marathon.capacity_unit == CapacityUnit.FAMILY
+    sessions = list(marathon.sessions.order_by("starts_at"))
+    assert [s.capacity for s in sessions] == [300, 300]
+    past, upcoming = sessions
+    assert past.starts_at < now < upcoming.starts_at
+    bookings = Booking.objects.filter(activity=marathon).annotate(n=Count("registrations"))
+    assert 290 <= bookings.filter(session=past).count() <= 300  # about 300 families, as in the story
+    assert not bookings.filter(n__lt=2).exists()  # a parent and at least one child
+    for session in sessions:
+        assert bookings.filter(session=session).count() <= 300
+    # Checkpoints, stamps and finishers of the past edition.
+    checkpoints = list(marathon.checkpoints.order_by("position"))
+    assert [c.name for c in checkpoints] == ["起点签到", "1.2 km 补给站", "折返点", "终点"]
+    required = [c.pk for c in checkpoints if c.required]
+    assert len(required) == 3
+    came = Registration.objects.filter(checkins__session=past).distinct().count()
+    finishers = (
+        Registration.objects.filter(session=past)
+        .annotate(n=Count("stamps", filter=Q(stamps__checkpoint__in=required), distinct=True))
+        .filter(n=len(required))
+        .count()
+    )
+    assert 0 < finishers < came
+    assert not Stamp.objects.filter(session=upcoming).exists()
+    # Volunteers: shifts at the checkpoints, checked in and out last time, hours in the ledger.
+    done = ShiftSignup.objects.filter(shift__session=past)
+    assert done.count() >= 15 and not done.filter(checked_in_at__isnull=True).exists()
+    assert done.filter(auto_closed=True).count() == 1
+    assert ShiftSignup.objects.filter(shift__session=upcoming, checked_in_at__isnull=True).exists()
+    hours = HoursEntry.objects.filter(source_key__startswith="events.shiftsignup:")
+    assert hours.count() == done.count()
+    assert hours.filter(status=HoursStatus.APPROVED).exists() and hours.filter(status=HoursStatus.PENDING).exists()
+    flagged = hours.get(flagged=True)
+    assert flagged.source_key == f"events.shiftsignup:{done.get(auto_closed=True).pk}"
+    assert flagged.status == HoursStatus.PENDING
+
+
+def _assert_bamboo():
+    bamboo = Activity.objects.get(title=demo.BAMBOO)
+    assert bamboo.capacity_unit == CapacityUnit.FAMILY
+    session = bamboo.sessions.get()
+    assert session.capacity == 22
+    regs = Registration.objects.filter(session=session)
+    assert regs.filter(status=RegistrationStatus.CONFIRMED).values("booking").distinct().count() == 22
+    assert regs.filter(status=RegistrationStatus.WAITLISTED).values("booking").distinct().count() >= 3
+
+
+def _assert_opera(now):
+    opera = Activity.objects.get(title=demo.OPERA)
+    sessions = list(opera.sessions.all())
+    assert len(sessions) >= 15
+    for s in sessions:
+        day = _local(s.starts_at).date()
+        assert day.weekday() == 1 and _local(s.starts_at).hour == 9
+        if day <= demo.CALENDAR_KNOWN_UNTIL:
+            assert not is_public_holiday(day)
+    past = [s for s in sessions if s.starts_at < now]
+    assert past and all(CheckIn.objects.filter(session=s).exists() for s in past)
+    assert any(s.starts_at > now for s in sessions)
+    assert Registration.objects.filter(activity=opera, person__name="樊天英", status=RegistrationStatus.CONFIRMED).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_has_the_storys_activities_and_a_second_run_adds_nothing():
+    out = StringIO()
+    call_command("seed_demo", stdout=out, stderr=StringIO())
+    today = timezone.localdate()
+    now = timezone.now()
+    output = out.getvalue()
+    assert demo.MARATHON in output and demo.OPERA in output and demo.BAMBOO in output
+
+    _assert_marathon(now)
+    _assert_bamboo()
+    _assert_opera(now)
+    festivals = Activity.objects.filter(title__startswith="我们的节日")
+    assert festivals.count() == 2
+    assert CheckIn.objects.filter(session__activity__in=festivals).exists()
+    assert Session.objects.filter(activity__in=festivals, starts_at__gt=now).exists()
+    holiday_class = Activity.objects.get(title=demo.HOLIDAY_CLASS)
+    applied = Registration.objects.filter(activity=holiday_class, status=RegistrationStatus.APPLIED).count()
+    assert holiday_class.is_lottery and applied > holiday_class.capacity and not holiday_class.draws.exists()
+    # Attendance feeds the dashboard's person-times.
+    figures = {f.key: f.value for f in stats.figures(start=today - datetime.timedelta(days=60), end=today) if not f.area}
+    assert figures["events.attendance"] > 200 and figures["events.hours"] > 0
+
+    before = _counts()
+    demo.seed(stdout=StringIO(), today=today)
+    assert _counts() == before
+
+
+@pytest.mark.django_db
+def test_the_opera_class_skips_public_holidays_and_meets_only_on_tuesdays():
+    ensure_message_templates()
+    UserFactory(role=Role.COMMUNITY_STAFF)
+    OrganizationFactory(name=demo.ORGANISER)
+    fan = PersonFactory(name="樊天英", birth_date=datetime.date(1950, 5, 1))
+    for i in range(5):
+        PersonFactory(name=f"老人{i}", birth_date=datetime.date(1955, 1, 1 + i))
+    today = datetime.date(2026, 10, 20)  # the National Day week (Tuesday 6 October) is in the range
+    demo.seed(stdout=StringIO(), today=today)
+    days = sorted(_local(s.starts_at).date() for s in Session.objects.filter(activity__title=demo.OPERA))
+    assert datetime.date(2026, 9, 29) in days and datetime.date(2026, 10, 13) in days
+    assert datetime.date(2026, 10, 6) not in days
+    assert {d.weekday() for d in days} == {1}
+    assert not any(is_public_holiday(d) for d in days)
+    assert CheckIn.objects.filter(registration__person=fan, session__starts_at__lt=timezone.now()).exists()
