@@ -294,18 +294,10 @@ def activity_detail(request, pk):
     user = request.user
     if request.method == "POST" and not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    sessions = list(sessions_with_seats(activity.sessions.filter(ends_at__gte=now)).order_by("starts_at", "id"))
     bookable = sessions_with_seats(activity.sessions.filter(cancelled=False, starts_at__gt=now)).order_by("starts_at", "id")
     state = booking_state(activity=activity, now=now)
     family, people, form = [], [], None
     if user.is_authenticated:
-        family = _status_rows(
-            list(
-                family_bookings(user=user, include_past=True)
-                .filter(activity=activity)
-                .exclude(status=RegistrationStatus.CANCELLED)
-            )
-        )
         people = people_actable_by(actor=user).order_by("birth_date", "id")
         if state.code != "closed":
             form = BookingForm(
@@ -329,6 +321,16 @@ def activity_detail(request, pk):
             else:
                 _result_messages(request, booking)
                 return redirect(reverse("events:detail", kwargs={"pk": activity.pk}) + "#my-status")
+    # What the page shows (not needed by a booking that succeeded and redirected).
+    sessions = list(sessions_with_seats(activity.sessions.filter(ends_at__gte=now)).order_by("starts_at", "id"))
+    if user.is_authenticated:
+        family = _status_rows(
+            list(
+                family_bookings(user=user, include_past=True)
+                .filter(activity=activity)
+                .exclude(status=RegistrationStatus.CANCELLED)
+            )
+        )
     context = {
         "activity": activity,
         "sessions": sessions,
