@@ -29,9 +29,27 @@ PERSON_CODES = {
 SESSION_CODES = {"no_session", "wrong_session", "session_cancelled", "session_started", "full"}
 
 
+#: Ids beyond this do not fit a database id column (bigint): no object has them.
+ID_MAX = 2**63 - 1
+
+
 class PersonChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.name
+
+    def _check_values(self, value):
+        # Django looks the ticked ids up with ``pk__in`` unchecked: an id too big for the column crashes
+        # the query (OverflowError on SQLite). Such an id is simply not one of the choices.
+        for pk in value:
+            try:
+                out_of_range = abs(int(str(pk))) > ID_MAX
+            except (ValueError, TypeError):
+                continue  # Django's own check says "not a valid value"
+            if out_of_range:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": str(pk)[:20]}
+                )
+        return super()._check_values(value)
 
 
 class SessionChoiceField(forms.ModelChoiceField):

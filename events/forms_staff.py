@@ -29,6 +29,21 @@ def new_request_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+class RequestKeyField(forms.CharField):
+    """A form's hidden one-time key. An odd value (an old or tampered form, a NUL byte, too long) is no
+    error the user could see or fix: it cleans to ``""`` (no key) instead."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+        self.validators = []  # no "null characters" error on a field nobody sees
+
+    def clean(self, value) -> str:
+        key = self.to_python(value)
+        return key if _REQUEST_KEY.match(key) else ""
+
+
 class ServiceErrorsMixin:
     def apply_service_errors(self, exc: ValidationError) -> None:
         """Show a service's ``ValidationError`` next to its field (or above the form)."""
@@ -62,7 +77,7 @@ class LeadTimesForm(ServiceErrorsMixin, forms.Form):
         parts = [p for p in _SEPARATORS.split(text) if p]
         leads = []
         for part in parts:
-            if not part.isdigit():
+            if not part.isdecimal():  # "²" is a digit, but no number for int()
                 raise ValidationError(
                     _("“%(value)s” is not a number of minutes. Write whole numbers, e.g. 1440, 120.") % {"value": part[:20]},
                     code="not_a_number",
@@ -106,7 +121,7 @@ class StaffMessageForm(ServiceErrorsMixin, forms.Form):
         error_messages={"required": _("Write the message to send.")},
     )
     include_waitlist = forms.BooleanField(label=_("Also tell those on the waitlist"), required=False)
-    request_key = forms.CharField(widget=forms.HiddenInput, required=False)
+    request_key = RequestKeyField()
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("request_key", new_request_key())

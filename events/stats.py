@@ -113,7 +113,7 @@ def volunteer_hours(*, start: datetime.date, end: datetime.date, grid=None) -> d
 def figures(*, start: datetime.date, end: datetime.date, grid=None) -> list[Figure]:
     labels = _labels()
     by_area = counts_by_area(start=start, end=end, grid=grid)
-    whole = _("Whole community")
+    whole = _("All areas") if grid is None else _("All areas in %(grid)s") % {"grid": grid.name}
     out: list[Figure] = []
     for order, key in enumerate(KEYS):
         label, unit = labels[key]

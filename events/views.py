@@ -262,8 +262,10 @@ def activity_list(request):
 
 
 def _status_rows(regs: list[Registration]) -> list[Registration]:
+    now = timezone.now()
     for r in regs:
         r.position = waitlist_position(registration=r) if r.status == RegistrationStatus.WAITLISTED else None
+        r.is_past = r.session_id is not None and r.session.ends_at < now
     return regs
 
 

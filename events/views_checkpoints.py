@@ -26,6 +26,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -35,6 +36,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .forms import PersonChoiceField
 from .models import CheckIn, Registration, RegistrationStatus, Session, Stamp
 from .selectors import (
     activity_get_for,
@@ -88,7 +90,7 @@ class StampForm(forms.Form):
         self.helper.add_input(Submit("stamp", gettext_lazy("Stamp this ticket"), css_class="btn-brand btn-lg"))
 
 
-class PeopleField(forms.ModelMultipleChoiceField):
+class PeopleField(PersonChoiceField):
     def label_from_instance(self, obj):
         return obj.person.name
 
@@ -118,11 +120,11 @@ def _errors(exc) -> list[str]:
 # --- the station page -----------------------------------------------------------------------------------
 
 
-def _chosen_session(sessions: list[Session], value) -> Session | None:
+def _chosen_session(sessions: list[Session], value, *, prefer_past: bool = False) -> Session | None:
     for s in sessions:
         if str(s.pk) == str(value or ""):
             return s
-    return session_nearest(sessions)
+    return session_nearest(sessions, prefer_past=prefer_past)
 
 
 def _station_url(checkpoint, session) -> str:
@@ -160,7 +162,7 @@ def _stamp_found_person(request, *, checkpoint, session, q: str):
     """A person found by name or phone tail (no ticket at hand): stamp her, say how it went, go back."""
     chosen = request.POST.get("registration_id", "")
     registration = (
-        Registration.objects.filter(activity_id=checkpoint.activity_id, pk=chosen if chosen.isdigit() else 0)
+        Registration.objects.filter(activity_id=checkpoint.activity_id, pk=chosen if chosen.isdecimal() else 0)
         .select_related("person", "booking", "activity", "session")
         .first()
     )
@@ -184,6 +186,9 @@ def station_page(request, checkpoint_id):
     sessions = list(station_sessions(user=request.user, checkpoint=checkpoint))
     session = _chosen_session(sessions, request.POST.get("session") or request.GET.get("session"))
     q = (request.POST.get("q") or request.GET.get("q") or "").strip()[:50]
+    if "\x00" in q:  # PostgreSQL refuses NUL bytes in text: no search, Django's translated reason
+        messages.error(request, ProhibitNullCharactersValidator.message)
+        q = ""
     form = StampForm()
     choose: list[Registration] = []
     status = 200
@@ -195,7 +200,7 @@ def station_page(request, checkpoint_id):
         chosen = request.POST.get("registration_id", "")
         if form.is_valid() and chosen:
             registration = _on_ticket(activity=activity, token=form.cleaned_data["token"]).filter(
-                pk=chosen if chosen.isdigit() else 0
+                pk=chosen if chosen.isdecimal() else 0
             ).first()
             if registration is None:
                 form.add_error("token", _("This person is not on this ticket."))
@@ -259,7 +264,7 @@ def station_page(request, checkpoint_id):
 def checkpoints_overview(request, pk):
     activity = activity_manageable_get(user=request.user, activity_id=pk)
     sessions = list(activity.sessions.filter(cancelled=False).order_by("starts_at", "id"))
-    session = _chosen_session(sessions, request.GET.get("session"))
+    session = _chosen_session(sessions, request.GET.get("session"), prefer_past=True)
     done = list(finishers(activity=activity, session=session))
     out = list(still_out(activity=activity, session=session))
     return render(

@@ -34,6 +34,7 @@ from portal.community.models import ACTING_RELATIONS, Person, Relation
 from portal.community.selectors import people_search, people_visible_to, person_get_for
 
 from .forms import BookingForm
+from .forms_staff import RequestKeyField
 from .models import Activity, Booking, RegistrationStatus
 from .selectors import activity_get_for, sessions_with_seats
 from .services import booking_create_on_behalf
@@ -64,7 +65,7 @@ class ResidentSearchForm(forms.Form):
 
 
 class OnBehalfForm(BookingForm):
-    request_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+    request_key = RequestKeyField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -131,7 +132,9 @@ def onbehalf_page(request, pk):
     activity = _activity_for(request, pk)
     now = timezone.now()
     base = reverse("events:onbehalf", args=[activity.pk])
-    q = (request.GET.get("q") or "").strip()[:100]
+    # Validated (too long, NUL bytes PostgreSQL refuses): the error is shown next to the search field.
+    search_form = ResidentSearchForm({"q": request.GET["q"]} if request.GET.get("q") else None)
+    q = search_form.cleaned_data["q"].strip() if search_form.is_bound and search_form.is_valid() else ""
     person_id = request.GET.get("person")
     resident, family, form, results = None, [], None, []
     if person_id:
@@ -178,7 +181,7 @@ def onbehalf_page(request, pk):
             "activity": activity,
             "state": booking_state(activity=activity, now=now),
             "q": q,
-            "search_form": ResidentSearchForm(initial={"q": q}),
+            "search_form": search_form,
             "results": results,
             "searched": bool(q) and resident is None,
             "resident": resident,

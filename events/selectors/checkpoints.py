@@ -85,8 +85,11 @@ def station_sessions(*, user, checkpoint: Checkpoint) -> QuerySet[Session]:
     return qs.order_by("starts_at", "id")
 
 
-def session_nearest(sessions: list[Session], *, now: datetime.datetime | None = None) -> Session | None:
-    """Of ``sessions`` (in order), the first one of today, else the next to come, else the last one."""
+def session_nearest(
+    sessions: list[Session], *, now: datetime.datetime | None = None, prefer_past: bool = False
+) -> Session | None:
+    """Of ``sessions`` (in order), the first one of today, else the next to come, else the last one.
+    With ``prefer_past`` (the finishers after the event): today's, else the last one that has started."""
     if not sessions:
         return None
     now = now or timezone.now()
@@ -94,6 +97,9 @@ def session_nearest(sessions: list[Session], *, now: datetime.datetime | None = 
     for s in sessions:
         if timezone.localtime(s.starts_at).date() == today:
             return s
+    started = [s for s in sessions if s.starts_at <= now]
+    if prefer_past and started:
+        return started[-1]
     for s in sessions:
         if s.starts_at > now:
             return s

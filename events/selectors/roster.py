@@ -277,7 +277,10 @@ def roster_row(row: dict, *, day: datetime.date) -> dict:
         "status_label": RegistrationStatus(row["status"]).label,
         "position": row["position"] if row["status"] == RegistrationStatus.WAITLISTED else None,
         "offer_expires_at": row["offer__expires_at"] if row["status"] == RegistrationStatus.OFFERED else None,
-        "phone_tail": phone_tail(row["person_phone_tail"]) or phone_tail(row["booker_phone_tail"]),
+        # Her own phone, else the family member who booked for her; never the staff member who booked
+        # on her behalf (the desk's number would be no use for reaching her).
+        "phone_tail": phone_tail(row["person_phone_tail"])
+        or ("" if row["booking__on_behalf"] else phone_tail(row["booker_phone_tail"])),
         "checked_in_at": row["checked_in_at"],
         "meetings_attended": row["meetings_attended"],
     }

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from portal.community.models import Grid
 
 from . import registry
-from .forms import PeriodForm
+from .forms import PeriodForm, this_month
 
 
 def dashboard_viewer(user) -> bool:
@@ -38,7 +38,9 @@ def _fixed_grid(user) -> Grid | None:
 def dashboard(request):
     form = PeriodForm(request.GET or None, fixed_grid=_fixed_grid(request.user))
     if not request.GET:
-        form = PeriodForm({}, fixed_grid=form.fixed_grid)  # bound and empty: this month, every grid
+        # bound to this month, every grid (the fields show the period they are for)
+        start, end = this_month()
+        form = PeriodForm({"start": start.isoformat(), "end": end.isoformat()}, fixed_grid=form.fixed_grid)
     groups = []
     start = end = grid = None
     if form.is_valid():

@@ -121,7 +121,8 @@ def hours_reject_view(request, entry_id):
 @require_POST
 def hours_approve_bulk_view(request):
     _staff_only(request.user)
-    ids = [i for i in request.POST.getlist("entry_ids") if i.isdigit()]
+    # Only what can be an id ("²" is a digit but no number; 19 digits and more overflow the column).
+    ids = [int(i) for i in request.POST.getlist("entry_ids") if i.isdecimal() and len(i) <= 18]
     if not ids:
         messages.error(request, _("Choose the hours to approve."))
         return redirect("volunteers:hours_pending")
