@@ -8,8 +8,8 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from .models import Activity, Session
 
@@ -114,3 +114,21 @@ class BookingForm(forms.Form):
             elif code in SESSION_CODES and "session" in self.fields:
                 field = "session"
             self.add_error(field, error)
+
+
+class TicketCodeField(forms.CharField):
+    """What a scan puts in the ticket box of the check-in desk and the checkpoint stations: the bare token
+    or the ticket link (``checkin_token_parse`` reads either). The camera scanner fills the field marked
+    ``data-scan-target`` (static/js/scanner.js)."""
+
+    def __init__(self, *, help_text, **kwargs):
+        kwargs.setdefault("label", gettext_lazy("Ticket code or ticket link"))
+        kwargs.setdefault("max_length", 500)
+        kwargs.setdefault("error_messages", {"required": gettext_lazy("Scan or type the code of the ticket.")})
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false", "data-scan-target": ""}
+            ),
+        )
+        super().__init__(help_text=help_text, **kwargs)

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .forms import TicketCodeField
 from .models import CheckIn, CheckInMethod, Registration, Session
 from .selectors import (
     can_manage_activity,
@@ -34,16 +35,10 @@ SEARCH_LIMIT = 30
 
 
 class TicketForm(forms.Form):
-    token = forms.CharField(
-        label=gettext_lazy("Ticket code or ticket link"),
-        max_length=500,
+    token = TicketCodeField(
         help_text=gettext_lazy(
             "Scan the QR code on the resident's ticket with the camera, or paste what a scanner app read."
-        ),
-        error_messages={"required": gettext_lazy("Scan or type the code of the ticket.")},
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false", "data-scan-target": ""}
-        ),
+        )
     )
 
     def __init__(self, *args, **kwargs):

@@ -36,7 +36,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .forms import PersonChoiceField
+from .forms import PersonChoiceField, TicketCodeField
 from .models import CheckIn, Registration, RegistrationStatus, Session, Stamp
 from .selectors import (
     activity_get_for,
@@ -71,16 +71,10 @@ SEARCH_LIMIT = 30
 
 
 class StampForm(forms.Form):
-    token = forms.CharField(
-        label=gettext_lazy("Ticket code or ticket link"),
-        max_length=500,
+    token = TicketCodeField(
         help_text=gettext_lazy(
             "Scan the QR code on the runner's ticket with the camera, or paste what a scanner app read."
-        ),
-        error_messages={"required": gettext_lazy("Scan or type the code of the ticket.")},
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false", "data-scan-target": ""}
-        ),
+        )
     )
 
     def __init__(self, *args, **kwargs):

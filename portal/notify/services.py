@@ -72,6 +72,13 @@ def _provider_params(context: dict) -> dict[str, str]:
 # --- Quiet hours --------------------------------------------------------------------------------
 
 
+def _row_not_before(*, channel, due: datetime, pref, not_before: datetime | None) -> datetime | None:
+    """When a message row may go: an SMS waits for the end of the person's quiet hours."""
+    if channel == Channel.SMS:
+        return quiet_hours_end(due=due, start=pref.quiet_start, end=pref.quiet_end) or not_before
+    return not_before
+
+
 def quiet_hours_end(*, due: datetime, start: time | None, end: time | None) -> datetime | None:
     """When ``due`` falls inside the quiet hours [start, end) (Asia/Shanghai), the moment they end."""
     if start is None or end is None or start == end:
@@ -189,11 +196,7 @@ def message_enqueue(
             address = _address_for(channel, user=user, person=person)
             if channel != Channel.INBOX and not address:
                 continue
-            row_not_before = not_before
-            if channel == Channel.SMS:
-                row_not_before = (
-                    quiet_hours_end(due=due, start=pref.quiet_start, end=pref.quiet_end) or not_before
-                )
+            row_not_before = _row_not_before(channel=channel, due=due, pref=pref, not_before=not_before)
             inbox_now = channel == Channel.INBOX and (row_not_before is None or row_not_before <= now)
             message, created = Message.objects.get_or_create(
                 key=f"{key}:{channel}",
@@ -395,11 +398,7 @@ def message_enqueue_many(*, items) -> list[list[Message]]:
                 address = _address_for(channel, user=user, person=person)
             if channel != Channel.INBOX and not address:
                 continue
-            row_not_before = not_before
-            if channel == Channel.SMS:
-                row_not_before = (
-                    quiet_hours_end(due=due, start=pref.quiet_start, end=pref.quiet_end) or not_before
-                )
+            row_not_before = _row_not_before(channel=channel, due=due, pref=pref, not_before=not_before)
             inbox_now = channel == Channel.INBOX and (row_not_before is None or row_not_before <= now)
             planned[i].append(
                 Message(
