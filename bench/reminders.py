@@ -42,7 +42,9 @@ def build(now: datetime.datetime):
     from portal.accounts.models import Role, User
     from portal.community.models import Person
 
-    staff = User.objects.create_user("+8613900000001", "bench-pass-1", name="社区工作人员", role=Role.COMMUNITY_STAFF)
+    staff = User.objects.create_user(
+        "+8613900000001", "bench-pass-1", name="社区工作人员", role=Role.COMMUNITY_STAFF
+    )
     activity = Activity.objects.create(
         title="智能手机课", place="永兴社区活动室", status="published", organiser_user=staff
     )
@@ -61,19 +63,29 @@ def build(now: datetime.datetime):
     if not sessions[0].pk:  # backends that do not return ids from a bulk insert
         sessions = list(Session.objects.filter(activity=activity).order_by("starts_at"))
     users = User.objects.bulk_create(
-        [User(phone=f"+86137{i:08d}", name=f"居民{i}", password="!") for i in range(BOOKINGS)], batch_size=1000
+        [User(phone=f"+86137{i:08d}", name=f"居民{i}", password="!") for i in range(BOOKINGS)],
+        batch_size=1000,
     )
     users = list(User.objects.filter(phone__startswith="+86137").order_by("pk"))
     Person.objects.bulk_create([Person(name=u.name, user=u) for u in users], batch_size=1000)
     people = {p.user_id: p for p in Person.objects.filter(user__in=users)}
     Booking.objects.bulk_create(
-        [Booking(activity=activity, session=sessions[i % SESSIONS], booked_by=u) for i, u in enumerate(users)],
+        [
+            Booking(activity=activity, session=sessions[i % SESSIONS], booked_by=u)
+            for i, u in enumerate(users)
+        ],
         batch_size=1000,
     )
     bookings = list(Booking.objects.filter(activity=activity).order_by("pk"))
     Registration.objects.bulk_create(
         [
-            Registration(booking=b, activity=activity, session_id=b.session_id, person=people[b.booked_by_id], status="confirmed")
+            Registration(
+                booking=b,
+                activity=activity,
+                session_id=b.session_id,
+                person=people[b.booked_by_id],
+                status="confirmed",
+            )
             for b in bookings
         ],
         batch_size=1000,
@@ -91,7 +103,15 @@ def floor_seconds(rows: int, user_id: int) -> float:
     start = time.perf_counter()
     Message.objects.bulk_create(
         [
-            Message(key=f"bench-floor:{i}", user_id=user_id, channel="inbox", subject="提醒", body="活动提醒", status="sent", sent_at=now)
+            Message(
+                key=f"bench-floor:{i}",
+                user_id=user_id,
+                channel="inbox",
+                subject="提醒",
+                body="活动提醒",
+                status="sent",
+                sent_at=now,
+            )
             for i in range(rows)
         ],
         batch_size=1000,

@@ -51,17 +51,74 @@ class TargetGroupAdmin(admin.ModelAdmin):
 @admin.register(m.Activity)
 class ActivityAdmin(ScopedToActivityMixin, admin.ModelAdmin):
     activity_path = "pk"
-    list_display = ("title", "area", "status", "allocation", "capacity_unit", "registration_scope", "booking_opens_at", "place")
-    list_filter = ("status", "area", "allocation", "capacity_unit", "registration_scope", "residents_only", "waitlist_enabled")
+    list_display = (
+        "title",
+        "area",
+        "status",
+        "allocation",
+        "capacity_unit",
+        "registration_scope",
+        "booking_opens_at",
+        "place",
+    )
+    list_filter = (
+        "status",
+        "area",
+        "allocation",
+        "capacity_unit",
+        "registration_scope",
+        "residents_only",
+        "waitlist_enabled",
+    )
     search_fields = ("title", "description", "place", "organiser_org__name", "organiser_user__name")
     autocomplete_fields = ("organiser_user", "organiser_org", "target_group", "early_group")
     date_hierarchy = "booking_opens_at"
     inlines = [SessionInline, PriorityTierInline, ReminderRuleInline]
     fieldsets = (
-        (None, {"fields": ("title", "description", "area", "status", "place", "organiser_user", "organiser_org")}),
-        (_("Allocation"), {"fields": ("allocation", "capacity_unit", "registration_scope", "capacity", "waitlist_enabled", "offer_hold_hours")}),
-        (_("Audience"), {"fields": ("min_age", "max_age", "residents_only", "target_group", "max_per_household")}),
-        (_("Booking windows"), {"fields": ("early_opens_at", "early_for", "early_group", "booking_opens_at", "booking_closes_at", "cancel_hours_before")}),
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "description",
+                    "area",
+                    "status",
+                    "place",
+                    "organiser_user",
+                    "organiser_org",
+                )
+            },
+        ),
+        (
+            _("Allocation"),
+            {
+                "fields": (
+                    "allocation",
+                    "capacity_unit",
+                    "registration_scope",
+                    "capacity",
+                    "waitlist_enabled",
+                    "offer_hold_hours",
+                )
+            },
+        ),
+        (
+            _("Audience"),
+            {"fields": ("min_age", "max_age", "residents_only", "target_group", "max_per_household")},
+        ),
+        (
+            _("Booking windows"),
+            {
+                "fields": (
+                    "early_opens_at",
+                    "early_for",
+                    "early_group",
+                    "booking_opens_at",
+                    "booking_closes_at",
+                    "cancel_hours_before",
+                )
+            },
+        ),
     )
 
     def save_model(self, request, obj, form, change):
@@ -175,9 +232,22 @@ class ReminderAdmin(ScopedToActivityMixin, admin.ModelAdmin):
     activity_path = "booking__activity"
     list_display = ("session", "booking", "lead_minutes", "due_at", "state", "sent_at", "reason")
     list_filter = ("state", ("due_at", admin.DateFieldListFilter))
-    search_fields = ("session__activity__title", "booking__booked_by__phone", "booking__registrations__person__name")
+    search_fields = (
+        "session__activity__title",
+        "booking__booked_by__phone",
+        "booking__registrations__person__name",
+    )
     date_hierarchy = "due_at"
-    readonly_fields = ("booking", "session", "lead_minutes", "due_at", "state", "reason", "created_at", "sent_at")
+    readonly_fields = (
+        "booking",
+        "session",
+        "lead_minutes",
+        "due_at",
+        "state",
+        "reason",
+        "created_at",
+        "sent_at",
+    )
     list_select_related = ("session__activity", "booking__activity", "booking__booked_by")
     actions = ["cancel_pending"]
 

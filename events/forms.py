@@ -47,7 +47,9 @@ class PersonChoiceField(forms.ModelMultipleChoiceField):
                 continue  # Django's own check says "not a valid value"
             if out_of_range:
                 raise ValidationError(
-                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": str(pk)[:20]}
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(pk)[:20]},
                 )
         return super()._check_values(value)
 
@@ -79,7 +81,10 @@ class BookingForm(forms.Form):
         queryset=None,
         widget=forms.RadioSelect,
         empty_label=None,
-        error_messages={"required": _("Choose a session."), "invalid_choice": _("This session cannot be booked.")},
+        error_messages={
+            "required": _("Choose a session."),
+            "invalid_choice": _("This session cannot be booked."),
+        },
     )
 
     def __init__(self, *args, activity: Activity, people, sessions, submit_label, **kwargs):
@@ -124,11 +129,18 @@ class TicketCodeField(forms.CharField):
     def __init__(self, *, help_text, **kwargs):
         kwargs.setdefault("label", gettext_lazy("Ticket code or ticket link"))
         kwargs.setdefault("max_length", 500)
-        kwargs.setdefault("error_messages", {"required": gettext_lazy("Scan or type the code of the ticket.")})
+        kwargs.setdefault(
+            "error_messages", {"required": gettext_lazy("Scan or type the code of the ticket.")}
+        )
         kwargs.setdefault(
             "widget",
             forms.TextInput(
-                attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false", "data-scan-target": ""}
+                attrs={
+                    "autocomplete": "off",
+                    "autocapitalize": "off",
+                    "spellcheck": "false",
+                    "data-scan-target": "",
+                }
             ),
         )
         super().__init__(help_text=help_text, **kwargs)

@@ -79,13 +79,16 @@ class LeadTimesForm(ServiceErrorsMixin, forms.Form):
         for part in parts:
             if not part.isdecimal():  # "²" is a digit, but no number for int()
                 raise ValidationError(
-                    _("“%(value)s” is not a number of minutes. Write whole numbers, e.g. 1440, 120.") % {"value": part[:20]},
+                    _("“%(value)s” is not a number of minutes. Write whole numbers, e.g. 1440, 120.")
+                    % {"value": part[:20]},
                     code="not_a_number",
                 )
             minutes = int(part)
             if not LEAD_MIN <= minutes <= LEAD_MAX:
                 raise ValidationError(
-                    _("A reminder is sent between %(min)d minutes and %(max)d minutes (14 days) before the start.")
+                    _(
+                        "A reminder is sent between %(min)d minutes and %(max)d minutes (14 days) before the start."
+                    )
                     % {"min": LEAD_MIN, "max": LEAD_MAX},
                     code="out_of_range",
                 )
@@ -110,7 +113,9 @@ class CancelSessionForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_id = "cancel-session-form"
-        self.helper.add_input(Submit("cancel_session", _("Cancel this session and tell everyone"), css_class="btn-danger"))
+        self.helper.add_input(
+            Submit("cancel_session", _("Cancel this session and tell everyone"), css_class="btn-danger")
+        )
 
 
 class StaffMessageForm(ServiceErrorsMixin, forms.Form):

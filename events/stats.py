@@ -103,7 +103,9 @@ def counts_by_area(*, start: datetime.date, end: datetime.date, grid=None) -> di
 
 def volunteer_hours(*, start: datetime.date, end: datetime.date, grid=None) -> dict[str, Decimal]:
     """Approved and pending hours of service dated in the period (one query)."""
-    totals = HoursEntry.objects.filter(_grid_q("volunteer__person__", grid), date__gte=start, date__lte=end).aggregate(
+    totals = HoursEntry.objects.filter(
+        _grid_q("volunteer__person__", grid), date__gte=start, date__lte=end
+    ).aggregate(
         approved=Sum("hours", filter=Q(status=HoursStatus.APPROVED)),
         pending=Sum("hours", filter=Q(status=HoursStatus.PENDING)),
     )
@@ -118,11 +120,17 @@ def figures(*, start: datetime.date, end: datetime.date, grid=None) -> list[Figu
     for order, key in enumerate(KEYS):
         label, unit = labels[key]
         total = sum(row[key] for row in by_area.values())
-        out.append(Figure(key=f"events.{key}", label=label, value=total, unit=unit, area_label=whole, order=order))
+        out.append(
+            Figure(key=f"events.{key}", label=label, value=total, unit=unit, area_label=whole, order=order)
+        )
     hours = volunteer_hours(start=start, end=end, grid=grid)
-    for order, (key, value) in enumerate((("hours", hours["approved"]), ("hours_pending", hours["pending"])), start=10):
+    for order, (key, value) in enumerate(
+        (("hours", hours["approved"]), ("hours_pending", hours["pending"])), start=10
+    ):
         label, unit = labels[key]
-        out.append(Figure(key=f"events.{key}", label=label, value=value, unit=unit, area_label=whole, order=order))
+        out.append(
+            Figure(key=f"events.{key}", label=label, value=value, unit=unit, area_label=whole, order=order)
+        )
     for area in Area:
         row = by_area.get(area.value)
         if not row:

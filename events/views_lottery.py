@@ -55,7 +55,9 @@ class DrawForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     confirm = forms.BooleanField(
-        label=gettext_lazy("I have checked the applications. Draw now: the result is final and is published."),
+        label=gettext_lazy(
+            "I have checked the applications. Draw now: the result is final and is published."
+        ),
         required=True,
         error_messages={"required": gettext_lazy("Tick the box to confirm the draw.")},
     )
@@ -112,7 +114,9 @@ def applications_by_tier(*, activity: Activity, session: Session | None) -> list
     groups: dict[int, dict] = {}
     for booking_id, booking_regs in by_booking.items():
         rank = _tier_of(regs=booking_regs, tiers=tiers, default=default)
-        group = groups.setdefault(rank, {"rank": rank, "label": labels.get(rank, rank), "entries": [], "persons": 0})
+        group = groups.setdefault(
+            rank, {"rank": rank, "label": labels.get(rank, rank), "entries": [], "persons": 0}
+        )
         group["entries"].append(
             {
                 "id": booking_id,
@@ -193,7 +197,9 @@ def lottery_draw_page(request, activity_id):
     not_yet = None
     if draw is None and (closes is None or now < closes):
         not_yet = (
-            _("Applications are still open until %(when)s. The lottery can be drawn only after applications close.")
+            _(
+                "Applications are still open until %(when)s. The lottery can be drawn only after applications close."
+            )
             % {"when": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")}
             if closes
             else _("Applications have no closing time. Set when booking closes before drawing the lottery.")
@@ -224,7 +230,9 @@ def lottery_draw_page(request, activity_id):
             else:
                 messages.success(
                     request,
-                    _("The lottery has been drawn: %(won)s of %(entries)s entries got a place. The result is published below.")
+                    _(
+                        "The lottery has been drawn: %(won)s of %(entries)s entries got a place. The result is published below."
+                    )
                     % {"won": len(draw.winners), "entries": len(draw.order)},
                 )
                 return redirect("events:lottery_result", draw_id=draw.pk)
@@ -241,7 +249,9 @@ def lottery_draw_page(request, activity_id):
         "form": form,
         "here": here,
     }
-    return render(request, "events/lottery/draw.html", context, status=400 if form is not None and form.errors else 200)
+    return render(
+        request, "events/lottery/draw.html", context, status=400 if form is not None and form.errors else 200
+    )
 
 
 # --- public: the result ----------------------------------------------------------------------------
@@ -288,7 +298,9 @@ def lottery_result(request, draw_id):
             "mine": bool(mine),
             "waitlist": draw.activity.waitlist_enabled,
             "json_name": f"draw-{draw.pk}.json",
-            "code": inspect.getsource(lottery_verify.draw_order) + "\n\n" + inspect.getsource(lottery_verify.allocate),
+            "code": inspect.getsource(lottery_verify.draw_order)
+            + "\n\n"
+            + inspect.getsource(lottery_verify.allocate),
         },
     )
 
@@ -317,4 +329,3 @@ def lottery_entry(request, booking_id):
     if draw is None or booking.pk not in [int(i) for i in draw.order]:
         raise Http404("Not drawn yet.")
     return redirect(reverse("events:lottery_result", args=[draw.pk]) + f"#entry-{booking.pk}")
-

@@ -50,7 +50,9 @@ def shifts_home(request):
         mine = list(signups_of(volunteer=volunteer, now=now))
         for s in mine:
             shift = s.shift
-            s.can_check_in = s.checked_in_at is None and shift.starts_at - CHECK_IN_EARLY <= now <= shift.ends_at
+            s.can_check_in = (
+                s.checked_in_at is None and shift.starts_at - CHECK_IN_EARLY <= now <= shift.ends_at
+            )
             s.can_check_out = s.checked_in_at is not None and s.checked_out_at is None
             s.can_cancel = s.checked_in_at is None and shift.starts_at > now
             s.opens_at = shift.starts_at - CHECK_IN_EARLY
@@ -95,7 +97,8 @@ def signup_check_in_view(request, signup_id):
         _refused(request, exc)
     else:
         messages.success(
-            request, _("Checked in at %(time)s.") % {"time": timezone.localtime(done.checked_in_at).strftime("%H:%M")}
+            request,
+            _("Checked in at %(time)s.") % {"time": timezone.localtime(done.checked_in_at).strftime("%H:%M")},
         )
     return redirect(HOME)
 
@@ -112,7 +115,8 @@ def signup_check_out_view(request, signup_id):
         if done.hours_entry is not None:
             messages.success(
                 request,
-                _("Checked out. %(hours)s hours are waiting for staff approval.") % {"hours": done.hours_entry.hours},
+                _("Checked out. %(hours)s hours are waiting for staff approval.")
+                % {"hours": done.hours_entry.hours},
             )
         else:
             messages.success(request, _("Checked out. The time was too short to count as service hours."))

@@ -80,7 +80,9 @@ ROSTER_FIELDS = (
 
 def _count(qs: QuerySet, group: str) -> Subquery:
     return Coalesce(
-        Subquery(qs.order_by().values(group).annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
+        Subquery(
+            qs.order_by().values(group).annotate(n=Count("pk")).values("n"), output_field=IntegerField()
+        ),
         Value(0),
     )
 
@@ -94,9 +96,9 @@ def managed_activities(*, user, now: datetime.datetime | None = None) -> QuerySe
     an upcoming session or the course) and ``attended`` (check-ins so far). One query."""
     now = now or timezone.now()
     upcoming = Session.objects.filter(activity=OuterRef("pk"), cancelled=False, starts_at__gt=now)
-    waiting = Registration.objects.filter(activity=OuterRef("pk"), status=RegistrationStatus.WAITLISTED).filter(
-        Q(session__isnull=True) | Q(session__cancelled=False, session__starts_at__gt=now)
-    )
+    waiting = Registration.objects.filter(
+        activity=OuterRef("pk"), status=RegistrationStatus.WAITLISTED
+    ).filter(Q(session__isnull=True) | Q(session__cancelled=False, session__starts_at__gt=now))
     attended = CheckIn.objects.filter(session__activity=OuterRef("pk"))
     return (
         activities_manageable_by(user=user)
@@ -130,7 +132,10 @@ def next_session_seats(activities: Iterable[Activity]) -> dict[int, tuple[int, i
             .order_by()
         )
         by_id = {a.pk: a for a in courses}
-        taken = {r["activity"]: r["families"] if by_id[r["activity"]].counts_families else r["persons"] for r in rows}
+        taken = {
+            r["activity"]: r["families"] if by_id[r["activity"]].counts_families else r["persons"]
+            for r in rows
+        }
     out = {}
     for a in activities:
         if a.is_course:
@@ -160,8 +165,10 @@ def manage_sessions(*, activity: Activity) -> QuerySet[Session]:
     """Every session of the activity with ``seats_taken``, ``seats_left``, ``waitlisted`` and
     ``checked_in`` annotated (one query)."""
     checked = CheckIn.objects.filter(session=OuterRef("pk"))
-    return sessions_with_seats(activity.sessions.all()).annotate(checked_in=_count(checked, "session")).order_by(
-        "starts_at", "id"
+    return (
+        sessions_with_seats(activity.sessions.all())
+        .annotate(checked_in=_count(checked, "session"))
+        .order_by("starts_at", "id")
     )
 
 
@@ -173,9 +180,9 @@ def activity_pool_counts(*, activity: Activity) -> dict[str, int] | None:
 def staff_messages_of(*, activity: Activity, limit: int = 10) -> list[StaffMessage]:
     """The latest messages staff sent about the activity: who sent what, to how many. One query."""
     return list(
-        StaffMessage.objects.filter(activity=activity).select_related("sent_by", "session").order_by("-created_at", "-id")[
-            :limit
-        ]
+        StaffMessage.objects.filter(activity=activity)
+        .select_related("sent_by", "session")
+        .order_by("-created_at", "-id")[:limit]
     )
 
 
@@ -203,7 +210,9 @@ def roster_queryset(*, session: Session, show: str = "") -> QuerySet:
         booker_phone_tail=Right(F("booking__booked_by__phone"), 4, output_field=CharField()),
     )
     if session.activity.is_course:
-        qs = qs.annotate(meetings_attended=_count(CheckIn.objects.filter(registration=OuterRef("pk")), "registration"))
+        qs = qs.annotate(
+            meetings_attended=_count(CheckIn.objects.filter(registration=OuterRef("pk")), "registration")
+        )
     else:
         qs = qs.annotate(meetings_attended=Value(None, output_field=IntegerField()))
     if show in RegistrationStatus.values:
@@ -215,11 +224,15 @@ def roster_queryset(*, session: Session, show: str = "") -> QuerySet:
         elif show == "not_checked_in":
             qs = qs.filter(checked_in_at__isnull=True, status=RegistrationStatus.CONFIRMED)
     status_rank = Case(
-        *(When(status=s, then=Value(n)) for s, n in _STATUS_ORDER.items()), default=Value(9), output_field=IntegerField()
+        *(When(status=s, then=Value(n)) for s, n in _STATUS_ORDER.items()),
+        default=Value(9),
+        output_field=IntegerField(),
     )
     qs = qs.annotate(
         status_rank=status_rank,
-        position=Window(DenseRank(), partition_by=[F("status")], order_by=[F("queue_no").asc(nulls_last=True)]),
+        position=Window(
+            DenseRank(), partition_by=[F("status")], order_by=[F("queue_no").asc(nulls_last=True)]
+        ),
     )
     return qs.values(*ROSTER_FIELDS).order_by(
         "status_rank", F("queue_no").asc(nulls_last=True), "person__name_pinyin", "person__name", "pk"
@@ -298,7 +311,9 @@ def session_cancel_told(*, session: Session) -> int:
     the number of channels): read back from the outbox keys written by ``session_cancel``."""
     from portal.notify.models import Message
 
-    keys = Message.objects.filter(key__startswith=f"events.session_cancelled:{session.pk}:").values_list("key", flat=True)
+    keys = Message.objects.filter(key__startswith=f"events.session_cancelled:{session.pk}:").values_list(
+        "key", flat=True
+    )
     return len({key.rsplit(":", 1)[0] for key in keys})
 
 

@@ -26,7 +26,9 @@ def shifts_open_for(*, volunteer, now: datetime.datetime | None = None) -> Query
     """Shifts she can still take: published activity, session not cancelled, not started, a slot left,
     not already hers."""
     now = now or timezone.now()
-    mine = ShiftSignup.objects.filter(volunteer=volunteer, status=ShiftSignupStatus.SIGNED_UP).values("shift_id")
+    mine = ShiftSignup.objects.filter(volunteer=volunteer, status=ShiftSignupStatus.SIGNED_UP).values(
+        "shift_id"
+    )
     return (
         _with_taken(
             Shift.objects.filter(
@@ -46,7 +48,9 @@ def signups_of(*, volunteer, now: datetime.datetime | None = None) -> QuerySet[S
     now = now or timezone.now()
     return (
         ShiftSignup.objects.filter(volunteer=volunteer, status=ShiftSignupStatus.SIGNED_UP)
-        .filter(Q(shift__ends_at__gte=now - RECENT) | Q(checked_in_at__isnull=False, checked_out_at__isnull=True))
+        .filter(
+            Q(shift__ends_at__gte=now - RECENT) | Q(checked_in_at__isnull=False, checked_out_at__isnull=True)
+        )
         .select_related("shift__session__activity", "shift__checkpoint")
         .order_by("shift__starts_at", "id")
     )

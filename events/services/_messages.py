@@ -24,7 +24,9 @@ def notify_booking(*, booking: Booking, template: str, key: str, context: dict, 
     persons = list(persons if persons is not None else [r.person for r in booking.registrations.all()])
     ctx = {
         "activity": booking.activity.title,
-        "place": (booking.session.place if booking.session and booking.session.place else booking.activity.place),
+        "place": (
+            booking.session.place if booking.session and booking.session.place else booking.activity.place
+        ),
         "when": when_text(activity=booking.activity, session=booking.session),
         "persons": "、".join(p.name for p in persons),
         **context,
@@ -32,6 +34,10 @@ def notify_booking(*, booking: Booking, template: str, key: str, context: dict, 
     if booking.on_behalf:
         for person in persons:
             if person.user_id or person.phone:
-                message_enqueue(key=f"{key}:person:{person.pk}", template=template, context=ctx, person=person)
+                message_enqueue(
+                    key=f"{key}:person:{person.pk}", template=template, context=ctx, person=person
+                )
         return
-    message_enqueue(key=f"{key}:user:{booking.booked_by_id}", template=template, context=ctx, user=booking.booked_by)
+    message_enqueue(
+        key=f"{key}:user:{booking.booked_by_id}", template=template, context=ctx, user=booking.booked_by
+    )

@@ -92,7 +92,9 @@ def _book(
             raise ValidationError(_("This session has been cancelled."), code="session_cancelled")
         # Decide again from what is there now that the pool is ours.
         _check_people(activity=activity, session=pool.session, persons=persons, now=now, pool=pool)
-        booking = Booking.objects.create(activity=activity, session=pool.session, booked_by=actor, on_behalf=on_behalf)
+        booking = Booking.objects.create(
+            activity=activity, session=pool.session, booked_by=actor, on_behalf=on_behalf
+        )
         statuses, queue_nos = _allocate(pool=pool, count=len(persons))
         race_pause()
         Registration.objects.bulk_create(
@@ -168,7 +170,14 @@ def booking_create(
     for person in persons:
         if not may_act_for(actor=actor, person=person):
             raise PermissionDenied
-    return _book(actor=actor, activity=activity, session=session, persons=persons, on_behalf=False, now=now or timezone.now())
+    return _book(
+        actor=actor,
+        activity=activity,
+        session=session,
+        persons=persons,
+        on_behalf=False,
+        now=now or timezone.now(),
+    )
 
 
 def booking_create_on_behalf(
@@ -186,10 +195,19 @@ def booking_create_on_behalf(
     if staff is None or not staff.is_authenticated or not staff.works_for_community:
         raise PermissionDenied
     persons = _distinct(persons)
-    visible = set(people_visible_to(viewer=staff).filter(pk__in=[p.pk for p in persons]).values_list("pk", flat=True))
+    visible = set(
+        people_visible_to(viewer=staff).filter(pk__in=[p.pk for p in persons]).values_list("pk", flat=True)
+    )
     if len(visible) != len(persons):
         raise PermissionDenied
-    return _book(actor=staff, activity=activity, session=session, persons=persons, on_behalf=True, now=now or timezone.now())
+    return _book(
+        actor=staff,
+        activity=activity,
+        session=session,
+        persons=persons,
+        on_behalf=True,
+        now=now or timezone.now(),
+    )
 
 
 def _may_manage_registration(actor, registration: Registration) -> bool:
@@ -245,7 +263,10 @@ def registration_cancel(
         reg.cancelled_at = now
         reg.cancelled_by = actor
         reg.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
-        if offer_id and not Registration.objects.filter(offer_id=offer_id, status=RegistrationStatus.OFFERED).exists():
+        if (
+            offer_id
+            and not Registration.objects.filter(offer_id=offer_id, status=RegistrationStatus.OFFERED).exists()
+        ):
             Offer.objects.filter(pk=offer_id, status=Offer.Status.OPEN).update(
                 status=Offer.Status.DECLINED, decided_at=now
             )

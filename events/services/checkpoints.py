@@ -110,7 +110,9 @@ def _booking_by_token(*, token: str, checkpoint: Checkpoint, session: Session) -
     return booking
 
 
-def _session_for(*, checkpoint: Checkpoint, session: Session | None, registration: Registration | None) -> Session:
+def _session_for(
+    *, checkpoint: Checkpoint, session: Session | None, registration: Registration | None
+) -> Session:
     if session is None and registration is not None and registration.session_id:
         session = registration.session
     if session is None:
@@ -144,14 +146,17 @@ def checkpoint_stamp(
     session = _session_for(checkpoint=checkpoint, session=session, registration=registration)
     activity = checkpoint.activity
     if not may_stamp_at(user=actor, checkpoint=checkpoint, session=session):
-        raise PermissionDenied(_("Only the staff of this activity and the volunteers at this checkpoint can stamp."))
+        raise PermissionDenied(
+            _("Only the staff of this activity and the volunteers at this checkpoint can stamp.")
+        )
     now = now or timezone.now()
     booking = _booking_by_token(token=token, checkpoint=checkpoint, session=session) if token else None
     if registration is not None and booking is not None and registration.booking_id != booking.pk:
         raise ValidationError(_("This person is not on this ticket."), code="not_on_ticket")
     if registration is not None and registration.activity_id != checkpoint.activity_id:
         raise ValidationError(
-            _("This ticket is for %(activity)s, not for this activity.") % {"activity": registration.activity},
+            _("This ticket is for %(activity)s, not for this activity.")
+            % {"activity": registration.activity},
             code="wrong_activity",
         )
     if registration is not None and not _covers(registration, session):
@@ -165,7 +170,9 @@ def checkpoint_stamp(
         if registration is not None and not activity.counts_families:
             regs = _lock(Registration.objects.filter(pk=registration.pk))
         else:
-            regs = _lock(Registration.objects.filter(booking_id=booking_id, status=RegistrationStatus.CONFIRMED))
+            regs = _lock(
+                Registration.objects.filter(booking_id=booking_id, status=RegistrationStatus.CONFIRMED)
+            )
             if registration is not None and registration.pk not in {r.pk for r in regs}:
                 raise ValidationError(
                     _("%(name)s has no confirmed place.") % {"name": registration.person.name},
@@ -228,11 +235,14 @@ def venue_code_check(*, activity: Activity, code: str) -> None:
         value = signing.Signer(salt=VENUE_SALT).unsign(code or "")
     except signing.BadSignature:
         raise ValidationError(
-            _("This venue code is not valid. Scan the QR code on the poster at the venue again."), code="bad_code"
+            _("This venue code is not valid. Scan the QR code on the poster at the venue again."),
+            code="bad_code",
         ) from None
     if value != str(activity.pk):
         raise ValidationError(
-            _("This venue code belongs to another activity. Scan the QR code posted at this activity's venue."),
+            _(
+                "This venue code belongs to another activity. Scan the QR code posted at this activity's venue."
+            ),
             code="wrong_activity",
         )
 
@@ -266,10 +276,13 @@ def checkin_self_at_venue(
         raise PermissionDenied(_("Sign in to check in."))
     venue_code_check(activity=activity, code=code)
     now = now or timezone.now()
-    if session.activity_id != activity.pk or not venue_sessions_today(activity=activity, now=now).filter(
-        pk=session.pk
-    ).exists():
-        raise ValidationError(_("You can check in only for a session of this activity today."), code="not_today")
+    if (
+        session.activity_id != activity.pk
+        or not venue_sessions_today(activity=activity, now=now).filter(pk=session.pk).exists()
+    ):
+        raise ValidationError(
+            _("You can check in only for a session of this activity today."), code="not_today"
+        )
     if not registrations:
         raise ValidationError(_("Choose who is here."), code="nothing_chosen")
     with transaction.atomic(), set_actor(actor):

@@ -135,7 +135,8 @@ def person_eligible(
         if person.birth_date is None:
             return _refuse(
                 "age_unknown",
-                _("%(name)s's date of birth is not on record, so the age rule cannot be checked.") % {"name": name},
+                _("%(name)s's date of birth is not on record, so the age rule cannot be checked.")
+                % {"name": name},
             )
         if day is not None:
             age = person.age_on(day)
@@ -154,7 +155,9 @@ def person_eligible(
     if activity.residents_only and not is_resident(person):
         return _refuse(
             "not_resident",
-            _("This activity is for residents of this community only, and %(name)s is not registered at a household here.")
+            _(
+                "This activity is for residents of this community only, and %(name)s is not registered at a household here."
+            )
             % {"name": name},
         )
     if activity.target_group_id and not activity.target_group.members.filter(pk=person.pk).exists():
@@ -172,7 +175,9 @@ def person_eligible(
         if taken + household_also + 1 > activity.max_per_household:
             return _refuse(
                 "household_full",
-                _("At most %(max)s people per household may book this; %(taken)s from %(name)s's household already have.")
+                _(
+                    "At most %(max)s people per household may book this; %(taken)s from %(name)s's household already have."
+                )
                 % {"max": activity.max_per_household, "taken": taken + household_also, "name": name},
             )
     return OK

@@ -94,9 +94,13 @@ def lottery_draw(
     if not can_manage_activity(user=actor, activity=activity):
         raise PermissionDenied
     if not activity.is_lottery:
-        raise ValidationError(_("This activity is first come, first served: there is nothing to draw."), code="not_lottery")
+        raise ValidationError(
+            _("This activity is first come, first served: there is nothing to draw."), code="not_lottery"
+        )
     if activity.booking_closes_at is None or now < activity.booking_closes_at:
-        raise ValidationError(_("The lottery can be drawn only after applications close."), code="window_open")
+        raise ValidationError(
+            _("The lottery can be drawn only after applications close."), code="window_open"
+        )
     if not activity.is_course and (session is None or session.activity_id != activity.pk):
         raise ValidationError(_("Choose the session whose lottery to draw."), code="no_session")
     seed = (seed or secrets.token_hex(16)).strip()
@@ -136,7 +140,9 @@ def lottery_draw(
             regs = by_booking[booking_id]
             ids = [r.pk for r in regs]
             if booking_id in won:
-                Registration.objects.filter(pk__in=ids).update(status=RegistrationStatus.CONFIRMED, updated_at=now)
+                Registration.objects.filter(pk__in=ids).update(
+                    status=RegistrationStatus.CONFIRMED, updated_at=now
+                )
                 template = "events.lottery_won"
             elif activity.waitlist_enabled:
                 if activity.counts_families:

@@ -89,7 +89,9 @@ def reminder_leads(*, activity: Activity) -> list[int]:
 def _leads_by_activity(activity_ids: Iterable[int]) -> dict[int, list[int]]:
     ids = set(activity_ids)
     found: dict[int, list[int]] = defaultdict(list)
-    for activity_id, lead in ReminderRule.objects.filter(activity_id__in=ids).values_list("activity_id", "lead_minutes"):
+    for activity_id, lead in ReminderRule.objects.filter(activity_id__in=ids).values_list(
+        "activity_id", "lead_minutes"
+    ):
         found[activity_id].append(lead)
     return {a: sorted(found.get(a) or DEFAULT_REMINDER_LEADS, reverse=True) for a in ids}
 
@@ -124,7 +126,8 @@ def reminder_rules_set(
         leads = [-1]
     if any(not 10 <= m <= 14 * 24 * 60 for m in leads):
         raise ValidationError(
-            {"lead_minutes": _("A reminder is sent between 10 minutes and 14 days before the start.")}, code="bad_lead"
+            {"lead_minutes": _("A reminder is sent between 10 minutes and 14 days before the start.")},
+            code="bad_lead",
         )
     now = now or timezone.now()
     with transaction.atomic(), set_actor(actor):
@@ -183,7 +186,9 @@ def _fill(
     )
     if only_missing:
         per_session = per_session.exclude(
-            Exists(Reminder.objects.filter(booking_id=OuterRef("booking_id"), session_id=OuterRef("session_id")))
+            Exists(
+                Reminder.objects.filter(booking_id=OuterRef("booking_id"), session_id=OuterRef("session_id"))
+            )
         )
     pairs = [
         (r["booking_id"], r["session_id"], r["activity_id"], r["session__starts_at"], r["since"])
@@ -211,7 +216,9 @@ def _fill(
         if only_missing:
             session_ids = [pk for rows in meetings.values() for pk, _starts in rows]
             existing = set(
-                Reminder.objects.filter(session_id__in=session_ids).values_list("booking_id", "session_id").distinct()
+                Reminder.objects.filter(session_id__in=session_ids)
+                .values_list("booking_id", "session_id")
+                .distinct()
             )
         for r in course_regs:
             for session_id, starts in meetings[r["activity_id"]]:
@@ -284,9 +291,9 @@ def reminders_cancel_for(
     if booking is not None:
         qs = qs.filter(booking=booking).exclude(
             Exists(
-                Registration.objects.filter(booking_id=OuterRef("booking_id"), status=RegistrationStatus.CONFIRMED).filter(
-                    Q(session_id=OuterRef("session_id")) | Q(session__isnull=True)
-                )
+                Registration.objects.filter(
+                    booking_id=OuterRef("booking_id"), status=RegistrationStatus.CONFIRMED
+                ).filter(Q(session_id=OuterRef("session_id")) | Q(session__isnull=True))
             )
         )
         reason = reason or "nobody confirmed"
@@ -371,7 +378,14 @@ def _send_batch(*, now: datetime.datetime, limit: int) -> tuple[int, int]:
             peers = [o for o in others[(reminder.booking_id, reminder.session_id)] if o.pk != reminder.pk]
             state, reason = _verdict(reminder, [r.person for r in regs], peers, now)
             if state == ReminderState.SENT:
-                to_send.append((reminder, _reminder_items(reminder=reminder, registrations=regs, now=now, first_starts=first_starts)))
+                to_send.append(
+                    (
+                        reminder,
+                        _reminder_items(
+                            reminder=reminder, registrations=regs, now=now, first_starts=first_starts
+                        ),
+                    )
+                )
                 # later rows of this batch see it as sent
                 reminder.state, reminder.sent_at = ReminderState.SENT, now
             else:
@@ -528,7 +542,10 @@ def session_message_send(
         raise ValidationError({"text": _("Write the message to send.")}, code="empty")
     if len(text) > STAFF_MESSAGE_MAX:
         raise ValidationError(
-            {"text": _("Keep the message to %(max)d characters (it has %(n)d).") % {"max": STAFF_MESSAGE_MAX, "n": len(text)}},
+            {
+                "text": _("Keep the message to %(max)d characters (it has %(n)d).")
+                % {"max": STAFF_MESSAGE_MAX, "n": len(text)}
+            },
             code="too_long",
         )
     request_key = (request_key or "")[:64]

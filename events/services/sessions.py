@@ -34,14 +34,24 @@ def _validate_times(starts_at, ends_at, capacity) -> None:
 
 
 def session_create(
-    *, actor, activity: Activity, starts_at: datetime.datetime, ends_at: datetime.datetime, capacity: int, place: str = ""
+    *,
+    actor,
+    activity: Activity,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    capacity: int,
+    place: str = "",
 ) -> Session:
     _require_manager(actor, activity)
     _validate_times(starts_at, ends_at, capacity)
     with transaction.atomic(), set_actor(actor):
         if Session.objects.filter(activity=activity, starts_at=starts_at).exists():
-            raise ValidationError({"starts_at": _("This activity already has a session at that time.")}, code="duplicate")
-        return Session.objects.create(activity=activity, starts_at=starts_at, ends_at=ends_at, capacity=capacity, place=place)
+            raise ValidationError(
+                {"starts_at": _("This activity already has a session at that time.")}, code="duplicate"
+            )
+        return Session.objects.create(
+            activity=activity, starts_at=starts_at, ends_at=ends_at, capacity=capacity, place=place
+        )
 
 
 def sessions_generate_weekly(
@@ -62,13 +72,26 @@ def sessions_generate_weekly(
     session at that time are left alone, so running it again adds nothing."""
     _require_manager(actor, activity)
     if end_time <= start_time:
-        raise ValidationError({"end_time": _("A session must end after it starts.")}, code="ends_before_start")
+        raise ValidationError(
+            {"end_time": _("A session must end after it starts.")}, code="ends_before_start"
+        )
     if (last - first).days > 366:
-        raise ValidationError({"last": _("Generate at most one year of sessions at a time.")}, code="too_long")
+        raise ValidationError(
+            {"last": _("Generate at most one year of sessions at a time.")}, code="too_long"
+        )
     try:
-        dates = weekly_dates(first=first, last=last, weekdays=weekdays, skip_holidays=skip_holidays, makeup=makeup, stand_in=stand_in)
+        dates = weekly_dates(
+            first=first,
+            last=last,
+            weekdays=weekdays,
+            skip_holidays=skip_holidays,
+            makeup=makeup,
+            stand_in=stand_in,
+        )
     except (ValueError, NotImplementedError) as exc:
-        raise ValidationError(_("These dates cannot be scheduled: %(error)s") % {"error": exc}, code="bad_rule") from exc
+        raise ValidationError(
+            _("These dates cannot be scheduled: %(error)s") % {"error": exc}, code="bad_rule"
+        ) from exc
     tz = timezone.get_current_timezone()
     created = []
     with transaction.atomic(), set_actor(actor):
@@ -78,7 +101,9 @@ def sessions_generate_weekly(
             ends = datetime.datetime.combine(day, end_time, tzinfo=tz)
             if starts in existing:
                 continue
-            created.append(Session.objects.create(activity=activity, starts_at=starts, ends_at=ends, capacity=capacity))
+            created.append(
+                Session.objects.create(activity=activity, starts_at=starts, ends_at=ends, capacity=capacity)
+            )
     return created
 
 
@@ -102,14 +127,18 @@ def session_cancel(*, actor, session: Session, reason: str = "", now: datetime.d
         if activity.is_course:
             # One meeting of a course: the course registrations stand, everyone is told.
             regs = list(
-                Registration.objects.filter(activity=activity, session__isnull=True, status__in=ACTIVE_STATUSES)
+                Registration.objects.filter(
+                    activity=activity, session__isnull=True, status__in=ACTIVE_STATUSES
+                )
                 .exclude(status=RegistrationStatus.APPLIED)
                 .select_related("booking", "person")
             )
             cancelled = 0
         else:
             regs = list(
-                Registration.objects.filter(session=locked, status__in=ACTIVE_STATUSES).select_related("booking", "person")
+                Registration.objects.filter(session=locked, status__in=ACTIVE_STATUSES).select_related(
+                    "booking", "person"
+                )
             )
             Offer.objects.filter(booking__session=locked, status=Offer.Status.OPEN).update(
                 status=Offer.Status.WITHDRAWN, decided_at=now

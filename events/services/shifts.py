@@ -77,7 +77,9 @@ def shift_signup(*, actor, shift: Shift, now: datetime.datetime | None = None) -
         if locked.session.cancelled:
             raise ValidationError(_("This session has been cancelled."), code="session_cancelled")
         if locked.starts_at <= now:
-            raise ValidationError(_("This shift has already started; sign-up is closed."), code="shift_started")
+            raise ValidationError(
+                _("This shift has already started; sign-up is closed."), code="shift_started"
+            )
         mine = ShiftSignup.objects.filter(volunteer_id=profile.pk, status=ShiftSignupStatus.SIGNED_UP)
         if mine.filter(shift_id=locked.pk).exists():
             raise ValidationError(_("You are already signed up for this shift."), code="already_signed_up")
@@ -131,7 +133,9 @@ def shift_signup_cancel(*, actor, signup: ShiftSignup, now: datetime.datetime | 
         if locked.status != ShiftSignupStatus.SIGNED_UP:
             raise ValidationError(_("This sign-up is already cancelled."), code="already_cancelled")
         if locked.checked_in_at is not None:
-            raise ValidationError(_("You have checked in; this shift can no longer be cancelled."), code="checked_in")
+            raise ValidationError(
+                _("You have checked in; this shift can no longer be cancelled."), code="checked_in"
+            )
         if locked.shift.starts_at <= now:
             raise ValidationError(_("This shift has already started."), code="shift_started")
         locked.status = ShiftSignupStatus.CANCELLED

@@ -81,7 +81,9 @@ def waitlist_promote_next(
 def _may_answer(actor, offer: Offer) -> bool:
     if offer.booking.booked_by_id == actor.pk:
         return True
-    return any(may_act_for(actor=actor, person=r.person) for r in offer.registrations.select_related("person"))
+    return any(
+        may_act_for(actor=actor, person=r.person) for r in offer.registrations.select_related("person")
+    )
 
 
 def _lock_offer(offer: Offer) -> Offer:
@@ -104,7 +106,8 @@ def offer_accept(*, actor, offer: Offer, now: datetime.datetime | None = None) -
             )
         if locked.expires_at <= now:
             raise ValidationError(
-                _("This offer expired on %(when)s and has passed on to the next person.") % {"when": _fmt(locked.expires_at)},
+                _("This offer expired on %(when)s and has passed on to the next person.")
+                % {"when": _fmt(locked.expires_at)},
                 code="offer_expired",
             )
         race_pause()
@@ -140,9 +143,13 @@ def offer_decline(*, actor, offer: Offer, now: datetime.datetime | None = None) 
     if not _may_answer(actor, offer):
         raise PermissionDenied
     with transaction.atomic(), set_actor(actor):
-        closed = _close_offer(offer=offer, status=Offer.Status.DECLINED, reg_status=RegistrationStatus.DECLINED, now=now)
+        closed = _close_offer(
+            offer=offer, status=Offer.Status.DECLINED, reg_status=RegistrationStatus.DECLINED, now=now
+        )
         if closed is None:
-            raise ValidationError(_("This offer has already been answered or has passed on."), code="offer_closed")
+            raise ValidationError(
+                _("This offer has already been answered or has passed on."), code="offer_closed"
+            )
     return closed
 
 
@@ -152,7 +159,9 @@ def offer_expire(*, offer: Offer, now: datetime.datetime | None = None) -> bool:
     with transaction.atomic():
         if not Offer.objects.filter(pk=offer.pk, status=Offer.Status.OPEN, expires_at__lte=now).exists():
             return False
-        closed = _close_offer(offer=offer, status=Offer.Status.EXPIRED, reg_status=RegistrationStatus.EXPIRED, now=now)
+        closed = _close_offer(
+            offer=offer, status=Offer.Status.EXPIRED, reg_status=RegistrationStatus.EXPIRED, now=now
+        )
         if closed is None:
             return False
         notify_booking(
@@ -176,10 +185,14 @@ def offers_expire_due(*, now: datetime.datetime | None = None, limit: int = 500)
     return sum(1 for offer in due if offer_expire(offer=offer, now=now))
 
 
-def waitlist_leave(*, actor, registration: Registration, now: datetime.datetime | None = None) -> Registration:
+def waitlist_leave(
+    *, actor, registration: Registration, now: datetime.datetime | None = None
+) -> Registration:
     """Leave the waitlist (or withdraw a lottery application)."""
     now = now or timezone.now()
-    if not (registration.booking.booked_by_id == actor.pk or may_act_for(actor=actor, person=registration.person)):
+    if not (
+        registration.booking.booked_by_id == actor.pk or may_act_for(actor=actor, person=registration.person)
+    ):
         raise PermissionDenied
     with transaction.atomic(), set_actor(actor):
         updated = Registration.objects.filter(

@@ -36,7 +36,9 @@ class UserChangeAdminForm(_PhoneCleanMixin, UserChangeForm):
         if role == "grid_worker" and not grid:
             self.add_error("grid", forms.ValidationError(_("A grid worker needs a grid.")))
         if role == "partner_staff" and not org:
-            self.add_error("organization", forms.ValidationError(_("Partner organisation staff need an organisation.")))
+            self.add_error(
+                "organization", forms.ValidationError(_("Partner organisation staff need an organisation."))
+            )
         return cleaned
 
 
@@ -44,7 +46,17 @@ class UserChangeAdminForm(_PhoneCleanMixin, UserChangeForm):
 class UserAdmin(DjangoUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
-    list_display = ("phone", "name", "email", "role", "grid", "organization", "is_staff", "is_active", "date_joined")
+    list_display = (
+        "phone",
+        "name",
+        "email",
+        "role",
+        "grid",
+        "organization",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    )
     list_filter = ("role", "grid", "organization", "is_staff", "is_superuser", "is_active", "phone_verified")
     search_fields = ("name", "phone", "email")
     ordering = ("-date_joined",)
@@ -58,7 +70,10 @@ class UserAdmin(DjangoUserAdmin):
         (_("Role and scope"), {"fields": ("role", "grid", "organization")}),
         (
             _("Permissions"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"), "classes": ("collapse",)},
+            {
+                "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
+                "classes": ("collapse",),
+            },
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -67,7 +82,17 @@ class UserAdmin(DjangoUserAdmin):
             None,
             {
                 "classes": ("wide",),
-                "fields": ("phone", "name", "email", "role", "grid", "organization", "usable_password", "password1", "password2"),
+                "fields": (
+                    "phone",
+                    "name",
+                    "email",
+                    "role",
+                    "grid",
+                    "organization",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
             },
         ),
     )

@@ -23,7 +23,9 @@ logger = logging.getLogger(__name__)
 
 
 def password_reset_sms_text(code: str) -> str:
-    return _("Your password reset code is %(code)s. If you did not ask for it, ignore this message.") % {"code": code}
+    return _("Your password reset code is %(code)s. If you did not ask for it, ignore this message.") % {
+        "code": code
+    }
 
 
 class PhonePasswordResetProcess(PasswordResetVerificationProcess):
@@ -37,10 +39,17 @@ class PhonePasswordResetProcess(PasswordResetVerificationProcess):
             settings, "SMS_VERIFICATION_TEMPLATE_CODE", ""
         )
         try:
-            sms_send(phone=self.state["phone"], text=password_reset_sms_text(code), template_code=template_code, params={"code": code})
+            sms_send(
+                phone=self.state["phone"],
+                text=password_reset_sms_text(code),
+                template_code=template_code,
+                params={"code": code},
+            )
         except SMSError as exc:
             logger.warning("password reset SMS could not be sent: %s (retryable=%s)", exc, exc.retryable)
-            messages.error(self.request, _("We could not send the text message just now. Please try again in a minute."))
+            messages.error(
+                self.request, _("We could not send the text message just now. Please try again in a minute.")
+            )
 
     @classmethod
     def initiate(cls, *, request, user, phone: str, email: str | None = None) -> PhonePasswordResetProcess:

@@ -84,7 +84,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
-            models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="user_email_unique_when_set"),
+            models.UniqueConstraint(
+                fields=["email"], condition=~Q(email=""), name="user_email_unique_when_set"
+            ),
             models.CheckConstraint(
                 condition=~Q(role="grid_worker") | Q(grid__isnull=False),
                 name="grid_worker_has_grid",

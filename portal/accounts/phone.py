@@ -61,7 +61,14 @@ class CNMobileField(forms.CharField):
         kwargs.setdefault("max_length", 20)
         kwargs.setdefault(
             "widget",
-            forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel", "placeholder": "139 1234 5678"}),
+            forms.TextInput(
+                attrs={
+                    "type": "tel",
+                    "autocomplete": "tel",
+                    "inputmode": "tel",
+                    "placeholder": "139 1234 5678",
+                }
+            ),
         )
         super().__init__(*args, **kwargs)
 

@@ -7,7 +7,9 @@ from portal.accounts.models import Role, User
 
 def users_with_role(*, role: str):
     """Active users holding ``role`` (e.g. ``Role.GRID_WORKER``), with grid and organisation loaded."""
-    return User.objects.filter(is_active=True, role=role).select_related("grid", "organization").order_by("name")
+    return (
+        User.objects.filter(is_active=True, role=role).select_related("grid", "organization").order_by("name")
+    )
 
 
 def staff_for_grid(*, grid) -> list[User]:

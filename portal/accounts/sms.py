@@ -59,7 +59,11 @@ class ConsoleSMSBackend(BaseSMSBackend):
 
     def send(self, *, phone: str, text: str, template_code: str = "", params: dict | None = None) -> str:
         message_id = f"console-{uuid.uuid4().hex[:12]}"
-        line = f"[SMS to {phone}] {text}" + (f" (template {template_code} {json.dumps(params or {}, ensure_ascii=False)})" if template_code else "")
+        line = f"[SMS to {phone}] {text}" + (
+            f" (template {template_code} {json.dumps(params or {}, ensure_ascii=False)})"
+            if template_code
+            else ""
+        )
         logger.info("%s", line)
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
@@ -74,7 +78,14 @@ class LocmemSMSBackend(BaseSMSBackend):
 
     def send(self, *, phone: str, text: str, template_code: str = "", params: dict | None = None) -> str:
         with self._lock:
-            self.outbox.append({"phone": str(phone), "text": text, "template_code": template_code, "params": dict(params or {})})
+            self.outbox.append(
+                {
+                    "phone": str(phone),
+                    "text": text,
+                    "template_code": template_code,
+                    "params": dict(params or {}),
+                }
+            )
             return f"locmem-{len(self.outbox)}"
 
 
@@ -157,7 +168,9 @@ class AliyunSMSBackend(BaseSMSBackend):
     def send(self, *, phone: str, text: str, template_code: str = "", params: dict | None = None) -> str:
         template_code = template_code or self.default_template
         if not template_code:
-            raise SMSError("No Aliyun SMS template code given or configured.", retryable=False, code="NoTemplate")
+            raise SMSError(
+                "No Aliyun SMS template code given or configured.", retryable=False, code="NoTemplate"
+            )
         body = self.build_params(phone=phone, template_code=template_code, params=params)
         try:
             response = self.session.post(
@@ -168,20 +181,26 @@ class AliyunSMSBackend(BaseSMSBackend):
             )
         except requests.RequestException as exc:
             logger.warning("Aliyun SMS to %s: network error %s", _masked(phone), exc)
-            raise SMSError(f"Network error talking to Aliyun SMS: {exc}", retryable=True, code="NetworkError") from exc
+            raise SMSError(
+                f"Network error talking to Aliyun SMS: {exc}", retryable=True, code="NetworkError"
+            ) from exc
         try:
             payload = response.json()
         except ValueError:
             retryable = response.status_code >= 500 or response.status_code == 429
             raise SMSError(
-                f"Aliyun SMS answered HTTP {response.status_code} without JSON.", retryable=retryable, code=f"HTTP{response.status_code}"
+                f"Aliyun SMS answered HTTP {response.status_code} without JSON.",
+                retryable=retryable,
+                code=f"HTTP{response.status_code}",
             ) from None
         code = str(payload.get("Code", ""))
         if code == "OK":
             message_id = str(payload.get("BizId") or payload.get("RequestId") or "")
             logger.info("Aliyun SMS to %s sent: %s", _masked(phone), message_id)
             return message_id
-        retryable = code in ALIYUN_RETRYABLE_CODES or response.status_code >= 500 or response.status_code == 429
+        retryable = (
+            code in ALIYUN_RETRYABLE_CODES or response.status_code >= 500 or response.status_code == 429
+        )
         message = f"Aliyun SMS refused: {code or response.status_code} {payload.get('Message', '')}".strip()
         logger.warning("Aliyun SMS to %s failed: %s (retryable=%s)", _masked(phone), message, retryable)
         raise SMSError(message, retryable=retryable, code=code)

@@ -37,7 +37,9 @@ def profile(request):
                 response = redirect("accounts:profile")
                 if user.language:
                     translation.activate(user.language)
-                    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 24 * 3600, samesite="Lax")
+                    response.set_cookie(
+                        settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 24 * 3600, samesite="Lax"
+                    )
                 else:
                     response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
                 response.set_cookie(
@@ -49,7 +51,9 @@ def profile(request):
                 )
                 return response
     else:
-        form = ProfileForm(initial={"name": user.name, "language": user.language, "elder_mode": user.elder_mode})
+        form = ProfileForm(
+            initial={"name": user.name, "language": user.language, "elder_mode": user.elder_mode}
+        )
     context = {
         "form": form,
         "notify_preferences_url": _notify_preferences_url(),

@@ -80,7 +80,9 @@ class Estate(models.Model):
 
 
 class Building(models.Model):
-    estate = models.ForeignKey(Estate, verbose_name=_("estate"), on_delete=models.PROTECT, related_name="buildings")
+    estate = models.ForeignKey(
+        Estate, verbose_name=_("estate"), on_delete=models.PROTECT, related_name="buildings"
+    )
     number = models.CharField(_("building number"), max_length=20)
     grid = models.ForeignKey(Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="buildings")
 
@@ -97,7 +99,9 @@ class Building(models.Model):
 class Household(models.Model):
     """户: one dwelling (estate, building, unit, room) and the people registered there."""
 
-    building = models.ForeignKey(Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="households")
+    building = models.ForeignKey(
+        Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="households"
+    )
     unit = models.CharField(_("unit"), max_length=10, blank=True)
     room = models.CharField(_("room"), max_length=10)
     notes = models.TextField(_("notes"), blank=True)
@@ -167,13 +171,22 @@ class Person(models.Model):
     """A resident record, with or without a user account: an elder without a phone, a child."""
 
     name = models.CharField(_("name"), max_length=50)
-    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, blank=True, editable=False, db_index=True)
-    name_initials = models.CharField(_("pinyin initials"), max_length=50, blank=True, editable=False, db_index=True)
+    name_pinyin = models.CharField(
+        _("name in pinyin"), max_length=200, blank=True, editable=False, db_index=True
+    )
+    name_initials = models.CharField(
+        _("pinyin initials"), max_length=50, blank=True, editable=False, db_index=True
+    )
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     phone = PhoneNumberField(_("mobile phone"), blank=True, region="CN")
     household = models.ForeignKey(
-        Household, verbose_name=_("household"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        Household,
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
     )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -185,7 +198,9 @@ class Person(models.Model):
     )
     lives_alone = models.BooleanField(_("lives alone"), default=False)
     is_widowed = models.BooleanField(_("widowed"), default=False)
-    is_active = models.BooleanField(_("active"), default=True, help_text=_("Cleared when a person moves away."))
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Cleared when a person moves away.")
+    )
     served_by = models.ManyToManyField(
         Organization,
         verbose_name=_("served by"),
@@ -194,7 +209,12 @@ class Person(models.Model):
         help_text=_("Partner organisations whose staff serve this person."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -215,7 +235,11 @@ class Person(models.Model):
         from .search import pinyin_keys
 
         self.name_pinyin, self.name_initials = pinyin_keys(self.name)
-        if "update_fields" in kwargs and kwargs["update_fields"] is not None and "name" in kwargs["update_fields"]:
+        if (
+            "update_fields" in kwargs
+            and kwargs["update_fields"] is not None
+            and "name" in kwargs["update_fields"]
+        ):
             kwargs["update_fields"] = {*kwargs["update_fields"], "name_pinyin", "name_initials"}
         super().save(*args, **kwargs)
 
@@ -248,7 +272,9 @@ class SensitiveProfile(models.Model):
     the role and writes an AccessLog row for every view.
     """
 
-    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="sensitive", verbose_name=_("person"))
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, related_name="sensitive", verbose_name=_("person")
+    )
     health_conditions = models.TextField(_("health conditions"), blank=True)
     disability = models.CharField(_("disability"), max_length=100, blank=True)
     care_level = models.CharField(_("care level"), max_length=50, blank=True)
@@ -279,7 +305,9 @@ ACTING_RELATIONS = (RelationKind.GUARDIAN, RelationKind.CARER)
 class Relation(models.Model):
     """``subject`` is <kind> of ``relative``: "Zhu Xiaoyan is guardian of her son"."""
 
-    subject = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relations", verbose_name=_("person"))
+    subject = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="relations", verbose_name=_("person")
+    )
     relative = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="relations_to", verbose_name=_("relative")
     )
@@ -326,12 +354,17 @@ class HouseholdClaim(models.Model):
     """A resident's request to be recognised as living at a household; staff confirm it."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="household_claims", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="household_claims",
+        verbose_name=_("user"),
     )
     household = models.ForeignKey(
         Household, on_delete=models.CASCADE, related_name="claims", verbose_name=_("household")
     )
-    status = models.CharField(_("status"), max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.PENDING
+    )
     message = models.CharField(_("message to staff"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("submitted"), auto_now_add=True)
     decided_by = models.ForeignKey(
@@ -373,7 +406,9 @@ class ConsentQuerySet(models.QuerySet):
 class Consent(models.Model):
     """A purpose-specific consent (PIPL arts. 14, 29, 31) with the version of the notice shown."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents", verbose_name=_("person"))
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="consents", verbose_name=_("person")
+    )
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
     notice_version = models.CharField(_("notice version"), max_length=20)
     given_by = models.ForeignKey(
@@ -397,7 +432,9 @@ class Consent(models.Model):
         ordering = ["-given_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "purpose"], condition=Q(withdrawn_at__isnull=True), name="one_active_consent"
+                fields=["person", "purpose"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_active_consent",
             ),
         ]
 
@@ -413,9 +450,15 @@ class AccessLog(models.Model):
     """One row for every view of a person's sensitive fields: who, whose, what, when, from where."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("viewer")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("viewer"),
     )
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="access_logs", verbose_name=_("person"))
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="access_logs", verbose_name=_("person")
+    )
     fields = models.CharField(_("fields"), max_length=200)
     reason = models.CharField(_("where"), max_length=100)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)

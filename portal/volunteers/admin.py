@@ -28,9 +28,23 @@ class VolunteerProfileAdmin(admin.ModelAdmin):
 class HoursEntryAdmin(admin.ModelAdmin):
     """The volunteer hours ledger (志愿服务时长台账). Decisions go through the services (audited, decided once)."""
 
-    list_display = ("date", "volunteer", "description", "hours", "status", "flagged", "decided_by", "decided_at")
+    list_display = (
+        "date",
+        "volunteer",
+        "description",
+        "hours",
+        "status",
+        "flagged",
+        "decided_by",
+        "decided_at",
+    )
     list_filter = ("status", "flagged", ("date", admin.DateFieldListFilter))
-    search_fields = ("volunteer__person__name", "volunteer__person__name_pinyin", "volunteer__person__phone", "description")
+    search_fields = (
+        "volunteer__person__name",
+        "volunteer__person__name_pinyin",
+        "volunteer__person__phone",
+        "description",
+    )
     list_select_related = ("volunteer__person", "decided_by")
     autocomplete_fields = ("volunteer",)
     date_hierarchy = "date"
@@ -50,7 +64,9 @@ class HoursEntryAdmin(admin.ModelAdmin):
             except ValidationError:
                 continue
         self.message_user(
-            request, ngettext("%(n)d entry approved.", "%(n)d entries approved.", done) % {"n": done}, messages.SUCCESS
+            request,
+            ngettext("%(n)d entry approved.", "%(n)d entries approved.", done) % {"n": done},
+            messages.SUCCESS,
         )
 
     @admin.action(description=_("Reject the selected hours"))
@@ -63,7 +79,9 @@ class HoursEntryAdmin(admin.ModelAdmin):
             except ValidationError:
                 continue
         self.message_user(
-            request, ngettext("%(n)d entry rejected.", "%(n)d entries rejected.", done) % {"n": done}, messages.SUCCESS
+            request,
+            ngettext("%(n)d entry rejected.", "%(n)d entries rejected.", done) % {"n": done},
+            messages.SUCCESS,
         )
 
     def save_model(self, request, obj, form, change):
@@ -71,7 +89,11 @@ class HoursEntryAdmin(admin.ModelAdmin):
         from .services import hours_record
 
         entry = hours_record(
-            actor=request.user, volunteer=obj.volunteer, date=obj.date, hours=obj.hours, description=obj.description
+            actor=request.user,
+            volunteer=obj.volunteer,
+            date=obj.date,
+            hours=obj.hours,
+            description=obj.description,
         )
         obj.pk = entry.pk
         obj.refresh_from_db()

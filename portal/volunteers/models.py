@@ -92,7 +92,9 @@ class HoursEntry(models.Model):
     )
     description = models.CharField(_("service"), max_length=200)
     source_key = models.CharField(_("source"), max_length=100, blank=True, editable=False)
-    status = models.CharField(_("status"), max_length=10, choices=HoursStatus.choices, default=HoursStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=HoursStatus.choices, default=HoursStatus.PENDING
+    )
     flagged = models.BooleanField(_("needs review"), default=False)
     flag_reason = models.CharField(_("why it needs review"), max_length=200, blank=True)
     decided_by = models.ForeignKey(
@@ -123,7 +125,9 @@ class HoursEntry(models.Model):
                 name="hoursentry_hours_range",
                 violation_error_message=_("Hours must be more than 0 and at most 24."),
             ),
-            models.CheckConstraint(condition=Q(status__in=HoursStatus.values), name="hoursentry_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=HoursStatus.values), name="hoursentry_status_valid"
+            ),
         ]
 
     def __str__(self):

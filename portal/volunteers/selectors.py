@@ -75,7 +75,9 @@ def hours_approved_of(*, volunteer: VolunteerProfile, date_from=None, date_to=No
 
 
 def may_decide_hours(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and (user.is_community_staff or user.is_staff))
+    return bool(
+        user and user.is_authenticated and user.is_active and (user.is_community_staff or user.is_staff)
+    )
 
 
 def hours_pending_for(*, viewer) -> QuerySet[HoursEntry]:

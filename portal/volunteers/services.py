@@ -116,7 +116,8 @@ def _decide(*, actor, entry: HoursEntry, status: str, note: str = "") -> HoursEn
         fresh = HoursEntry.objects.select_related("volunteer__person").get(pk=entry.pk)
         if not claimed:
             raise ValidationError(
-                _("These hours have already been decided (%(status)s).") % {"status": fresh.get_status_display()},
+                _("These hours have already been decided (%(status)s).")
+                % {"status": fresh.get_status_display()},
                 code="already_decided",
             )
         LogEntry.objects.log_create(

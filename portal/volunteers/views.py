@@ -61,7 +61,9 @@ def hours_certificate(request):
     entries = list(hours_approved_of(volunteer=volunteer, date_from=date_from, date_to=date_to))
     pdf = certificate_pdf(volunteer=volunteer, entries=entries, date_from=date_from, date_to=date_to)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="volunteer-hours-{timezone.localdate():%Y%m%d}.pdf"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="volunteer-hours-{timezone.localdate():%Y%m%d}.pdf"'
+    )
     return response
 
 
@@ -73,7 +75,9 @@ def _staff_only(user) -> None:
 def _pending_page(request, *, bad_form: RejectForm | None = None, status: int = 200):
     entries = list(hours_pending_for(viewer=request.user)[:PENDING_PAGE_LIMIT])
     for e in entries:
-        e.reject_form = bad_form if bad_form is not None and bad_form.entry_id == e.pk else RejectForm(entry_id=e.pk)
+        e.reject_form = (
+            bad_form if bad_form is not None and bad_form.entry_id == e.pk else RejectForm(entry_id=e.pk)
+        )
     return render(request, "volunteers/hours_pending.html", {"entries": entries}, status=status)
 
 
@@ -93,7 +97,11 @@ def hours_approve_view(request, entry_id):
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
-        messages.success(request, _("Approved %(hours)s hours of %(name)s.") % {"hours": entry.hours, "name": entry.volunteer.person.name})
+        messages.success(
+            request,
+            _("Approved %(hours)s hours of %(name)s.")
+            % {"hours": entry.hours, "name": entry.volunteer.person.name},
+        )
     return redirect("volunteers:hours_pending")
 
 
@@ -113,7 +121,9 @@ def hours_reject_view(request, entry_id):
             return _pending_page(request, bad_form=form, status=400)
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Rejected the hours of %(name)s.") % {"name": entry.volunteer.person.name})
+        messages.success(
+            request, _("Rejected the hours of %(name)s.") % {"name": entry.volunteer.person.name}
+        )
     return redirect("volunteers:hours_pending")
 
 

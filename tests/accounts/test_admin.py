@@ -53,7 +53,9 @@ def test_add_user_in_admin(admin_client):
             "password2": "Strong-pass-8812",
         },
     )
-    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors if response.context else response
+    )
     user = User.objects.get(phone="+8613900000055")
     assert user.check_password("Strong-pass-8812")
 

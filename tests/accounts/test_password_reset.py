@@ -81,7 +81,9 @@ def test_wrong_reset_code_is_refused_at_the_field(client, sms_outbox):
     user = UserFactory(phone="+8613900000001")
     _request_reset(client, "13900000001")
     code = last_code(sms_outbox)
-    response = client.post(reverse("account_confirm_password_reset_code"), {"code": "000000" if code != "000000" else "111111"})
+    response = client.post(
+        reverse("account_confirm_password_reset_code"), {"code": "000000" if code != "000000" else "111111"}
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["code"]
     user.refresh_from_db()
@@ -120,7 +122,9 @@ def test_malformed_reset_login_gets_an_error_at_the_field(client, sms_outbox):
     with translation.override("en"):
         response = _request_reset(client, "12345")
     assert response.status_code == 200
-    assert response.context["form"].errors["email"] == [gettext("Enter a valid mainland China mobile number or e-mail address")]
+    assert response.context["form"].errors["email"] == [
+        gettext("Enter a valid mainland China mobile number or e-mail address")
+    ]
     assert sms_outbox == []
 
 

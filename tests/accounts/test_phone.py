@@ -7,7 +7,14 @@ from portal.accounts.phone import CNMobileField, national_digits, normalize_cn_m
 
 @pytest.mark.parametrize(
     "raw",
-    ["13912345678", "139 1234 5678", "139-1234-5678", "+86 139 1234 5678", "+8613912345678", "008613912345678"],
+    [
+        "13912345678",
+        "139 1234 5678",
+        "139-1234-5678",
+        "+86 139 1234 5678",
+        "+8613912345678",
+        "008613912345678",
+    ],
 )
 def test_mainland_mobile_numbers_are_normalised_to_e164(raw):
     assert normalize_cn_mobile(raw) == "+8613912345678"

@@ -32,7 +32,9 @@ def test_profile_shows_account_and_links(client):
 def test_profile_saves_name_language_and_elder_mode(client, settings):
     user = UserFactory(name="旧名字")
     client.force_login(user)
-    response = client.post(reverse("accounts:profile"), {"name": " 新名字 ", "language": "en", "elder_mode": "on"})
+    response = client.post(
+        reverse("accounts:profile"), {"name": " 新名字 ", "language": "en", "elder_mode": "on"}
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.name, user.language, user.elder_mode) == ("新名字", "en", True)

@@ -53,7 +53,12 @@ def test_can_use_mfa():
 
 def test_inactive_users_hold_no_role():
     user = _user(Role.COMMUNITY_STAFF, is_active=False)
-    assert not (user.is_community_staff or user.works_for_community or user.can_use_mfa or user.has_role(Role.COMMUNITY_STAFF))
+    assert not (
+        user.is_community_staff
+        or user.works_for_community
+        or user.can_use_mfa
+        or user.has_role(Role.COMMUNITY_STAFF)
+    )
 
 
 def test_has_role_accepts_several():

@@ -73,7 +73,10 @@ class FakeAliyun:
 
     def __init__(self):
         self.requests: list[dict] = []
-        self.reply: tuple[int, dict | str] = (200, {"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "F655A8D5"})
+        self.reply: tuple[int, dict | str] = (
+            200,
+            {"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "F655A8D5"},
+        )
         self.nonces: set[str] = set()
         fake = self
 
@@ -87,7 +90,10 @@ class FakeAliyun:
                 status, body = fake.check(params)
                 data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json;charset=utf-8" if not isinstance(body, str) else "text/html")
+                self.send_header(
+                    "Content-Type",
+                    "application/json;charset=utf-8" if not isinstance(body, str) else "text/html",
+                )
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -100,23 +106,40 @@ class FakeAliyun:
         self.requests.append(params)
         signature = params.pop("Signature", "")
         required = {
-            "AccessKeyId", "Action", "Format", "PhoneNumbers", "SignName", "SignatureMethod", "SignatureNonce",
-            "SignatureVersion", "TemplateCode", "Timestamp", "Version",
+            "AccessKeyId",
+            "Action",
+            "Format",
+            "PhoneNumbers",
+            "SignName",
+            "SignatureMethod",
+            "SignatureNonce",
+            "SignatureVersion",
+            "TemplateCode",
+            "Timestamp",
+            "Version",
         }
         if missing := required - params.keys():
             return 400, {"Code": "MissingParameter", "Message": f"missing {sorted(missing)}"}
         if params["AccessKeyId"] != KEY_ID:
-            return 404, {"Code": "InvalidAccessKeyId.NotFound", "Message": "Specified access key is not found."}
+            return 404, {
+                "Code": "InvalidAccessKeyId.NotFound",
+                "Message": "Specified access key is not found.",
+            }
         if signature != aliyun_signature("POST", params, SECRET):
             return 400, {"Code": "SignatureDoesNotMatch", "Message": "Specified signature is not matched."}
         if params["SignatureNonce"] in self.nonces:
             return 400, {"Code": "SignatureNonceUsed", "Message": "nonce used"}
         self.nonces.add(params["SignatureNonce"])
         if (params["Action"], params["Version"], params["SignatureMethod"], params["SignatureVersion"]) != (
-            "SendSms", "2017-05-25", "HMAC-SHA1", "1.0",
+            "SendSms",
+            "2017-05-25",
+            "HMAC-SHA1",
+            "1.0",
         ):
             return 400, {"Code": "InvalidParameter", "Message": "bad protocol parameters"}
-        ts = datetime.datetime.strptime(params["Timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.UTC)
+        ts = datetime.datetime.strptime(params["Timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.UTC
+        )
         if abs((datetime.datetime.now(datetime.UTC) - ts).total_seconds()) > 900:
             return 400, {"Code": "InvalidTimeStamp.Expired", "Message": "timestamp expired"}
         return self.reply
@@ -177,9 +200,14 @@ def test_aliyun_wrong_secret_is_a_permanent_failure(fake_aliyun):
 
 
 def test_aliyun_refused_number_is_not_retryable(fake_aliyun):
-    fake_aliyun.reply = (200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号", "RequestId": "X"})
+    fake_aliyun.reply = (
+        200,
+        {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号", "RequestId": "X"},
+    )
     with pytest.raises(SMSError) as excinfo:
-        AliyunSMSBackend(_config(fake_aliyun.url)).send(phone="+8613912345678", text="x", params={"code": "1"})
+        AliyunSMSBackend(_config(fake_aliyun.url)).send(
+            phone="+8613912345678", text="x", params={"code": "1"}
+        )
     assert excinfo.value.retryable is False
     assert "isv.MOBILE_NUMBER_ILLEGAL" in str(excinfo.value)
 
@@ -188,7 +216,9 @@ def test_aliyun_refused_number_is_not_retryable(fake_aliyun):
 def test_aliyun_throttling_is_retryable(fake_aliyun, code):
     fake_aliyun.reply = (200, {"Code": code, "Message": "触发分钟级流控Permits:1", "RequestId": "X"})
     with pytest.raises(SMSError) as excinfo:
-        AliyunSMSBackend(_config(fake_aliyun.url)).send(phone="+8613912345678", text="x", params={"code": "1"})
+        AliyunSMSBackend(_config(fake_aliyun.url)).send(
+            phone="+8613912345678", text="x", params={"code": "1"}
+        )
     assert excinfo.value.retryable is True
     assert excinfo.value.code == code
 
@@ -196,7 +226,9 @@ def test_aliyun_throttling_is_retryable(fake_aliyun, code):
 def test_aliyun_server_error_without_json_is_retryable(fake_aliyun):
     fake_aliyun.reply = (503, "<html>Service Unavailable</html>")
     with pytest.raises(SMSError) as excinfo:
-        AliyunSMSBackend(_config(fake_aliyun.url)).send(phone="+8613912345678", text="x", params={"code": "1"})
+        AliyunSMSBackend(_config(fake_aliyun.url)).send(
+            phone="+8613912345678", text="x", params={"code": "1"}
+        )
     assert excinfo.value.retryable is True
 
 
@@ -210,7 +242,14 @@ def test_aliyun_network_error_is_retryable():
 
 def test_aliyun_refuses_to_start_without_credentials():
     with pytest.raises(ImproperlyConfigured):
-        AliyunSMSBackend({"ENDPOINT": "https://example.invalid/", "ACCESS_KEY_ID": "", "ACCESS_KEY_SECRET": "", "SIGN_NAME": ""})
+        AliyunSMSBackend(
+            {
+                "ENDPOINT": "https://example.invalid/",
+                "ACCESS_KEY_ID": "",
+                "ACCESS_KEY_SECRET": "",
+                "SIGN_NAME": "",
+            }
+        )
 
 
 def test_aliyun_needs_a_template(fake_aliyun):
@@ -232,10 +271,14 @@ def test_locmem_backend_keeps_messages(sms_outbox):
     assert isinstance(get_sms_backend(), LocmemSMSBackend)
     message_id = sms_send(phone="+8613912345678", text="hello", template_code="T1", params={"code": "1"})
     assert message_id
-    assert sms_outbox == [{"phone": "+8613912345678", "text": "hello", "template_code": "T1", "params": {"code": "1"}}]
+    assert sms_outbox == [
+        {"phone": "+8613912345678", "text": "hello", "template_code": "T1", "params": {"code": "1"}}
+    ]
 
 
 def test_console_backend_prints_the_message(capsys):
-    message_id = ConsoleSMSBackend().send(phone="+8613912345678", text="您的验证码 654321", params={"code": "654321"})
+    message_id = ConsoleSMSBackend().send(
+        phone="+8613912345678", text="您的验证码 654321", params={"code": "654321"}
+    )
     assert message_id.startswith("console-")
     assert "654321" in capsys.readouterr().out

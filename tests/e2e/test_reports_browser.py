@@ -38,7 +38,12 @@ def _marathon_with_attendance():
 
 
 def _value(page, area: str, key: str) -> str:
-    return page.get_by_test_id(f"area-{area}").get_by_test_id(f"figure-{key}").get_by_test_id("value").inner_text()
+    return (
+        page.get_by_test_id(f"area-{area}")
+        .get_by_test_id(f"figure-{key}")
+        .get_by_test_id("value")
+        .inner_text()
+    )
 
 
 def test_staff_open_the_dashboard_change_the_period_and_see_the_figures(page, sign_in):

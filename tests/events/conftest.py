@@ -68,7 +68,12 @@ def world(db):
     mum = PersonFactory(name="朱晓燕", user=mum_user, household=home, birth_date=datetime.date(1988, 3, 1))
     son = PersonFactory(name="张小明", household=home, birth_date=years_before(today, 8))
     daughter = PersonFactory(name="张小红", household=home, birth_date=years_before(today, 10))
-    granny = PersonFactory(name="李秀英", household=HouseholdFactory(), birth_date=datetime.date(1945, 1, 1), phone="+8613700001111")
+    granny = PersonFactory(
+        name="李秀英",
+        household=HouseholdFactory(),
+        birth_date=datetime.date(1945, 1, 1),
+        phone="+8613700001111",
+    )
     RelationFactory(subject=mum, relative=son, kind=RelationKind.GUARDIAN)
     RelationFactory(subject=mum, relative=daughter, kind=RelationKind.GUARDIAN)
     RelationFactory(subject=mum, relative=granny, kind=RelationKind.CARER)

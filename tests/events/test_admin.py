@@ -27,7 +27,9 @@ def test_every_changelist_and_search_opens(admin_client, world, fcfs):
         url = reverse(f"admin:events_{model}_changelist")
         assert admin_client.get(url).status_code == 200, model
         assert admin_client.get(url, {"q": "张"}).status_code == 200, model
-    assert admin_client.get(reverse("admin:events_activity_change", args=[fcfs.activity.pk])).status_code == 200
+    assert (
+        admin_client.get(reverse("admin:events_activity_change", args=[fcfs.activity.pk])).status_code == 200
+    )
     assert admin_client.get(reverse("admin:events_activity_add")).status_code == 200
 
 

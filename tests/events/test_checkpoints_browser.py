@@ -104,8 +104,12 @@ def test_staff_see_finishers_and_the_poster(page, sign_in, world, marathon):  # 
     from events.services import checkpoint_stamp
 
     for point in (marathon.start, marathon.water, marathon.finish):
-        checkpoint_stamp(actor=world.staff, checkpoint=point, session=marathon.session, token=marathon.mum.token)
-    checkpoint_stamp(actor=world.staff, checkpoint=marathon.start, session=marathon.session, token=marathon.dad.token)
+        checkpoint_stamp(
+            actor=world.staff, checkpoint=point, session=marathon.session, token=marathon.mum.token
+        )
+    checkpoint_stamp(
+        actor=world.staff, checkpoint=marathon.start, session=marathon.session, token=marathon.dad.token
+    )
     sign_in(page, world.staff)
     go(page, reverse("events:detail", args=[marathon.activity.pk]))
     with page.expect_navigation():

@@ -82,7 +82,12 @@ def _book_the_last_seats(race, capacity=5):
 
     def book(i):
         user, person = people[i]
-        booking_create(actor=user, activity=Activity.objects.get(pk=activity.pk), session=Session.objects.get(pk=session.pk), persons=[person])
+        booking_create(
+            actor=user,
+            activity=Activity.objects.get(pk=activity.pk),
+            session=Session.objects.get(pk=session.pk),
+            persons=[person],
+        )
 
     outcomes = race(book)
     return session, outcomes
@@ -92,14 +97,18 @@ def test_fifty_bookings_for_the_last_seats_never_oversell(race):
     session, outcomes = _book_the_last_seats(race)
     assert outcomes.count("ok") == THREADS, outcomes
     assert _seated(session) == 5
-    waiting = list(Registration.objects.filter(session=session, status="waitlisted").values_list("queue_no", flat=True))
+    waiting = list(
+        Registration.objects.filter(session=session, status="waitlisted").values_list("queue_no", flat=True)
+    )
     assert sorted(waiting) == list(range(1, THREADS - 5 + 1))  # arrival order, no gaps, no duplicates
 
 
 def test_control_without_the_lock_the_race_oversells(race, monkeypatch):
     monkeypatch.setattr(_pool, "LOCKING", False)
     session, outcomes = _book_the_last_seats(race)
-    assert _seated(session) > 5, "without the lock the race should oversell; the guarded test proves nothing otherwise"
+    assert _seated(session) > 5, (
+        "without the lock the race should oversell; the guarded test proves nothing otherwise"
+    )
 
 
 def _waitlist_with_a_free_seat():
@@ -109,13 +118,20 @@ def _waitlist_with_a_free_seat():
     for user, person in people:
         booking_create(actor=user, activity=activity, session=session, persons=[person])
     # the seat frees without a promotion (as if a cancellation had been made in the admin)
-    Registration.objects.filter(session=session, status="confirmed").update(status=RegistrationStatus.CANCELLED)
+    Registration.objects.filter(session=session, status="confirmed").update(
+        status=RegistrationStatus.CANCELLED
+    )
     return activity, session
 
 
 def _promote_concurrently(race):
     activity, session = _waitlist_with_a_free_seat()
-    race(lambda i: waitlist_promote_next(activity=Activity.objects.get(pk=activity.pk), session=Session.objects.get(pk=session.pk)), n=20)
+    race(
+        lambda i: waitlist_promote_next(
+            activity=Activity.objects.get(pk=activity.pk), session=Session.objects.get(pk=session.pk)
+        ),
+        n=20,
+    )
     return session
 
 

@@ -72,9 +72,19 @@ def test_per_household_maximum_counts_the_whole_booking(world, fcfs):
     fcfs.activity.max_per_household = 2
     fcfs.activity.save()
     with pytest.raises(ValidationError) as exc:
-        booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.mum, world.son, world.daughter])
+        booking_create(
+            actor=world.mum_user,
+            activity=fcfs.activity,
+            session=fcfs.session,
+            persons=[world.mum, world.son, world.daughter],
+        )
     assert "At most 2 people per household" in " ".join(exc.value.messages)
-    booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son, world.daughter])
+    booking_create(
+        actor=world.mum_user,
+        activity=fcfs.activity,
+        session=fcfs.session,
+        persons=[world.son, world.daughter],
+    )
     result = check(fcfs.activity, fcfs.session, world.mum)
     assert result.code == "household_full"
 
@@ -105,8 +115,11 @@ def test_early_window_only_for_its_priority_group(world):
     group = TargetGroupFactory(code="not-placed", name="暑期尚未安排的家庭")
     group.members.add(world.kid)
     activity = ActivityFactory(
-        early_opens_at=in_days(-1), booking_opens_at=in_days(1), booking_closes_at=in_days(3),
-        early_for=EarlyWindowFor.GROUP, early_group=group,
+        early_opens_at=in_days(-1),
+        booking_opens_at=in_days(1),
+        booking_closes_at=in_days(3),
+        early_for=EarlyWindowFor.GROUP,
+        early_group=group,
     )
     session = SessionFactory(activity=activity)
     assert window_state(activity=activity) == WindowState.EARLY
@@ -115,7 +128,10 @@ def test_early_window_only_for_its_priority_group(world):
     assert result.code == "early_window_only"
 
     residents_first = ActivityFactory(
-        early_opens_at=in_days(-1), booking_opens_at=in_days(1), booking_closes_at=in_days(3), early_for=EarlyWindowFor.RESIDENTS
+        early_opens_at=in_days(-1),
+        booking_opens_at=in_days(1),
+        booking_closes_at=in_days(3),
+        early_for=EarlyWindowFor.RESIDENTS,
     )
     s2 = SessionFactory(activity=residents_first)
     assert check(residents_first, s2, world.son).ok
@@ -128,7 +144,12 @@ def test_refusal_saves_nothing_and_lists_every_reason(world):
     activity = ActivityFactory(min_age=6, max_age=12)
     session = SessionFactory(activity=activity)
     with pytest.raises(ValidationError) as exc:
-        booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.mum, world.granny])
+        booking_create(
+            actor=world.mum_user,
+            activity=activity,
+            session=session,
+            persons=[world.son, world.mum, world.granny],
+        )
     assert len(exc.value.messages) == 2
     assert not Booking.objects.exists() and not Registration.objects.exists()
 

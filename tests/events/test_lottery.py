@@ -118,4 +118,7 @@ def test_same_seed_same_result_on_a_second_database_run(world, summer):
     close_window(activity)
     draw = lottery_draw(actor=world.staff, activity=activity, seed="public-seed")
     sizes = {e["id"]: e["size"] for e in draw.entries}
-    assert lottery_allocate(order=lottery_rerun(draw.seed, draw.entries), sizes=sizes, places=draw.capacity) == draw.winners
+    assert (
+        lottery_allocate(order=lottery_rerun(draw.seed, draw.entries), sizes=sizes, places=draw.capacity)
+        == draw.winners
+    )

@@ -148,11 +148,15 @@ def test_draw_once_with_the_given_seed_then_a_second_draw_changes_nothing(en, wo
     en.force_login(world.staff)
     response = en.post(draw_url(activity), {"seed": " 永兴2026 ", "confirm": "on"})
     draw = LotteryDraw.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("events:lottery_result", args=[draw.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "events:lottery_result", args=[draw.pk]
+    )
     assert draw.seed == "永兴2026" and draw.drawn_by == world.staff
     assert draw.order == lottery_rerun(draw.seed, draw.entries)
     assert set(draw.order[:2]) == {bookings[3].pk, bookings[4].pk}  # the priority tier first
-    statuses = dict(Registration.objects.filter(activity=activity).values_list("booking_id", "status").distinct())
+    statuses = dict(
+        Registration.objects.filter(activity=activity).values_list("booking_id", "status").distinct()
+    )
     before = sorted(Registration.objects.filter(activity=activity).values_list("pk", "status", "queue_no"))
     assert {statuses[b] for b in draw.winners} == {"confirmed"}
 
@@ -161,7 +165,10 @@ def test_draw_once_with_the_given_seed_then_a_second_draw_changes_nothing(en, wo
     assert again.redirect_chain[-1][0] == reverse("events:lottery_result", args=[draw.pk])
     assert "This lottery has already been drawn. Nothing was changed." in again.content.decode()
     assert LotteryDraw.objects.get().seed == "永兴2026"
-    assert sorted(Registration.objects.filter(activity=activity).values_list("pk", "status", "queue_no")) == before
+    assert (
+        sorted(Registration.objects.filter(activity=activity).values_list("pk", "status", "queue_no"))
+        == before
+    )
     page = en.get(draw_url(activity))
     assert 'data-testid="already-drawn"' in page.content.decode() and page.context["form"] is None
 
@@ -199,7 +206,9 @@ def test_empty_seed_gets_an_unpredictable_one(en, world, summer):
 
 
 def test_session_lotteries_are_drawn_one_session_at_a_time(en, world):
-    activity = ActivityFactory(organiser_user=world.staff, allocation=AllocationMode.LOTTERY, title="义诊抽签")
+    activity = ActivityFactory(
+        organiser_user=world.staff, allocation=AllocationMode.LOTTERY, title="义诊抽签"
+    )
     first = SessionFactory(activity=activity, capacity=1)
     second = SessionFactory(activity=activity, capacity=1)
     booking_create(actor=world.mum_user, activity=activity, session=first, persons=[world.mum])
@@ -207,7 +216,10 @@ def test_session_lotteries_are_drawn_one_session_at_a_time(en, world):
     close(activity)
     en.force_login(world.staff)
     page = en.get(draw_url(activity))
-    assert page.context["choose_session"] and [s.pk for s in page.context["sessions"]] == [first.pk, second.pk]
+    assert page.context["choose_session"] and [s.pk for s in page.context["sessions"]] == [
+        first.pk,
+        second.pk,
+    ]
     url = draw_url(activity) + f"?session={first.pk}"
     assert en.get(url).context["entry_count"] == 2
     en.post(url, {"seed": "s1", "confirm": "on"})
@@ -260,7 +272,10 @@ def test_her_own_entry_is_marked_for_her(en, world, drawn):
 def test_no_result_link_before_the_draw(en, world, summer):
     activity, _, mums = summer
     en.force_login(world.mum_user)
-    assert reverse("events:lottery_entry", args=[mums.pk]) not in en.get(reverse("events:my_bookings")).content.decode()
+    assert (
+        reverse("events:lottery_entry", args=[mums.pk])
+        not in en.get(reverse("events:my_bookings")).content.decode()
+    )
     assert en.get(reverse("events:lottery_entry", args=[mums.pk])).status_code == 404
 
 
@@ -298,21 +313,33 @@ def test_json_has_the_inputs_and_the_script_reproduces_the_order(client, world, 
     (tmp_path / "lottery_verify.py").write_bytes(script.content)
     (tmp_path / "draw.json").write_bytes(response.content)
     run = subprocess.run(
-        [sys.executable, "-I", "lottery_verify.py", "draw.json"], cwd=tmp_path, capture_output=True, text=True, check=False
+        [sys.executable, "-I", "lottery_verify.py", "draw.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert run.returncode == 0, run.stderr
     assert "draw order: " + " ".join(map(str, draw.order)) in run.stdout
     # and with python -m inside the source tree
     run = subprocess.run(
         [sys.executable, "-m", "events.lottery_verify", str(tmp_path / "draw.json")],
-        cwd=ROOT, capture_output=True, text=True, check=False, env={"PATH": "/usr/bin:/bin"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin"},
     )
     assert run.returncode == 0, run.stderr
     # a tampered order is caught
     data["order"] = list(reversed(data["order"]))
     (tmp_path / "tampered.json").write_text(json.dumps(data))
     run = subprocess.run(
-        [sys.executable, "-I", "lottery_verify.py", "tampered.json"], cwd=tmp_path, capture_output=True, text=True, check=False
+        [sys.executable, "-I", "lottery_verify.py", "tampered.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert run.returncode == 1 and "MISMATCH" in run.stdout
 
@@ -320,12 +347,17 @@ def test_json_has_the_inputs_and_the_script_reproduces_the_order(client, world, 
 def test_the_script_is_the_same_algorithm_as_the_service():
     rng = random.Random(7)
     for n in range(40):
-        entries = [{"id": i, "tier": rng.randint(1, 3), "size": rng.randint(1, 3)} for i in rng.sample(range(1, 500), n)]
+        entries = [
+            {"id": i, "tier": rng.randint(1, 3), "size": rng.randint(1, 3)}
+            for i in rng.sample(range(1, 500), n)
+        ]
         seed = f"seed-{n}"
         order = lottery_verify.draw_order(seed, entries)
         assert order == lottery_rerun(seed, entries)
         sizes = {e["id"]: e["size"] for e in entries}
-        assert lottery_verify.allocate(order, sizes, 7) == lottery_allocate(order=order, sizes=sizes, places=7)
+        assert lottery_verify.allocate(order, sizes, 7) == lottery_allocate(
+            order=order, sizes=sizes, places=7
+        )
 
 
 def test_the_script_needs_only_the_standard_library():
@@ -377,7 +409,9 @@ def test_simultaneous_draw_requests_draw_once(world, summer):
     draw = LotteryDraw.objects.get()
     assert answers == [(302, reverse("events:lottery_result", args=[draw.pk]))] * n
     regs = list(Registration.objects.filter(activity=activity).values_list("status", "queue_no"))
-    assert sorted(s for s, _ in regs).count("confirmed") == sum(e["size"] for e in draw.entries if e["id"] in draw.winners)
+    assert sorted(s for s, _ in regs).count("confirmed") == sum(
+        e["size"] for e in draw.entries if e["id"] in draw.winners
+    )
     queue = [q for s, q in regs if s == "waitlisted"]
     assert len(queue) == len(set(queue))  # everyone waitlisted once, in one order
     assert draw.order == lottery_rerun(draw.seed, draw.entries)
@@ -409,7 +443,10 @@ def test_pages_cost_the_same_queries_at_any_number_of_entries(en, world, summer)
     draw = lottery_draw(actor=world.staff, activity=activity, seed="s")
     assert len(draw.order) == 12
     tiny = ActivityFactory(
-        organiser_user=world.staff, allocation=AllocationMode.LOTTERY, registration_scope=RegistrationScope.COURSE, capacity=1
+        organiser_user=world.staff,
+        allocation=AllocationMode.LOTTERY,
+        registration_scope=RegistrationScope.COURSE,
+        capacity=1,
     )
     SessionFactory(activity=tiny)
     booking_create(actor=world.dad_user, activity=tiny, persons=[world.dad])

@@ -40,7 +40,9 @@ def test_residents_and_visitors_may_not_use_it(en, world, fcfs):
     assert en.get(url(fcfs.activity)).status_code == 302
     en.force_login(world.mum_user)
     assert en.get(url(fcfs.activity)).status_code == 404
-    assert en.post(url(fcfs.activity, person=world.granny.pk), {"persons": [world.granny.pk]}).status_code == 404
+    assert (
+        en.post(url(fcfs.activity, person=world.granny.pk), {"persons": [world.granny.pk]}).status_code == 404
+    )
     assert not Booking.objects.exists()
 
 
@@ -60,7 +62,9 @@ def test_her_family_is_offered(staff, world, fcfs):
     offered = set(response.context["form"].fields["persons"].queryset.values_list("pk", flat=True))
     assert offered == {world.mum.pk, world.son.pk, world.daughter.pk, world.granny.pk}
     granny = staff.get(url(fcfs.activity, person=world.granny.pk))
-    assert set(granny.context["form"].fields["persons"].queryset.values_list("pk", flat=True)) == {world.granny.pk}
+    assert set(granny.context["form"].fields["persons"].queryset.values_list("pk", flat=True)) == {
+        world.granny.pk
+    }
 
 
 def test_staff_books_for_granny_recorded_on_behalf_with_a_printable_ticket(staff, world, fcfs):
@@ -69,7 +73,9 @@ def test_staff_books_for_granny_recorded_on_behalf_with_a_printable_ticket(staff
     data = {"persons": [world.granny.pk], "session": fcfs.session.pk, "request_key": key}
     response = staff.post(url(fcfs.activity, person=world.granny.pk), data)
     booking = Booking.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("events:ticket", args=[booking.token])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "events:ticket", args=[booking.token]
+    )
     assert booking.on_behalf and booking.booked_by == world.staff
     assert [r.status for r in booking.registrations.all()] == ["confirmed"]
     ticket = staff.get(response["Location"])
@@ -86,24 +92,32 @@ def test_refusals_are_shown_and_nothing_is_saved(staff, world):
     class_ = ActivityFactory(organiser_user=world.staff, min_age=6, max_age=12, waitlist_enabled=False)
     session = SessionFactory(activity=class_, capacity=1)
     # ineligible: the grandmother is too old for a children's class
-    response = staff.post(url(class_, person=world.mum.pk), {"persons": [world.son.pk, world.granny.pk], "session": session.pk})
+    response = staff.post(
+        url(class_, person=world.mum.pk), {"persons": [world.son.pk, world.granny.pk], "session": session.pk}
+    )
     assert response.status_code == 400
     assert any("李秀英" in m for m in all_errors(response))
     assert not Booking.objects.exists()
     # full, without a waitlist
     booking_create(actor=world.dad_user, activity=class_, session=session, persons=[world.kid])
-    response = staff.post(url(class_, person=world.mum.pk), {"persons": [world.son.pk], "session": session.pk})
+    response = staff.post(
+        url(class_, person=world.mum.pk), {"persons": [world.son.pk], "session": session.pk}
+    )
     assert response.status_code == 400 and all_errors(response)
     assert Booking.objects.count() == 1
     # already booked
     session.capacity = 3
     session.save()
     booking_create(actor=world.mum_user, activity=class_, session=session, persons=[world.son])
-    response = staff.post(url(class_, person=world.mum.pk), {"persons": [world.son.pk], "session": session.pk})
+    response = staff.post(
+        url(class_, person=world.mum.pk), {"persons": [world.son.pk], "session": session.pk}
+    )
     assert response.status_code == 400 and any("already" in m for m in all_errors(response))
     assert Booking.objects.count() == 2
     # someone outside her family cannot be ticked
-    response = staff.post(url(class_, person=world.mum.pk), {"persons": [world.kid.pk], "session": session.pk})
+    response = staff.post(
+        url(class_, person=world.mum.pk), {"persons": [world.kid.pk], "session": session.pk}
+    )
     assert response.status_code == 400 and "persons" in response.context["form"].errors
     assert Booking.objects.count() == 2
 
@@ -118,7 +132,9 @@ def test_grid_worker_works_within_her_grid(en, world, fcfs):
     response = en.get(url(fcfs.activity, person=world.mum.pk))
     offered = set(response.context["form"].fields["persons"].queryset.values_list("pk", flat=True))
     assert offered == {world.mum.pk, world.son.pk, world.daughter.pk}  # her mother lives in another grid
-    response = en.post(url(fcfs.activity, person=world.mum.pk), {"persons": [world.son.pk], "session": fcfs.session.pk})
+    response = en.post(
+        url(fcfs.activity, person=world.mum.pk), {"persons": [world.son.pk], "session": fcfs.session.pk}
+    )
     assert response.status_code == 302
     assert Booking.objects.get().booked_by == worker
 

@@ -21,7 +21,9 @@ def bookings(world):
     class_ = ActivityFactory(title="亲子烘焙", description="和孩子一起做月饼。", min_age=6, max_age=12)
     session = SessionFactory(activity=class_, capacity=2)
     booking_create(actor=world.dad_user, activity=class_, session=session, persons=[world.kid])
-    seat = booking_create(actor=world.mum_user, activity=class_, session=session, persons=[world.son, world.daughter])
+    seat = booking_create(
+        actor=world.mum_user, activity=class_, session=session, persons=[world.son, world.daughter]
+    )
     clinic = ActivityFactory(title="健康驿站义诊")
     day = SessionFactory(activity=clinic, capacity=1)
     dads = booking_create(actor=world.dad_user, activity=clinic, session=day, persons=[world.dad])
@@ -40,7 +42,10 @@ def _check(page, path):
 def test_resident_pages(page, sign_in, world, bookings):
     sign_in(page, world.mum_user)
     _check(page, reverse("events:list"))
-    _check(page, reverse("events:list") + "?audience=children&open_now=on&date_from=2030-01-02&date_to=2030-01-01")
+    _check(
+        page,
+        reverse("events:list") + "?audience=children&open_now=on&date_from=2030-01-02&date_to=2030-01-01",
+    )
     assert page.locator(".invalid-feedback").count() >= 1
     _check(page, reverse("events:detail", args=[bookings.activity_id]))
     _check(page, reverse("events:my_bookings"))
@@ -55,7 +60,9 @@ def test_refused_booking_shows_errors_accessibly(page, sign_in, world, bookings)
     page.locator(f"input[name=persons][value='{world.mum.pk}']").check()  # too old for a children's class
     with page.expect_navigation():
         page.locator(".booking-form [type=submit]").click()
-    assert "朱晓燕" in page.locator(".booking-form .invalid-feedback, .booking-form .alert").first.inner_text()
+    assert (
+        "朱晓燕" in page.locator(".booking-form .invalid-feedback, .booking-form .alert").first.inner_text()
+    )
     assert page.locator("h1").count() == 1
     axe_check(page)
 

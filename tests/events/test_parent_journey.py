@@ -76,7 +76,9 @@ def test_mother_books_two_children_is_waitlisted_then_accepts_a_freed_seat(page,
 
     go(page, reverse("events:my_bookings"))
     _one_h1_and_axe(page)
-    row = page.locator(f"[data-testid=booking-{Registration.objects.get(activity=coding, person=world.son).pk}]")
+    row = page.locator(
+        f"[data-testid=booking-{Registration.objects.get(activity=coding, person=world.son).pk}]"
+    )
     assert zh("A place is offered") in row.inner_text()
     page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():
@@ -85,7 +87,12 @@ def test_mother_books_two_children_is_waitlisted_then_accepts_a_freed_seat(page,
     offer.refresh_from_db()
     assert offer.status == Offer.Status.ACCEPTED
     assert _statuses(coding, world.son) == [RegistrationStatus.CONFIRMED]
-    assert zh("Booked") in page.locator(f"[data-testid=booking-{Registration.objects.get(activity=coding, person=world.son).pk}]").inner_text()
+    assert (
+        zh("Booked")
+        in page.locator(
+            f"[data-testid=booking-{Registration.objects.get(activity=coding, person=world.son).pk}]"
+        ).inner_text()
+    )
 
 
 def test_booking_on_a_phone_in_elder_mode(phone_page, sign_in, world, classes):

@@ -19,7 +19,9 @@ def test_tuesday_class_skips_the_national_day_week():
     dates = weekly_dates(first=D(2026, 9, 15), last=D(2026, 10, 20), weekdays=[TUESDAY])
     assert D(2026, 10, 6) not in dates  # Tuesday in the 1-7 October holiday
     assert dates == [D(2026, 9, 15), D(2026, 9, 22), D(2026, 9, 29), D(2026, 10, 13), D(2026, 10, 20)]
-    assert D(2026, 10, 6) in weekly_dates(first=D(2026, 10, 1), last=D(2026, 10, 7), weekdays=[TUESDAY], skip_holidays=False)
+    assert D(2026, 10, 6) in weekly_dates(
+        first=D(2026, 10, 1), last=D(2026, 10, 7), weekdays=[TUESDAY], skip_holidays=False
+    )
 
 
 def test_calendar_facts_2026():
@@ -30,8 +32,12 @@ def test_calendar_facts_2026():
 
 
 def test_make_up_working_days():
-    working_days = weekly_dates(first=D(2026, 9, 14), last=D(2026, 10, 16), weekdays=range(5), makeup=MakeupRule.ALL)
-    assert D(2026, 9, 20) in working_days and D(2026, 10, 10) in working_days  # the make-up Sunday and Saturday
+    working_days = weekly_dates(
+        first=D(2026, 9, 14), last=D(2026, 10, 16), weekdays=range(5), makeup=MakeupRule.ALL
+    )
+    assert (
+        D(2026, 9, 20) in working_days and D(2026, 10, 10) in working_days
+    )  # the make-up Sunday and Saturday
     assert not any(D(2026, 10, d) in working_days for d in range(1, 8))
     assert D(2026, 10, 17) not in working_days
 
@@ -39,7 +45,10 @@ def test_make_up_working_days():
     assert D(2026, 9, 20) not in ignored
 
     stand_in = weekly_dates(
-        first=D(2026, 9, 14), last=D(2026, 10, 16), weekdays=[TUESDAY], makeup=MakeupRule.STAND_IN,
+        first=D(2026, 9, 14),
+        last=D(2026, 10, 16),
+        weekdays=[TUESDAY],
+        makeup=MakeupRule.STAND_IN,
         stand_in={D(2026, 10, 10): TUESDAY, D(2026, 9, 20): 3},
     )
     assert D(2026, 10, 10) in stand_in and D(2026, 9, 20) not in stand_in
@@ -55,8 +64,14 @@ def test_bad_rules_are_refused():
 def test_generating_sessions_is_idempotent(world):
     opera = ActivityFactory(title="周二戏曲班", organiser_user=world.staff)
     kwargs = dict(
-        actor=world.staff, activity=opera, first=D(2026, 9, 15), last=D(2026, 10, 20), weekdays=[TUESDAY],
-        start_time=datetime.time(9), end_time=datetime.time(11), capacity=20,
+        actor=world.staff,
+        activity=opera,
+        first=D(2026, 9, 15),
+        last=D(2026, 10, 20),
+        weekdays=[TUESDAY],
+        start_time=datetime.time(9),
+        end_time=datetime.time(11),
+        capacity=20,
     )
     sessions = sessions_generate_weekly(**kwargs)
     assert len(sessions) == 5
@@ -75,7 +90,19 @@ def test_session_create_validates(world):
     with pytest.raises(ValidationError) as exc:
         session_create(actor=world.staff, activity=activity, starts_at=start, ends_at=start, capacity=5)
     assert "ends_at" in exc.value.message_dict
-    s = session_create(actor=world.staff, activity=activity, starts_at=start, ends_at=start + datetime.timedelta(hours=1), capacity=5)
+    s = session_create(
+        actor=world.staff,
+        activity=activity,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        capacity=5,
+    )
     with pytest.raises(ValidationError):
-        session_create(actor=world.staff, activity=activity, starts_at=start, ends_at=start + datetime.timedelta(hours=1), capacity=5)
+        session_create(
+            actor=world.staff,
+            activity=activity,
+            starts_at=start,
+            ends_at=start + datetime.timedelta(hours=1),
+            capacity=5,
+        )
     assert s.capacity == 5

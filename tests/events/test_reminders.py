@@ -45,7 +45,9 @@ def _templates(db):
 def afternoon(world):
     """A session at 15:00 a week from now (daytime, so no night moves), 3 seats and a waitlist."""
     activity = ActivityFactory(organiser_user=world.staff, title="亲子烘焙", place="永兴社区活动室")
-    session = SessionFactory(activity=activity, capacity=3, starts_at=in_days(7, hour=15), place="二楼烘焙教室")
+    session = SessionFactory(
+        activity=activity, capacity=3, starts_at=in_days(7, hour=15), place="二楼烘焙教室"
+    )
     return activity, session
 
 
@@ -58,7 +60,9 @@ def reminder_messages(**filters):
 
 def test_a_booking_gets_the_default_reminders_the_day_before_and_two_hours_before(world, afternoon):
     activity, session = afternoon
-    booking = booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter])
+    booking = booking_create(
+        actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter]
+    )
     assert rem.reminders_schedule_for(registration=booking.registrations.first()) == 2
     rows = {r.lead_minutes: r for r in Reminder.objects.filter(booking=booking)}
     assert set(rows) == {1440, 120}
@@ -94,16 +98,20 @@ def test_a_reminder_never_falls_in_the_night():
     day = datetime.date(2026, 10, 18)
     start = datetime.datetime.combine(day, datetime.time(7, 30), tzinfo=SH)  # the marathon start
     # two hours before is 05:30: moved to 20:00 the evening before (08:00 would be too late)
-    assert rem.reminder_due_at(starts_at=start, lead_minutes=120) == datetime.datetime(2026, 10, 17, 20, 0, tzinfo=SH)
+    assert rem.reminder_due_at(starts_at=start, lead_minutes=120) == datetime.datetime(
+        2026, 10, 17, 20, 0, tzinfo=SH
+    )
     # the day before at 07:30 is in the night: 08:00 that morning still leaves most of the day
-    assert rem.reminder_due_at(starts_at=start, lead_minutes=1440) == datetime.datetime(2026, 10, 17, 8, 0, tzinfo=SH)
+    assert rem.reminder_due_at(starts_at=start, lead_minutes=1440) == datetime.datetime(
+        2026, 10, 17, 8, 0, tzinfo=SH
+    )
     # late evening session: two hours before 22:30 is 20:30, fine as it is
     late = datetime.datetime.combine(day, datetime.time(22, 30), tzinfo=SH)
     assert rem.reminder_due_at(starts_at=late, lead_minutes=120) == late - 2 * HOUR
     # an hour before 21:30 would be fine; two hours before 23:00 is 21:00 -> 20:00
-    assert rem.reminder_due_at(starts_at=datetime.datetime.combine(day, datetime.time(23), tzinfo=SH), lead_minutes=120) == (
-        datetime.datetime(2026, 10, 18, 20, 0, tzinfo=SH)
-    )
+    assert rem.reminder_due_at(
+        starts_at=datetime.datetime.combine(day, datetime.time(23), tzinfo=SH), lead_minutes=120
+    ) == (datetime.datetime(2026, 10, 18, 20, 0, tzinfo=SH))
 
 
 # --- the scan ---------------------------------------------------------------------------------------
@@ -111,24 +119,39 @@ def test_a_reminder_never_falls_in_the_night():
 
 def test_the_scan_creates_the_rows_a_booking_path_missed(world, afternoon):
     activity, session = afternoon
-    b1 = booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter])
-    b2 = booking_create(actor=world.dad_user, activity=activity, session=session, persons=[world.dad, world.kid])
+    b1 = booking_create(
+        actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter]
+    )
+    b2 = booking_create(
+        actor=world.dad_user, activity=activity, session=session, persons=[world.dad, world.kid]
+    )
     # dad's son waits: only confirmed persons count, and the booking is confirmed (dad holds the seat)
     far = SessionFactory(activity=activity, starts_at=in_days(30, hour=15))
     b3 = booking_create(actor=world.mum_user, activity=activity, session=far, persons=[world.mum])
-    assert {b for b, in Reminder.objects.values_list("booking_id")} == {b1.pk, b2.pk, b3.pk}  # made at booking time
+    assert {b for (b,) in Reminder.objects.values_list("booking_id")} == {
+        b1.pk,
+        b2.pk,
+        b3.pk,
+    }  # made at booking time
     Reminder.objects.all().delete()  # e.g. confirmed in the admin, or booked before rows were made at booking time
     rem.reminders_fill()  # a week ahead: not yet
     assert not Reminder.objects.exists()
     rem.reminders_fill(now=session.starts_at - 36 * HOUR)
-    assert set(Reminder.objects.values_list("booking_id", "lead_minutes")) == {(b1.pk, 1440), (b1.pk, 120), (b2.pk, 1440), (b2.pk, 120)}
+    assert set(Reminder.objects.values_list("booking_id", "lead_minutes")) == {
+        (b1.pk, 1440),
+        (b1.pk, 120),
+        (b2.pk, 1440),
+        (b2.pk, 120),
+    }
     rem.reminders_fill(now=session.starts_at - 30 * HOUR)
     assert Reminder.objects.count() == 4  # ON CONFLICT DO NOTHING, and pairs already there are left alone
 
 
 def test_due_scan_sends_once_and_a_second_run_sends_nothing(world, afternoon):
     activity, session = afternoon
-    booking = booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter])
+    booking = booking_create(
+        actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter]
+    )
     now = session.starts_at - 2 * HOUR + MINUTE
     assert rem.reminders_scan(now=now) == 1  # the 24 h one was due too, but the 2 h one replaces it
     rows = dict(Reminder.objects.filter(booking=booking).values_list("lead_minutes", "state"))
@@ -136,7 +159,12 @@ def test_due_scan_sends_once_and_a_second_run_sends_nothing(world, afternoon):
     reminder = Reminder.objects.get(booking=booking, lead_minutes=120)
     inbox = reminder_messages(user=world.mum_user, channel="inbox").get()
     assert inbox.key == f"events.reminder:{reminder.pk}:user:{world.mum_user.pk}:inbox"
-    assert "亲子烘焙" in inbox.body and "二楼烘焙教室" in inbox.body and "张小明" in inbox.body and "张小红" in inbox.body
+    assert (
+        "亲子烘焙" in inbox.body
+        and "二楼烘焙教室" in inbox.body
+        and "张小明" in inbox.body
+        and "张小红" in inbox.body
+    )
     assert timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M") in inbox.body
     assert "居委会" in inbox.body  # how to cancel
     assert reminder_messages(user=world.mum_user, channel="sms").count() == 1
@@ -169,7 +197,9 @@ def test_english_reminder_for_an_english_speaking_user(world, afternoon):
 
 def test_a_cancelled_registration_gets_no_reminder(world, afternoon):
     activity, session = afternoon
-    booking = booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter])
+    booking = booking_create(
+        actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter]
+    )
     rem.reminders_schedule_for(booking=booking)
     early = session.starts_at - 3 * 24 * HOUR
     son_reg = booking.registrations.get(person=world.son)
@@ -203,29 +233,49 @@ def test_the_scan_cancels_reminders_of_a_booking_nobody_is_left_on(world, aftern
 
 def test_a_cancelled_session_sends_the_cancellation_and_no_reminder(world, afternoon):
     activity, session = afternoon
-    booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter])
-    booking_create(actor=world.dad_user, activity=activity, session=session, persons=[world.dad, world.kid])  # kid waits
+    booking_create(
+        actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter]
+    )
+    booking_create(
+        actor=world.dad_user, activity=activity, session=session, persons=[world.dad, world.kid]
+    )  # kid waits
     rem.reminders_fill(now=session.starts_at - 36 * HOUR)
     session_cancel(actor=world.staff, session=session, reason="台风")
     assert rem.reminders_scan(now=session.starts_at - 2 * HOUR + MINUTE) == 0
     assert set(Reminder.objects.values_list("state", flat=True)) == {"cancelled"}
     assert not reminder_messages().exists()
     # everyone booked is told, the waiting too
-    told = set(Message.objects.filter(template__code="events.session_cancelled", channel="inbox").values_list("user_id", flat=True))
+    told = set(
+        Message.objects.filter(template__code="events.session_cancelled", channel="inbox").values_list(
+            "user_id", flat=True
+        )
+    )
     assert told == {world.mum_user.pk, world.dad_user.pk}
-    assert "王小宝" in Message.objects.get(user=world.dad_user, channel="inbox", template__code="events.session_cancelled").body
+    assert (
+        "王小宝"
+        in Message.objects.get(
+            user=world.dad_user, channel="inbox", template__code="events.session_cancelled"
+        ).body
+    )
 
 
 def test_an_open_offer_is_withdrawn_and_its_holder_told_when_the_session_is_cancelled(world, afternoon):
     activity, session = afternoon
-    first = booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter, world.mum])
+    first = booking_create(
+        actor=world.mum_user,
+        activity=activity,
+        session=session,
+        persons=[world.son, world.daughter, world.mum],
+    )
     booking_create(actor=world.dad_user, activity=activity, session=session, persons=[world.kid])
     Registration.objects.filter(booking=first, person=world.mum).update(status="cancelled")
     [offer] = waitlist_promote_next(activity=activity, session=session)
     session_cancel(actor=world.staff, session=session)
     offer.refresh_from_db()
     assert offer.status == "withdrawn"
-    assert Message.objects.filter(user=world.dad_user, template__code="events.session_cancelled", channel="inbox").exists()
+    assert Message.objects.filter(
+        user=world.dad_user, template__code="events.session_cancelled", channel="inbox"
+    ).exists()
 
 
 def test_booked_after_the_reminder_was_due_no_late_reminder(world):
@@ -240,7 +290,12 @@ def test_booked_after_the_reminder_was_due_no_late_reminder(world):
 
 def test_a_waitlisted_person_is_reminded_once_she_has_accepted_an_offer(world, afternoon):
     activity, session = afternoon
-    first = booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter, world.mum])
+    first = booking_create(
+        actor=world.mum_user,
+        activity=activity,
+        session=session,
+        persons=[world.son, world.daughter, world.mum],
+    )
     waiting = booking_create(actor=world.dad_user, activity=activity, session=session, persons=[world.kid])
     rem.reminders_fill(now=session.starts_at - 36 * HOUR)
     assert not Reminder.objects.filter(booking=waiting).exists()
@@ -255,7 +310,9 @@ def test_a_waitlisted_person_is_reminded_once_she_has_accepted_an_offer(world, a
 
 def test_quiet_hours_hold_the_sms_but_not_the_inbox(world, afternoon):
     activity, session = afternoon
-    ContactPreference.objects.create(user=world.mum_user, quiet_start=datetime.time(12), quiet_end=datetime.time(14))
+    ContactPreference.objects.create(
+        user=world.mum_user, quiet_start=datetime.time(12), quiet_end=datetime.time(14)
+    )
     booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son])
     now = session.starts_at - 2 * HOUR + MINUTE  # 13:01, inside her quiet hours
     rem.reminders_scan(now=now)
@@ -275,14 +332,21 @@ def test_a_resident_booked_by_staff_is_reminded_on_her_own_phone(world, afternoo
 
 
 def test_each_meeting_of_a_course_is_reminded(world):
-    course = ActivityFactory(organiser_user=world.staff, title="周二戏曲班", registration_scope=RegistrationScope.COURSE, capacity=10)
+    course = ActivityFactory(
+        organiser_user=world.staff,
+        title="周二戏曲班",
+        registration_scope=RegistrationScope.COURSE,
+        capacity=10,
+    )
     s1 = SessionFactory(activity=course, starts_at=in_days(7, hour=9))
     s2 = SessionFactory(activity=course, starts_at=in_days(14, hour=9))
     booking_create(actor=world.mum_user, activity=course, persons=[world.mum])
     assert Reminder.objects.filter(session__in=[s1, s2]).count() == 4  # every meeting, at booking time
     Reminder.objects.all().delete()  # the scan's safety net makes them too, as each meeting comes near
     rem.reminders_fill(now=s1.starts_at - 36 * HOUR)
-    assert Reminder.objects.filter(session=s1).count() == 2 and not Reminder.objects.filter(session=s2).exists()
+    assert (
+        Reminder.objects.filter(session=s1).count() == 2 and not Reminder.objects.filter(session=s2).exists()
+    )
     rem.reminders_fill(now=s2.starts_at - 36 * HOUR)
     assert Reminder.objects.filter(session=s2).count() == 2
     assert rem.reminders_scan(now=s2.starts_at - 2 * HOUR + MINUTE) == 1
@@ -411,7 +475,10 @@ def test_admin_pages_open_and_lead_times_edited_there_reschedule(client, world, 
         reverse("admin:events_reminderrule_add"), {"activity": activity.pk, "lead_minutes": 5}
     )
     assert response.status_code == 200
-    assert gettext("A reminder is sent between 10 minutes and 14 days before the start.") in response.content.decode()
+    assert (
+        gettext("A reminder is sent between 10 minutes and 14 days before the start.")
+        in response.content.decode()
+    )
 
 
 def test_a_broken_template_skips_the_reminder_with_the_reason_and_the_scan_goes_on(world, afternoon):
@@ -431,11 +498,19 @@ def test_a_broken_template_skips_the_reminder_with_the_reason_and_the_scan_goes_
 
 def test_a_booking_with_a_seat_has_its_reminders_at_once_and_a_waiting_one_has_none(world, afternoon):
     activity, session = afternoon
-    seated = booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter, world.mum])
+    seated = booking_create(
+        actor=world.mum_user,
+        activity=activity,
+        session=session,
+        persons=[world.son, world.daughter, world.mum],
+    )
     waiting = booking_create(actor=world.dad_user, activity=activity, session=session, persons=[world.kid])
     rows = Reminder.objects.filter(booking=seated)
     assert {(r.lead_minutes, r.state) for r in rows} == {(1440, "pending"), (120, "pending")}
-    assert {r.due_at for r in rows} == {session.starts_at - datetime.timedelta(days=1), session.starts_at - 2 * HOUR}
+    assert {r.due_at for r in rows} == {
+        session.starts_at - datetime.timedelta(days=1),
+        session.starts_at - 2 * HOUR,
+    }
     assert not Reminder.objects.filter(booking=waiting).exists()
     # the scan finds nothing to add
     rem.reminders_fill(now=session.starts_at - 30 * HOUR)
@@ -451,7 +526,12 @@ def test_a_refused_booking_leaves_no_reminder_rows(world, afternoon):
 
 def test_an_accepted_offer_schedules_the_reminders_in_the_same_transaction(world, afternoon):
     activity, session = afternoon
-    first = booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter, world.mum])
+    first = booking_create(
+        actor=world.mum_user,
+        activity=activity,
+        session=session,
+        persons=[world.son, world.daughter, world.mum],
+    )
     waiting = booking_create(actor=world.dad_user, activity=activity, session=session, persons=[world.kid])
     registration_cancel(actor=world.mum_user, registration=first.registrations.get(person=world.mum))
     offer = waiting.offers.get()
@@ -465,7 +545,9 @@ def test_lottery_winners_get_reminders_and_the_others_none(world):
     from events.services.lottery import lottery_draw
     from tests.community.factories import HouseholdFactory, PersonFactory, UserFactory
 
-    activity = ActivityFactory(organiser_user=world.staff, title="暑托班", allocation=AllocationMode.LOTTERY, capacity=2)
+    activity = ActivityFactory(
+        organiser_user=world.staff, title="暑托班", allocation=AllocationMode.LOTTERY, capacity=2
+    )
     session = SessionFactory(activity=activity, capacity=2, starts_at=in_days(7, hour=15))
     bookings = []
     for _i in range(4):
@@ -483,17 +565,35 @@ def test_lottery_winners_get_reminders_and_the_others_none(world):
 
 def test_cancelling_cancels_the_reminders_only_when_nobody_is_left(world, afternoon):
     activity, session = afternoon
-    booking = booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter])
+    booking = booking_create(
+        actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter]
+    )
     registration_cancel(actor=world.mum_user, registration=booking.registrations.get(person=world.son))
-    assert set(Reminder.objects.filter(booking=booking).values_list("state", flat=True)) == {"pending"}  # 张小红 still goes
+    assert set(Reminder.objects.filter(booking=booking).values_list("state", flat=True)) == {
+        "pending"
+    }  # 张小红 still goes
     registration_cancel(actor=world.mum_user, registration=booking.registrations.get(person=world.daughter))
-    assert set(Reminder.objects.filter(booking=booking).values_list("state", "reason")) == {("cancelled", "nobody confirmed")}
+    assert set(Reminder.objects.filter(booking=booking).values_list("state", "reason")) == {
+        ("cancelled", "nobody confirmed")
+    }
     assert rem.reminders_scan(now=session.starts_at - 2 * HOUR + MINUTE) == 0
     assert not reminder_messages().exists()
 
 
 def _message_snapshot():
-    fields = ("key", "channel", "address", "language", "subject", "body", "status", "not_before", "user_id", "person_id", "params")
+    fields = (
+        "key",
+        "channel",
+        "address",
+        "language",
+        "subject",
+        "body",
+        "status",
+        "not_before",
+        "user_id",
+        "person_id",
+        "params",
+    )
     return sorted(Message.objects.filter(template__code="events.reminder").values_list(*fields))
 
 
@@ -502,10 +602,14 @@ def test_the_bulk_enqueue_writes_what_one_message_enqueue_per_recipient_wrote(wo
     from portal.notify import services as notify
 
     activity, session = afternoon
-    ContactPreference.objects.create(user=world.mum_user, quiet_start=datetime.time(12), quiet_end=datetime.time(14))
+    ContactPreference.objects.create(
+        user=world.mum_user, quiet_start=datetime.time(12), quiet_end=datetime.time(14)
+    )
     world.dad_user.language = "en"
     world.dad_user.save()
-    booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter])
+    booking_create(
+        actor=world.mum_user, activity=activity, session=session, persons=[world.son, world.daughter]
+    )
     booking_create(actor=world.dad_user, activity=activity, session=session, persons=[world.kid])
     session.capacity = 5
     session.save()

@@ -29,7 +29,12 @@ def add_bookings(*, activity, session, booker, start: int, stop: int, staff) -> 
     )
     bookings = Booking.objects.bulk_create(
         [
-            Booking(activity=activity, session=pool, booked_by=staff if i % 7 == 0 else booker, on_behalf=i % 7 == 0)
+            Booking(
+                activity=activity,
+                session=pool,
+                booked_by=staff if i % 7 == 0 else booker,
+                on_behalf=i % 7 == 0,
+            )
             for i in range(start, stop)
         ],
         batch_size=2000,
@@ -81,7 +86,9 @@ def test_the_same_query_count_at_10_and_10000_bookings(client, world, scope):
     SessionFactory(activity=activity, capacity=50)
     for n in range(3):  # other activities on the list and on "activities I manage"
         SessionFactory(activity=ActivityFactory(organiser_user=world.staff, title=f"活动{n}"))
-    add_bookings(activity=activity, session=session, booker=world.mum_user, start=0, stop=10, staff=world.staff)
+    add_bookings(
+        activity=activity, session=session, booker=world.mum_user, start=0, stop=10, staff=world.staff
+    )
     client.force_login(world.staff)
     pages = [
         (reverse("events:list"), None),
@@ -95,7 +102,9 @@ def test_the_same_query_count_at_10_and_10000_bookings(client, world, scope):
     _queries(client, *pages[0])  # warm caches (content types, site, sessions) before counting
     small = [_queries(client, url, data)[0] for url, data in pages]
 
-    add_bookings(activity=activity, session=session, booker=world.mum_user, start=10, stop=10_000, staff=world.staff)
+    add_bookings(
+        activity=activity, session=session, booker=world.mum_user, start=10, stop=10_000, staff=world.staff
+    )
     assert Registration.objects.filter(activity=activity).count() == 10_000
     large, bodies = [], []
     for url, data in pages:

@@ -32,8 +32,12 @@ def test_open_for_respects_windows_and_early_groups(world):
     group = TargetGroupFactory()
     group.members.add(world.kid)
     early = ActivityFactory(
-        title="优先", early_opens_at=in_days(-1), booking_opens_at=in_days(1), booking_closes_at=in_days(3),
-        early_for=EarlyWindowFor.GROUP, early_group=group,
+        title="优先",
+        early_opens_at=in_days(-1),
+        booking_opens_at=in_days(1),
+        booking_closes_at=in_days(3),
+        early_for=EarlyWindowFor.GROUP,
+        early_group=group,
     )
     SessionFactory(activity=early)
     no_sessions = ActivityFactory(title="无场次")
@@ -44,11 +48,20 @@ def test_open_for_respects_windows_and_early_groups(world):
 
 
 def test_seats_left_counted_in_one_query(world, fcfs):
-    booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son, world.daughter])
-    booking_create(actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.dad, world.kid])
+    booking_create(
+        actor=world.mum_user,
+        activity=fcfs.activity,
+        session=fcfs.session,
+        persons=[world.son, world.daughter],
+    )
+    booking_create(
+        actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.dad, world.kid]
+    )
     marathon = ActivityFactory(capacity_unit=CapacityUnit.FAMILY)
     family_session = SessionFactory(activity=marathon, capacity=300)
-    booking_create(actor=world.mum_user, activity=marathon, session=family_session, persons=[world.mum, world.son])
+    booking_create(
+        actor=world.mum_user, activity=marathon, session=family_session, persons=[world.mum, world.son]
+    )
     for _ in range(5):
         SessionFactory(activity=fcfs.activity)
     with CaptureQueriesContext(connection) as ctx:
@@ -71,17 +84,23 @@ def test_course_seats_left(world):
 
 
 def test_family_bookings_cover_her_dependents_only(world, fcfs):
-    booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son, world.granny])
+    booking_create(
+        actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son, world.granny]
+    )
     booking_create(actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.kid])
     with CaptureQueriesContext(connection) as ctx:
-        names = [r.person.name + r.activity.title + str(r.session) for r in family_bookings(user=world.mum_user)]
+        names = [
+            r.person.name + r.activity.title + str(r.session) for r in family_bookings(user=world.mum_user)
+        ]
     assert len(ctx.captured_queries) <= 3
     assert len(names) == 2
     assert {r.person for r in family_bookings(user=world.dad_user)} == {world.kid}
 
 
 def test_lookups_by_id_are_scoped(world, fcfs):
-    booking = booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son])
+    booking = booking_create(
+        actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son]
+    )
     reg = booking.registrations.get()
     assert registration_get_for(user=world.mum_user, registration_id=reg.pk) == reg
     assert registration_get_for(user=world.staff, registration_id=reg.pk) == reg
@@ -98,7 +117,9 @@ def test_lookups_by_id_are_scoped(world, fcfs):
 def test_offer_lookup_is_scoped(world, fcfs):
     fcfs.session.capacity = 1
     fcfs.session.save()
-    first = booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son])
+    first = booking_create(
+        actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son]
+    )
     booking_create(actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.kid])
     registration_cancel(actor=world.mum_user, registration=first.registrations.get())
     offer = world.kid.registrations.get(status="offered").offer
@@ -110,7 +131,9 @@ def test_offer_lookup_is_scoped(world, fcfs):
 def test_staff_my_bookings_do_not_list_residents_booked_on_their_behalf(world, fcfs):
     from events.services.booking import booking_create_on_behalf
 
-    booking_create_on_behalf(staff=world.staff, activity=fcfs.activity, session=fcfs.session, persons=[world.granny])
+    booking_create_on_behalf(
+        staff=world.staff, activity=fcfs.activity, session=fcfs.session, persons=[world.granny]
+    )
     assert not family_bookings(user=world.staff).exists()
     # her carer sees it among her family's bookings
     assert [r.person for r in family_bookings(user=world.mum_user)] == [world.granny]

@@ -136,7 +136,11 @@ def test_check_in_window(vol, shift):
     ],
 )
 def test_hours_maths(shift, in_delta, out_delta, expected):
-    hours = shift_hours(shift=shift, checked_in_at=shift.starts_at + in_delta * M, checked_out_at=shift.starts_at + out_delta * M)
+    hours = shift_hours(
+        shift=shift,
+        checked_in_at=shift.starts_at + in_delta * M,
+        checked_out_at=shift.starts_at + out_delta * M,
+    )
     assert hours == Decimal(expected)
 
 
@@ -184,7 +188,9 @@ def test_open_check_ins_are_closed_automatically_and_flagged(vol, shift):
 def test_the_periodic_task_closes_them(vol, db):
     start = timezone.now() - 6 * H
     old = make_shift(SessionFactory(starts_at=start, ends_at=start + 3 * H), starts_at=start)
-    signup = ShiftSignup.objects.create(shift=old, volunteer=vol.person.volunteer_profile, checked_in_at=start)
+    signup = ShiftSignup.objects.create(
+        shift=old, volunteer=vol.person.volunteer_profile, checked_in_at=start
+    )
     assert autoclose_shifts.delay().get() == 1
     signup.refresh_from_db()
     assert signup.auto_closed

@@ -35,9 +35,13 @@ def test_volunteer_checks_in_for_a_shift_on_a_phone(phone_page, open_page, sign_
     staff = UserFactory(role=Role.COMMUNITY_STAFF, name="社区工作人员")
     start = timezone.now() + 30 * datetime.timedelta(minutes=1)
     session = SessionFactory(
-        activity=ActivityFactory(title="迷你马拉松", organiser_user=staff), starts_at=start, ends_at=start + 4 * H
+        activity=ActivityFactory(title="迷你马拉松", organiser_user=staff),
+        starts_at=start,
+        ends_at=start + 4 * H,
     )
-    shift = Shift.objects.create(session=session, role="3号补给站", slots=4, starts_at=start, ends_at=start + 3 * H)
+    shift = Shift.objects.create(
+        session=session, role="3号补给站", slots=4, starts_at=start, ends_at=start + 3 * H
+    )
 
     page = phone_page
     sign_in(page, user)
@@ -79,7 +83,9 @@ def test_volunteer_checks_in_for_a_shift_on_a_phone(phone_page, open_page, sign_
     go(page, "/volunteers/hours/")
     assert page.locator("h1").count() == 1
     assert page.get_by_test_id("pending-total").inner_text() == "2.00"
-    assert page.get_by_test_id(f"entry-{entry.pk}").get_by_test_id("entry-status").inner_text() == zh("Pending approval")
+    assert page.get_by_test_id(f"entry-{entry.pk}").get_by_test_id("entry-status").inner_text() == zh(
+        "Pending approval"
+    )
     assert_fits_width(page)
     axe_check(page)
 
@@ -123,7 +129,12 @@ def test_staff_see_a_sessions_shifts_and_reject_hours_with_a_note(page, sign_in)
     )
     ShiftSignup.objects.create(shift=shift, volunteer=profile)
     entry = hours_credit(
-        volunteer=profile, date=timezone.localdate(), hours=3, description="迷你马拉松 · 检录", flagged=True, flag_reason="自动签退"
+        volunteer=profile,
+        date=timezone.localdate(),
+        hours=3,
+        description="迷你马拉松 · 检录",
+        flagged=True,
+        flag_reason="自动签退",
     )
 
     sign_in(page, staff)
@@ -155,10 +166,18 @@ def test_shift_and_hours_pages_in_elder_mode_on_a_small_phone(phone_page, sign_i
     user = UserFactory(role=Role.VOLUNTEER, name="陈志愿", elder_mode=True)
     profile = VolunteerProfileFactory(person=PersonFactory(name="陈志愿", user=user))
     start = timezone.now() + 20 * datetime.timedelta(minutes=1)
-    session = SessionFactory(activity=ActivityFactory(title="迷你马拉松"), starts_at=start, ends_at=start + 3 * H)
-    mine = Shift.objects.create(session=session, role="3号补给站", slots=2, starts_at=start, ends_at=start + 2 * H)
+    session = SessionFactory(
+        activity=ActivityFactory(title="迷你马拉松"), starts_at=start, ends_at=start + 3 * H
+    )
+    mine = Shift.objects.create(
+        session=session, role="3号补给站", slots=2, starts_at=start, ends_at=start + 2 * H
+    )
     Shift.objects.create(
-        session=session, role="终点检录（长名称的岗位说明）", slots=6, starts_at=start + 2 * H, ends_at=start + 3 * H
+        session=session,
+        role="终点检录（长名称的岗位说明）",
+        slots=6,
+        starts_at=start + 2 * H,
+        ends_at=start + 3 * H,
     )
     ShiftSignup.objects.create(shift=mine, volunteer=profile)
     hours_credit(volunteer=profile, date=timezone.localdate(), hours=2, description="迷你马拉松 · 3号补给站")

@@ -30,7 +30,10 @@ VOLUNTEERS = 20
 def _volunteers(n):
     start = User.objects.count()
     users = User.objects.bulk_create(
-        [User(phone=f"+86136{start + i:08d}", name=f"志愿者{start + i}", password="!", role=Role.VOLUNTEER) for i in range(n)]
+        [
+            User(phone=f"+86136{start + i:08d}", name=f"志愿者{start + i}", password="!", role=Role.VOLUNTEER)
+            for i in range(n)
+        ]
     )
     people = Person.objects.bulk_create([Person(name=u.name, user=u) for u in users])
     VolunteerProfile.objects.bulk_create([VolunteerProfile(person=p) for p in people])
@@ -40,7 +43,11 @@ def _volunteers(n):
 def _shift(session, *, offset_hours=0, slots=3):
     start = session.starts_at + datetime.timedelta(hours=offset_hours)
     return Shift.objects.create(
-        session=session, role=f"岗位{offset_hours}", slots=slots, starts_at=start, ends_at=start + datetime.timedelta(hours=2)
+        session=session,
+        role=f"岗位{offset_hours}",
+        slots=slots,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
     )
 
 
@@ -51,7 +58,9 @@ def _taken(shift) -> int:
 def _last_slots(race):  # noqa: F811
     shift = _shift(SessionFactory(), slots=3)
     users = _volunteers(VOLUNTEERS)
-    outcomes = race(lambda i: shift_signup(actor=users[i], shift=Shift.objects.get(pk=shift.pk)), n=VOLUNTEERS)
+    outcomes = race(
+        lambda i: shift_signup(actor=users[i], shift=Shift.objects.get(pk=shift.pk)), n=VOLUNTEERS
+    )
     return shift, outcomes
 
 
@@ -65,7 +74,9 @@ def test_twenty_volunteers_for_the_last_three_slots(race):  # noqa: F811
 def test_control_without_the_lock_the_slots_are_overbooked(race, monkeypatch):  # noqa: F811
     monkeypatch.setattr(_pool, "LOCKING", False)
     shift, _outcomes = _last_slots(race)
-    assert _taken(shift) > 3, "without the lock the race should overbook; the guarded test proves nothing otherwise"
+    assert _taken(shift) > 3, (
+        "without the lock the race should overbook; the guarded test proves nothing otherwise"
+    )
 
 
 def _two_overlapping_at_once(race):  # noqa: F811
@@ -73,7 +84,9 @@ def _two_overlapping_at_once(race):  # noqa: F811
     a, b = _shift(session, slots=5), _shift(session, offset_hours=1, slots=5)
     [user] = _volunteers(1)
     shifts = [a, b] * 5
-    outcomes = race(lambda i: shift_signup(actor=user, shift=Shift.objects.get(pk=shifts[i].pk)), n=len(shifts))
+    outcomes = race(
+        lambda i: shift_signup(actor=user, shift=Shift.objects.get(pk=shifts[i].pk)), n=len(shifts)
+    )
     return user, outcomes
 
 

@@ -28,10 +28,17 @@ def booked(world, fcfs):
     fcfs.session.capacity = 3
     fcfs.session.save()
     fcfs.mums = booking_create(
-        actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son, world.daughter]
+        actor=world.mum_user,
+        activity=fcfs.activity,
+        session=fcfs.session,
+        persons=[world.son, world.daughter],
     )
-    booking_create_on_behalf(staff=world.staff, activity=fcfs.activity, session=fcfs.session, persons=[world.granny])
-    booking_create(actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.kid])  # waits
+    booking_create_on_behalf(
+        staff=world.staff, activity=fcfs.activity, session=fcfs.session, persons=[world.granny]
+    )
+    booking_create(
+        actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.kid]
+    )  # waits
     return fcfs
 
 
@@ -57,7 +64,9 @@ def test_staff_scan_a_ticket_and_export_the_roster(page, sign_in, world, booked)
 
     # the check-in page: typing the ticket code works like a scan
     with page.expect_navigation():
-        page.locator(f"[data-session='{booked.session.pk}']").get_by_role("link", name=zh('Check-in'), exact=True).click()
+        page.locator(f"[data-session='{booked.session.pk}']").get_by_role(
+            "link", name=zh("Check-in"), exact=True
+        ).click()
     _check(page)
     page.locator("[name=token]").fill(booked.mums.token)
     submit(page, "token")
@@ -120,9 +129,9 @@ def test_every_staff_page_passes_axe_also_with_errors(page, sign_in, world, book
     page.locator("[name=text]").fill("请带上围裙。")
     submit(page, "text")
     with translation.override("zh-hans"):
-        sent = ngettext("The message was sent to %(n)d recipient.", "The message was sent to %(n)d recipients.", 2) % {
-            "n": 2
-        }
+        sent = ngettext(
+            "The message was sent to %(n)d recipient.", "The message was sent to %(n)d recipients.", 2
+        ) % {"n": 2}
     assert sent in page.locator(".alert").first.inner_text()
     assert "请带上围裙。" in page.get_by_test_id("sent-messages").inner_text()
     _check(page)

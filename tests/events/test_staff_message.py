@@ -23,17 +23,33 @@ def booked(world, fcfs):
     """Five seats: mum booked her two children, dad himself and his son, staff booked granny for her."""
     fcfs.session.capacity = 5
     fcfs.session.save()
-    booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son, world.daughter])
-    booking_create(actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.dad, world.kid])
-    booking_create_on_behalf(staff=world.staff, activity=fcfs.activity, session=fcfs.session, persons=[world.granny])
+    booking_create(
+        actor=world.mum_user,
+        activity=fcfs.activity,
+        session=fcfs.session,
+        persons=[world.son, world.daughter],
+    )
+    booking_create(
+        actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.dad, world.kid]
+    )
+    booking_create_on_behalf(
+        staff=world.staff, activity=fcfs.activity, session=fcfs.session, persons=[world.granny]
+    )
     return fcfs
 
 
 def test_staff_tell_everyone_booked_on_a_session_once_per_family(world, booked):
-    n = session_message_send(actor=world.staff, session=booked.session, text="请自带围裙，下午两点在二楼集合。")
+    n = session_message_send(
+        actor=world.staff, session=booked.session, text="请自带围裙，下午两点在二楼集合。"
+    )
     assert n == 3  # mum (for both children), dad, granny on her own phone
     sm = StaffMessage.objects.get()
-    assert (sm.sent_by, sm.session, sm.activity, sm.recipients) == (world.staff, booked.session, booked.activity, 3)
+    assert (sm.sent_by, sm.session, sm.activity, sm.recipients) == (
+        world.staff,
+        booked.session,
+        booked.activity,
+        3,
+    )
     mum = notices(user=world.mum_user, channel="inbox").get()
     assert mum.key == f"events.staff_message:{sm.pk}:user:{world.mum_user.pk}:inbox"
     assert "请自带围裙" in mum.body and "亲子烘焙" in mum.subject
@@ -44,10 +60,17 @@ def test_staff_tell_everyone_booked_on_a_session_once_per_family(world, booked):
 
 def test_the_waitlist_is_told_only_when_asked(world, booked):
     # the session is full: the stranger waits, and is told only when the waitlist is included
-    booking_create(actor=world.stranger_user, activity=booked.activity, session=booked.session, persons=[world.stranger])
+    booking_create(
+        actor=world.stranger_user, activity=booked.activity, session=booked.session, persons=[world.stranger]
+    )
     assert session_message_send(actor=world.staff, session=booked.session, text="通知") == 3
     assert not notices(user=world.stranger_user).exists()
-    assert session_message_send(actor=world.staff, session=booked.session, text="候补也请留意", include_waitlist=True) == 4
+    assert (
+        session_message_send(
+            actor=world.staff, session=booked.session, text="候补也请留意", include_waitlist=True
+        )
+        == 4
+    )
     assert notices(user=world.stranger_user, channel="inbox").count() == 1
 
 
@@ -66,13 +89,25 @@ def test_only_staff_who_manage_the_activity_may_send(world, booked):
 
 
 def test_the_same_request_sends_nothing_twice(world, booked):
-    assert session_message_send(actor=world.staff, session=booked.session, text="改到三楼", request_key="form-token-1") == 3
+    assert (
+        session_message_send(
+            actor=world.staff, session=booked.session, text="改到三楼", request_key="form-token-1"
+        )
+        == 3
+    )
     count = Message.objects.count()
-    assert session_message_send(actor=world.staff, session=booked.session, text="改到三楼", request_key="form-token-1") == 3
+    assert (
+        session_message_send(
+            actor=world.staff, session=booked.session, text="改到三楼", request_key="form-token-1"
+        )
+        == 3
+    )
     assert Message.objects.count() == count
     assert StaffMessage.objects.count() == 1
     # a new request is a new message, with its own keys
-    session_message_send(actor=world.staff, session=booked.session, text="改到三楼", request_key="form-token-2")
+    session_message_send(
+        actor=world.staff, session=booked.session, text="改到三楼", request_key="form-token-2"
+    )
     assert StaffMessage.objects.count() == 2
     assert notices(user=world.mum_user, channel="inbox").count() == 2
 
@@ -99,14 +134,18 @@ def test_a_message_to_the_whole_activity_reaches_every_upcoming_session_but_not_
     booking_create(actor=world.mum_user, activity=fcfs.activity, session=second, persons=[world.daughter])
     booking_create(actor=world.dad_user, activity=fcfs.activity, session=third, persons=[world.kid])
     session_cancel(actor=world.staff, session=third)
-    assert session_message_send(actor=world.staff, activity=fcfs.activity, text="本月活动照片已上传") == 1  # mum, once
+    assert (
+        session_message_send(actor=world.staff, activity=fcfs.activity, text="本月活动照片已上传") == 1
+    )  # mum, once
     sm = StaffMessage.objects.get()
     assert sm.session is None and sm.recipients == 1
     assert not notices(user=world.dad_user).exists()
 
 
 def test_a_course_message_reaches_the_course(world):
-    course = ActivityFactory(organiser_user=world.staff, registration_scope=RegistrationScope.COURSE, capacity=10)
+    course = ActivityFactory(
+        organiser_user=world.staff, registration_scope=RegistrationScope.COURSE, capacity=10
+    )
     meeting = SessionFactory(activity=course)
     booking_create(actor=world.mum_user, activity=course, persons=[world.mum])
     assert session_message_send(actor=world.staff, session=meeting, text="本周改在二楼") == 1

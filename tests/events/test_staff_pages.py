@@ -48,12 +48,17 @@ def staff_client(en, world):
 def booked(world, fcfs):
     """Three seats: mum's two children, granny booked by staff on her behalf; the neighbour's boy waits."""
     fcfs.mums = booking_create(
-        actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son, world.daughter]
+        actor=world.mum_user,
+        activity=fcfs.activity,
+        session=fcfs.session,
+        persons=[world.son, world.daughter],
     )
     fcfs.grannys = booking_create_on_behalf(
         staff=world.staff, activity=fcfs.activity, session=fcfs.session, persons=[world.granny]
     )
-    fcfs.dads = booking_create(actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.kid])
+    fcfs.dads = booking_create(
+        actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.kid]
+    )
     assert fcfs.dads.registrations.get().status == RegistrationStatus.WAITLISTED
     return fcfs
 
@@ -78,7 +83,10 @@ def test_a_resident_is_kept_out_of_every_staff_page(en, world, booked):
         assert en.get(reverse(name, args=[s.pk])).status_code == 404, name
     assert en.post(reverse("events:session_cancel", args=[s.pk]), {"reason": "x"}).status_code == 404
     assert en.post(reverse("events:session_message", args=[s.pk]), {"text": "x"}).status_code == 404
-    assert en.post(reverse("events:manage", args=[booked.activity.pk]), {"lead_minutes": "60"}).status_code == 404
+    assert (
+        en.post(reverse("events:manage", args=[booked.activity.pk]), {"lead_minutes": "60"}).status_code
+        == 404
+    )
     s.refresh_from_db()
     assert not s.cancelled and not StaffMessage.objects.exists() and not ReminderRule.objects.exists()
 
@@ -103,7 +111,10 @@ def test_partner_staff_see_only_their_organisations_activities(en, world, booked
     assert en.get(reverse("events:manage", args=[booked.activity.pk])).status_code == 404
     assert en.get(reverse("events:roster", args=[booked.session.pk])).status_code == 404
     assert en.get(reverse("events:roster_export", args=[booked.session.pk])).status_code == 404
-    assert en.post(reverse("events:session_cancel", args=[booked.session.pk]), {"reason": "x"}).status_code == 404
+    assert (
+        en.post(reverse("events:session_cancel", args=[booked.session.pk]), {"reason": "x"}).status_code
+        == 404
+    )
     booked.session.refresh_from_db()
     assert not booked.session.cancelled
 
@@ -182,7 +193,12 @@ def test_the_roster_shows_who_is_booked_and_who_is_checked_in(staff_client, worl
     response = staff_client.get(reverse("events:roster", args=[booked.session.pk]))
     assert response.status_code == 200
     rows = {r["name"]: r for r in response.context["rows"]}
-    assert list(rows) == ["李秀英", "张小红", "张小明", "王小宝"] or set(rows) == {"李秀英", "张小红", "张小明", "王小宝"}
+    assert list(rows) == ["李秀英", "张小红", "张小明", "王小宝"] or set(rows) == {
+        "李秀英",
+        "张小红",
+        "张小明",
+        "王小宝",
+    }
     son, granny, kid = rows["张小明"], rows["李秀英"], rows["王小宝"]
     assert son["status"] == "confirmed" and son["checked_in_at"] is not None
     # 8 today; the session's date comes from a factory sequence, so count the years to that date
@@ -251,7 +267,10 @@ def test_the_export_is_one_sheet_with_headers_times_and_a_chinese_filename(clien
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     disposition = response["Content-Disposition"]
     day = timezone.localtime(booked.session.starts_at).strftime("%Y-%m-%d")
-    assert disposition.startswith("attachment;") and f'filename="roster-{booked.activity.pk}-{day}.xlsx"' in disposition
+    assert (
+        disposition.startswith("attachment;")
+        and f'filename="roster-{booked.activity.pk}-{day}.xlsx"' in disposition
+    )
     utf8_name = unquote(disposition.split("filename*=UTF-8''")[1])
     assert utf8_name.startswith(f"亲子烘焙-{day}") and utf8_name.endswith(".xlsx")
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
@@ -274,7 +293,9 @@ def test_the_export_is_one_sheet_with_headers_times_and_a_chinese_filename(clien
 
 
 def test_the_export_follows_the_filter(staff_client, booked):
-    response = staff_client.get(reverse("events:roster_export", args=[booked.session.pk]), {"show": "waitlisted"})
+    response = staff_client.get(
+        reverse("events:roster_export", args=[booked.session.pk]), {"show": "waitlisted"}
+    )
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert [r[1] for r in ws.iter_rows(min_row=2, values_only=True)] == ["王小宝"]
     assert ws["H2"].value == 1  # waitlist position
@@ -352,10 +373,13 @@ def test_a_double_tap_sends_the_message_once(staff_client, world, booked):
     assert second.status_code == 302
     assert StaffMessage.objects.count() == 1
     assert Message.objects.filter(template__code="staff.notice").count() == sent
-    expected = ngettext("The message was sent to %(n)d recipient.", "The message was sent to %(n)d recipients.", 2) % {
-        "n": 2
-    }
-    assert _messages(second) == [expected, expected]  # both taps say the same; mum for both children, granny on her own phone
+    expected = ngettext(
+        "The message was sent to %(n)d recipient.", "The message was sent to %(n)d recipients.", 2
+    ) % {"n": 2}
+    assert _messages(second) == [
+        expected,
+        expected,
+    ]  # both taps say the same; mum for both children, granny on her own phone
     assert not Message.objects.filter(template__code="staff.notice", user=world.dad_user).exists()
     # a new form is a new message
     key2 = staff_client.get(url).context["form"].initial["request_key"]
@@ -387,16 +411,24 @@ def test_a_message_to_nobody_is_refused(staff_client, world):
         reverse("events:session_message", args=[session.pk]), {"text": "hi", "request_key": "B" * 32}
     )
     assert response.status_code == 400
-    assert gettext("Nobody is booked yet: there is nobody to tell.") in response.context["form"].non_field_errors()
+    assert (
+        gettext("Nobody is booked yet: there is nobody to tell.")
+        in response.context["form"].non_field_errors()
+    )
 
 
 def test_a_session_that_is_over_cannot_be_cancelled(staff_client, world):
     activity = ActivityFactory(organiser_user=world.staff)
     start = timezone.now() - datetime.timedelta(days=1)
     session = SessionFactory(activity=activity, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
-    response = staff_client.post(reverse("events:session_cancel", args=[session.pk]), {"reason": "迟到的取消"})
+    response = staff_client.post(
+        reverse("events:session_cancel", args=[session.pk]), {"reason": "迟到的取消"}
+    )
     assert response.status_code == 400
-    assert gettext("This session is over: it can no longer be cancelled.") in response.context["form"].non_field_errors()
+    assert (
+        gettext("This session is over: it can no longer be cancelled.")
+        in response.context["form"].non_field_errors()
+    )
     session.refresh_from_db()
     assert not session.cancelled
 

@@ -30,11 +30,21 @@ def marathon(world):
     """A family-unit activity: mum books herself and her two children (one family, three people) and
     the neighbour books himself and his boy; both families come."""
     activity = ActivityFactory(
-        organiser_user=world.staff, title="亲子迷你马拉松", capacity_unit=CapacityUnit.FAMILY, area=Area.COMMUNITY
+        organiser_user=world.staff,
+        title="亲子迷你马拉松",
+        capacity_unit=CapacityUnit.FAMILY,
+        area=Area.COMMUNITY,
     )
     session = SessionFactory(activity=activity, capacity=300)
-    mums = booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.mum, world.son, world.daughter])
-    dads = booking_create(actor=world.dad_user, activity=activity, session=session, persons=[world.dad, world.kid])
+    mums = booking_create(
+        actor=world.mum_user,
+        activity=activity,
+        session=session,
+        persons=[world.mum, world.son, world.daughter],
+    )
+    dads = booking_create(
+        actor=world.dad_user, activity=activity, session=session, persons=[world.dad, world.kid]
+    )
     checkin_ticket(actor=world.staff, session=session, token=mums.token)
     checkin_ticket(actor=world.staff, session=session, token=dads.token)
     return activity, session
@@ -54,7 +64,9 @@ def test_a_family_check_in_counts_each_person_present(world, marathon):
 
 
 def test_a_course_counts_each_meeting_attended(world):
-    activity = ActivityFactory(organiser_user=world.staff, area=Area.ELDERS, registration_scope="course", capacity=20)
+    activity = ActivityFactory(
+        organiser_user=world.staff, area=Area.ELDERS, registration_scope="course", capacity=20
+    )
     first = SessionFactory(activity=activity)
     second = SessionFactory(activity=activity, starts_at=first.starts_at + datetime.timedelta(days=7))
     booking = booking_create(actor=world.mum_user, activity=activity, persons=[world.granny])
@@ -71,8 +83,12 @@ def test_the_period_includes_both_ends_and_leaves_out_the_rest(world, marathon):
     day = _day(session)
     assert _values(stats.figures(start=day - datetime.timedelta(days=3), end=day))["attendance"] == 5
     assert _values(stats.figures(start=day, end=day + datetime.timedelta(days=3)))["attendance"] == 5
-    before = _values(stats.figures(start=day - datetime.timedelta(days=5), end=day - datetime.timedelta(days=1)))
-    after = _values(stats.figures(start=day + datetime.timedelta(days=1), end=day + datetime.timedelta(days=5)))
+    before = _values(
+        stats.figures(start=day - datetime.timedelta(days=5), end=day - datetime.timedelta(days=1))
+    )
+    after = _values(
+        stats.figures(start=day + datetime.timedelta(days=1), end=day + datetime.timedelta(days=5))
+    )
     assert set(before.values()) == {0} and set(after.values()) == {0}
 
 
@@ -104,23 +120,40 @@ def test_volunteer_hours_approved_in_the_period_and_grid(world):
     today = datetime.date(2026, 3, 30)
     mine = VolunteerProfile.objects.create(person=world.mum)
     theirs = VolunteerProfile.objects.create(person=world.dad)
-    HoursEntry.objects.create(volunteer=mine, date=today, hours=Decimal("2.5"), description="补给站", status=HoursStatus.APPROVED)
-    HoursEntry.objects.create(volunteer=mine, date=today, hours=Decimal("1"), description="签到", status=HoursStatus.PENDING)
-    HoursEntry.objects.create(volunteer=theirs, date=today, hours=Decimal("3"), description="终点", status=HoursStatus.APPROVED)
     HoursEntry.objects.create(
-        volunteer=theirs, date=today - datetime.timedelta(days=40), hours=Decimal("4"), description="去年", status=HoursStatus.APPROVED
+        volunteer=mine, date=today, hours=Decimal("2.5"), description="补给站", status=HoursStatus.APPROVED
+    )
+    HoursEntry.objects.create(
+        volunteer=mine, date=today, hours=Decimal("1"), description="签到", status=HoursStatus.PENDING
+    )
+    HoursEntry.objects.create(
+        volunteer=theirs, date=today, hours=Decimal("3"), description="终点", status=HoursStatus.APPROVED
+    )
+    HoursEntry.objects.create(
+        volunteer=theirs,
+        date=today - datetime.timedelta(days=40),
+        hours=Decimal("4"),
+        description="去年",
+        status=HoursStatus.APPROVED,
     )
     whole = _values(stats.figures(start=today.replace(day=1), end=today))
     assert whole["hours"] == Decimal("5.5") and whole["hours_pending"] == Decimal("1")
-    grid = _values(stats.figures(start=today.replace(day=1), end=today, grid=world.mum.household.building.grid))
+    grid = _values(
+        stats.figures(start=today.replace(day=1), end=today, grid=world.mum.household.building.grid)
+    )
     assert grid["hours"] == Decimal("2.5")
 
 
 def _many_families(world, activity, session, n):
     for i in range(n):
         home = HouseholdFactory()
-        persons = [PersonFactory(household=home, name=f"家长{i}"), PersonFactory(household=home, name=f"孩子{i}")]
-        booking = booking_create_on_behalf(staff=world.staff, activity=activity, session=session, persons=persons)
+        persons = [
+            PersonFactory(household=home, name=f"家长{i}"),
+            PersonFactory(household=home, name=f"孩子{i}"),
+        ]
+        booking = booking_create_on_behalf(
+            staff=world.staff, activity=activity, session=session, persons=persons
+        )
         checkin_ticket(actor=world.staff, session=session, token=booking.token)
 
 
@@ -128,7 +161,9 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(world, marathon):
     activity, session = marathon
     day = _day(session)
     other = ActivityFactory(organiser_user=world.staff, area=Area.YOUTH)
-    other_session = SessionFactory(activity=other, capacity=100, starts_at=session.starts_at + datetime.timedelta(hours=3))
+    other_session = SessionFactory(
+        activity=other, capacity=100, starts_at=session.starts_at + datetime.timedelta(hours=3)
+    )
     _many_families(world, other, other_session, 1)
     with CaptureQueriesContext(connection) as few:
         stats.figures(start=day, end=day)

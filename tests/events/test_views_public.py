@@ -66,7 +66,9 @@ def test_list_filters(en, world):
     SessionFactory(activity=elders, starts_at=in_days(20, hour=9))
     everyone = ActivityFactory(title="中秋游园", place="永兴广场")
     SessionFactory(activity=everyone, starts_at=in_days(30, hour=18), place="健康驿站门口")
-    later = ActivityFactory(title="迷你马拉松", place="滨江公园", booking_opens_at=in_days(2), booking_closes_at=in_days(6))
+    later = ActivityFactory(
+        title="迷你马拉松", place="滨江公园", booking_opens_at=in_days(2), booking_closes_at=in_days(6)
+    )
     SessionFactory(activity=later, starts_at=in_days(40, hour=8))
     ActivityFactory(title="草稿活动", status="draft")
     url = reverse("events:list")
@@ -136,7 +138,12 @@ def _bulk_activities(n: int, organiser, *, prefix: str) -> None:
     )
     Session.objects.bulk_create(
         [
-            Session(activity=a, starts_at=in_days(3 + k, hour=9) + datetime.timedelta(minutes=i % 600), ends_at=in_days(3 + k, hour=11) + datetime.timedelta(minutes=i % 600), capacity=10)
+            Session(
+                activity=a,
+                starts_at=in_days(3 + k, hour=9) + datetime.timedelta(minutes=i % 600),
+                ends_at=in_days(3 + k, hour=11) + datetime.timedelta(minutes=i % 600),
+                capacity=10,
+            )
             for i, a in enumerate(acts)
             for k in (0, 1)
         ]
@@ -179,7 +186,9 @@ def test_detail_shows_seats_rule_and_family_status(mum, world, fcfs):
     assert "For ages 6 to 12, on the day of the session." in page
     assert str(world.staff) in page or fcfs.activity.organiser_display in page
     family = response.context["family"]
-    assert [(r.person.name, r.status) for r in family] == [("张小明", "confirmed")]  # not the neighbour's child
+    assert [(r.person.name, r.status) for r in family] == [
+        ("张小明", "confirmed")
+    ]  # not the neighbour's child
     assert "王小宝" not in page.split('id="my-status"')[1].split("</section>")[0]
     # The form offers her and the people she acts for, not the neighbour's child.
     form = response.context["form"]
@@ -199,7 +208,9 @@ def test_detail_for_anonymous_and_unknown(en, world, fcfs):
 
 def test_booking_two_children_in_one_go(mum, world, fcfs):
     url = reverse("events:detail", args=[fcfs.activity.pk])
-    response = mum.post(url, {"persons": [world.son.pk, world.daughter.pk], "session": fcfs.session.pk}, follow=True)
+    response = mum.post(
+        url, {"persons": [world.son.pk, world.daughter.pk], "session": fcfs.session.pk}, follow=True
+    )
     assert response.status_code == 200
     booking = Booking.objects.get()
     assert booking.booked_by == world.mum_user
@@ -212,9 +223,13 @@ def test_booking_two_children_in_one_go(mum, world, fcfs):
 
 
 def test_waitlisted_result_shows_position(mum, world, fcfs):
-    booking_create(actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.dad, world.kid])
+    booking_create(
+        actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.dad, world.kid]
+    )
     url = reverse("events:detail", args=[fcfs.activity.pk])
-    response = mum.post(url, {"persons": [world.son.pk, world.daughter.pk], "session": fcfs.session.pk}, follow=True)
+    response = mum.post(
+        url, {"persons": [world.son.pk, world.daughter.pk], "session": fcfs.session.pk}, follow=True
+    )
     page = html(response)
     assert "Booked: 张小红." in page  # the form lists the elder child first, who takes the last seat
     assert "张小明 is on the waitlist, number 1 in line." in page
@@ -226,7 +241,9 @@ def test_lottery_application_result(mum, world):
     lottery = ActivityFactory(allocation=AllocationMode.LOTTERY)
     session = SessionFactory(activity=lottery, capacity=1)
     response = mum.post(
-        reverse("events:detail", args=[lottery.pk]), {"persons": [world.son.pk], "session": session.pk}, follow=True
+        reverse("events:detail", args=[lottery.pk]),
+        {"persons": [world.son.pk], "session": session.pk},
+        follow=True,
     )
     assert "Application received for 张小明." in html(response)
     assert "Applied for the lottery" in html(response)
@@ -277,7 +294,9 @@ def test_refusals_show_the_reason_and_save_nothing(mum, world, case, reason, fie
     elif case == "not_mine":
         persons = [world.kid.pk]
     before = (active_regs(), Booking.objects.count())
-    response = mum.post(reverse("events:detail", args=[activity.pk]), {"persons": persons, "session": session_id})
+    response = mum.post(
+        reverse("events:detail", args=[activity.pk]), {"persons": persons, "session": session_id}
+    )
     assert response.status_code == 400
     form = response.context["form"]
     errors = form.errors.get(field or "__all__", [])
@@ -289,7 +308,11 @@ def test_refusals_show_the_reason_and_save_nothing(mum, world, case, reason, fie
 def test_closed_activity_refuses_a_post(mum, world):
     closed = ActivityFactory(booking_opens_at=in_days(-5), booking_closes_at=in_days(-1))
     session = SessionFactory(activity=closed)
-    response = mum.post(reverse("events:detail", args=[closed.pk]), {"persons": [world.son.pk], "session": session.pk}, follow=True)
+    response = mum.post(
+        reverse("events:detail", args=[closed.pk]),
+        {"persons": [world.son.pk], "session": session.pk},
+        follow=True,
+    )
     assert "Booking has closed." in html(response)
     assert active_regs() == 0
 
@@ -298,7 +321,9 @@ def test_closed_activity_refuses_a_post(mum, world):
 
 
 def test_my_bookings_lists_the_family(mum, world, fcfs):
-    booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son, world.granny])
+    booking_create(
+        actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son, world.granny]
+    )
     booking_create(actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.kid])
     response = mum.get(reverse("events:my_bookings"))
     assert {r.person.name for r in response.context["active"]} == {"张小明", "李秀英"}
@@ -311,7 +336,9 @@ def test_my_bookings_needs_sign_in(en, db):
 
 
 def test_cancel_a_place(mum, world, fcfs):
-    booking = booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son])
+    booking = booking_create(
+        actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son]
+    )
     reg = booking.registrations.get()
     url = reverse("events:registration_cancel", args=[reg.pk])
     assert mum.get(url).status_code == 200  # the confirmation page changes nothing
@@ -336,8 +363,15 @@ def test_cancel_after_the_deadline_is_refused(mum, world):
 
 
 def test_leave_the_waitlist(mum, world, fcfs):
-    booking_create(actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.dad, world.kid])
-    booking = booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son, world.daughter])
+    booking_create(
+        actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.dad, world.kid]
+    )
+    booking = booking_create(
+        actor=world.mum_user,
+        activity=fcfs.activity,
+        session=fcfs.session,
+        persons=[world.son, world.daughter],
+    )
     waiting = booking.registrations.get(status=RegistrationStatus.WAITLISTED)
     response = mum.post(reverse("events:waitlist_leave", args=[waiting.pk]), follow=True)
     waiting.refresh_from_db()
@@ -348,7 +382,9 @@ def test_leave_the_waitlist(mum, world, fcfs):
 def _offer(world, fcfs):
     fcfs.session.capacity = 1
     fcfs.session.save()
-    dads = booking_create(actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.kid])
+    dads = booking_create(
+        actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.kid]
+    )
     booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son])
     registration_cancel(actor=world.dad_user, registration=dads.registrations.get())
     return Offer.objects.get(status=Offer.Status.OPEN)
@@ -375,7 +411,9 @@ def test_decline_an_offer(mum, world, fcfs):
 
 
 def test_actions_on_someone_elses_booking_are_404(en, world, fcfs):
-    booking = booking_create(actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.kid])
+    booking = booking_create(
+        actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.kid]
+    )
     reg = booking.registrations.get()
     en.force_login(world.mum_user)
     for name in ("events:registration_cancel", "events:waitlist_leave"):
@@ -397,7 +435,12 @@ def test_offer_of_another_family_is_404(en, world, fcfs):
 
 
 def test_ticket_page_shows_qr_and_persons(mum, world, fcfs):
-    booking = booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son, world.daughter])
+    booking = booking_create(
+        actor=world.mum_user,
+        activity=fcfs.activity,
+        session=fcfs.session,
+        persons=[world.son, world.daughter],
+    )
     response = mum.get(reverse("events:ticket", args=[booking.token]))
     assert response.status_code == 200
     page = html(response)
@@ -408,14 +451,21 @@ def test_ticket_page_shows_qr_and_persons(mum, world, fcfs):
 
 
 def test_ticket_is_404_for_others_and_forged_tokens(en, world, fcfs):
-    booking = booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son])
+    booking = booking_create(
+        actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son]
+    )
     url = reverse("events:ticket", args=[booking.token])
     assert en.get(url).status_code == 302  # sign in first
     en.force_login(world.dad_user)
     assert en.get(url).status_code == 404
     assert en.get(reverse("events:ticket_ics", args=[booking.token])).status_code == 404
     en.force_login(world.mum_user)
-    for forged in ("x" * 27, booking.token[:-1] + ("A" if booking.token[-1] != "A" else "B"), "%00%27--", "a" * 200):
+    for forged in (
+        "x" * 27,
+        booking.token[:-1] + ("A" if booking.token[-1] != "A" else "B"),
+        "%00%27--",
+        "a" * 200,
+    ):
         assert en.get(f"/activities/ticket/{forged}/").status_code == 404
     en.force_login(world.staff)
     assert en.get(url).status_code == 200
@@ -424,7 +474,9 @@ def test_ticket_is_404_for_others_and_forged_tokens(en, world, fcfs):
 def test_ticket_ics_parses_with_the_right_times(mum, world, fcfs):
     from icalendar import Calendar
 
-    booking = booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son])
+    booking = booking_create(
+        actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son]
+    )
     url = reverse("events:ticket_ics", args=[booking.token])
     response = mum.get(url)
     assert response.status_code == 200
@@ -444,14 +496,23 @@ def test_ticket_ics_parses_with_the_right_times(mum, world, fcfs):
 
 
 def test_feed_lists_the_familys_confirmed_sessions(en, world, fcfs):
-    booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son, world.granny])
+    booking_create(
+        actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son, world.granny]
+    )
     full = SessionFactory(activity=ActivityFactory(title="满员活动"), capacity=0)
-    booking_create(actor=world.mum_user, activity=full.activity, session=full, persons=[world.daughter])  # waitlisted
+    booking_create(
+        actor=world.mum_user, activity=full.activity, session=full, persons=[world.daughter]
+    )  # waitlisted
     course = ActivityFactory(title="京剧班", registration_scope=RegistrationScope.COURSE, capacity=5)
     SessionFactory(activity=course)
     SessionFactory(activity=course)
     booking_create(actor=world.mum_user, activity=course, persons=[world.granny])
-    booking_create(actor=world.dad_user, activity=fcfs.activity, session=SessionFactory(activity=fcfs.activity), persons=[world.kid])
+    booking_create(
+        actor=world.dad_user,
+        activity=fcfs.activity,
+        session=SessionFactory(activity=fcfs.activity),
+        persons=[world.kid],
+    )
     from icalendar import Calendar
 
     response = en.get(reverse("events:feed", args=[feed_token_for(world.mum_user)]))  # no sign-in needed

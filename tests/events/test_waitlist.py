@@ -27,8 +27,15 @@ def full(world, fcfs):
     """3 seats taken (mum's two children, dad); dad's son, then mum, wait."""
     fcfs.activity.offer_hold_hours = 24
     fcfs.activity.save()
-    booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.son, world.daughter])
-    booking_create(actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.dad, world.kid])
+    booking_create(
+        actor=world.mum_user,
+        activity=fcfs.activity,
+        session=fcfs.session,
+        persons=[world.son, world.daughter],
+    )
+    booking_create(
+        actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.dad, world.kid]
+    )
     booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.mum])
     return fcfs
 
@@ -43,7 +50,9 @@ def test_a_freed_seat_is_offered_to_the_next_with_a_message(world, full):
     assert kid.status == "offered"
     offer = kid.offer
     assert offer.status == "open"
-    assert abs((offer.expires_at - timezone.now()) - datetime.timedelta(hours=24)) < datetime.timedelta(minutes=1)
+    assert abs((offer.expires_at - timezone.now()) - datetime.timedelta(hours=24)) < datetime.timedelta(
+        minutes=1
+    )
     msg = Message.objects.get(key=f"events.offer:{offer.pk}:user:{world.dad_user.pk}:inbox")
     assert "王小宝" in msg.body
     assert reg(world.mum).status == "waitlisted"
@@ -129,7 +138,9 @@ def test_offer_never_outlives_the_session_start(world, full):
 def test_family_waits_and_is_offered_as_one_unit(world):
     marathon = ActivityFactory(capacity_unit=CapacityUnit.FAMILY)
     session = SessionFactory(activity=marathon, capacity=1)
-    first = booking_create(actor=world.mum_user, activity=marathon, session=session, persons=[world.mum, world.son])
+    first = booking_create(
+        actor=world.mum_user, activity=marathon, session=session, persons=[world.mum, world.son]
+    )
     booking_create(actor=world.dad_user, activity=marathon, session=session, persons=[world.dad, world.kid])
     # one member leaving does not free the family's place
     registration_cancel(actor=world.mum_user, registration=first.registrations.get(person=world.son))
@@ -138,7 +149,9 @@ def test_family_waits_and_is_offered_as_one_unit(world):
     offer = Offer.objects.get()
     assert set(offer.registrations.values_list("person__name", flat=True)) == {"王强", "王小宝"}
     offer_accept(actor=world.dad_user, offer=offer)
-    assert set(Registration.objects.filter(booking=offer.booking).values_list("status", flat=True)) == {"confirmed"}
+    assert set(Registration.objects.filter(booking=offer.booking).values_list("status", flat=True)) == {
+        "confirmed"
+    }
 
 
 def test_the_promote_task_fills_free_seats(world, full):

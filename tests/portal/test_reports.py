@@ -30,7 +30,9 @@ def scene(db):
     activity = ActivityFactory(organiser_user=staff, capacity_unit=CapacityUnit.FAMILY, area=Area.COMMUNITY)
     session = SessionFactory(activity=activity, capacity=300)
     families = [[PersonFactory(household=home_a), PersonFactory(household=home_a)] for _ in range(2)]
-    families.append([PersonFactory(household=home_b), PersonFactory(household=home_b), PersonFactory(household=home_b)])
+    families.append(
+        [PersonFactory(household=home_b), PersonFactory(household=home_b), PersonFactory(household=home_b)]
+    )
     for persons in families:
         booking = booking_create_on_behalf(staff=staff, activity=activity, session=session, persons=persons)
         checkin_ticket(actor=staff, session=session, token=booking.token)
@@ -93,7 +95,10 @@ def test_the_default_period_is_this_month(client, scene):
     assert (response.context["start"], response.context["end"]) == (start, end)
     assert start.day == 1 and (end + datetime.timedelta(days=1)).day == 1
     with translation.override("zh-hans"):
-        expected = gettext("Figures from %(start)s to %(end)s") % {"start": start.isoformat(), "end": end.isoformat()}
+        expected = gettext("Figures from %(start)s to %(end)s") % {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        }
     assert expected in response.content.decode()
 
 
@@ -112,7 +117,11 @@ def test_from_after_to_is_an_error_next_to_the_field(client, scene):
 
 @pytest.mark.parametrize(
     "query, field",
-    [({"start": "2026-02-30"}, "start"), ({"end": "not a date"}, "end"), ({"start": "2024-01-01", "end": "2026-01-01"}, "end")],
+    [
+        ({"start": "2026-02-30"}, "start"),
+        ({"end": "not a date"}, "end"),
+        ({"start": "2024-01-01", "end": "2026-01-01"}, "end"),
+    ],
 )
 def test_bad_dates_are_errors_at_the_field_not_a_crash(client, scene, query, field):
     client.force_login(scene.staff)
@@ -153,7 +162,11 @@ def test_a_stats_module_without_figures_is_left_out_and_a_new_one_is_picked_up(d
         return modules.get(name) or real_import(name)
 
     monkeypatch.setattr(registry, "import_module", fake_import)
-    monkeypatch.setattr(registry, "module_has_submodule", lambda module, name: module.__name__ in {"events", "portal.volunteers"})
+    monkeypatch.setattr(
+        registry,
+        "module_has_submodule",
+        lambda module, name: module.__name__ in {"events", "portal.volunteers"},
+    )
     try:
         providers = registry.discover(refresh=True)
         assert list(providers) == ["events"] and providers["events"] is fake.figures
@@ -168,8 +181,11 @@ def test_a_stats_module_without_figures_is_left_out_and_a_new_one_is_picked_up(d
 def test_grouping_puts_the_whole_community_first_and_orders_figures():
     F = registry.Figure
     groups = registry.grouped_by_area(
-        [F(key="b", label="b", value=1, area="elders", order=2), F(key="a", label="a", value=1, area="elders", order=1),
-         F(key="t", label="t", value=2, area="")]
+        [
+            F(key="b", label="b", value=1, area="elders", order=2),
+            F(key="a", label="a", value=1, area="elders", order=1),
+            F(key="t", label="t", value=2, area=""),
+        ]
     )
     assert [g.area for g in groups] == ["", "elders"]
     assert [f.key for f in groups[1].figures] == ["a", "b"]

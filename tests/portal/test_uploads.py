@@ -18,7 +18,9 @@ def staff_client(client):
 @pytest.mark.django_db
 def test_oversized_roster_import_is_refused_at_the_field(staff_client, settings):
     settings.MAX_UPLOAD_SIZE = 1024
-    big = SimpleUploadedFile("households.csv", b"estate,building,unit,room\n" + b"x" * 4096, content_type="text/csv")
+    big = SimpleUploadedFile(
+        "households.csv", b"estate,building,unit,room\n" + b"x" * 4096, content_type="text/csv"
+    )
     response = staff_client.post(
         reverse("admin:community_household_import"),
         {"import_file": big, "format": "0", "resource": "0"},

@@ -91,7 +91,11 @@ def test_reject_needs_a_note(volunteer, staff):
 def test_staff_record_hours(volunteer, staff):
     with pytest.raises(PermissionDenied):
         services.hours_record(
-            actor=volunteer.person.user, volunteer=volunteer, date=timezone.localdate(), hours=Decimal("1"), description="x"
+            actor=volunteer.person.user,
+            volunteer=volunteer,
+            date=timezone.localdate(),
+            hours=Decimal("1"),
+            description="x",
         )
     with pytest.raises(ValidationError):
         services.hours_record(
@@ -102,11 +106,20 @@ def test_staff_record_hours(volunteer, staff):
             description="巡逻",
         )
     entry = services.hours_record(
-        actor=staff, volunteer=volunteer, date=timezone.localdate(), hours=Decimal("1.5"), description="纸质签到表: 巡逻"
+        actor=staff,
+        volunteer=volunteer,
+        date=timezone.localdate(),
+        hours=Decimal("1.5"),
+        description="纸质签到表: 巡逻",
     )
     assert entry.status == HoursStatus.PENDING
     approved = services.hours_record(
-        actor=staff, volunteer=volunteer, date=timezone.localdate(), hours=Decimal("2"), description="巡逻", approve=True
+        actor=staff,
+        volunteer=volunteer,
+        date=timezone.localdate(),
+        hours=Decimal("2"),
+        description="巡逻",
+        approve=True,
     )
     assert approved.status == HoursStatus.APPROVED
 
@@ -168,7 +181,9 @@ def test_staff_approve_reject_and_bulk_on_the_page(client, volunteer, staff):
     b.refresh_from_db()
     assert b.status == HoursStatus.PENDING
     client.post(reverse("volunteers:hours_reject", args=[b.pk]), {f"r{b.pk}-note": "重复登记"})
-    client.post(reverse("volunteers:hours_approve_bulk"), {"entry_ids": [str(c.pk), str(d.pk), str(a.pk), "x"]})
+    client.post(
+        reverse("volunteers:hours_approve_bulk"), {"entry_ids": [str(c.pk), str(d.pk), str(a.pk), "x"]}
+    )
     statuses = dict(HoursEntry.objects.values_list("pk", "status"))
     assert statuses == {a.pk: "approved", b.pk: "rejected", c.pk: "approved", d.pk: "approved"}
     # an entry already decided is no longer on the page: 404
@@ -226,7 +241,12 @@ def test_admin_ledger_actions_and_staff_entry(client, volunteer):
     assert dict(HoursEntry.objects.values_list("pk", "status")) == {a.pk: "approved", b.pk: "rejected"}
     add = client.post(
         reverse("admin:volunteers_hoursentry_add"),
-        {"volunteer": volunteer.pk, "date": timezone.localdate().isoformat(), "hours": "1.5", "description": "纸质签到表"},
+        {
+            "volunteer": volunteer.pk,
+            "date": timezone.localdate().isoformat(),
+            "hours": "1.5",
+            "description": "纸质签到表",
+        },
     )
     assert add.status_code == 302, add.content.decode()[:2000]
     typed = HoursEntry.objects.get(description="纸质签到表")
