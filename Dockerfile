@@ -16,17 +16,18 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
+# Production dependencies only: requirements-dev.lock (tests, linters, browsers) never enters the image.
 COPY requirements.lock ./
 RUN pip install --require-hashes -r requirements.lock
 
 COPY . .
 
-# Static files and compiled messages are built into the image. The key and host below exist only for
-# this build step: the running container refuses to start without its own DJANGO_SECRET_KEY.
+# Static files and compiled messages are built into the image. The key, host, database and Redis below
+# exist only for this build step (nothing connects to them): the running container refuses to start
+# without its own DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 RUN DJANGO_SECRET_KEY=build-only-collectstatic DJANGO_ALLOWED_HOSTS=localhost \
-        python manage.py compilemessages --ignore=.venv \
-    && DJANGO_SECRET_KEY=build-only-collectstatic DJANGO_ALLOWED_HOSTS=localhost \
-        python manage.py collectstatic --noinput \
+        DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
+        sh -c "python manage.py compilemessages --ignore=.venv && python manage.py collectstatic --noinput" \
     && useradd --create-home --uid 1000 zhaoxi \
     && mkdir -p /app/var /app/media \
     && chown -R zhaoxi:zhaoxi /app/var /app/media

@@ -135,12 +135,18 @@ class _Demo:
     def __init__(self, *, stdout, today: datetime.date, staff: User, organiser: Organization):
         self.out = stdout
         self.today = today
-        self.now = _at(today, 9)  # the demo's "now": booking windows and statuses are relative to it
+        # The demo's "now": booking windows, statuses and which sessions already took place (with their
+        # check-ins) are relative to it. Seeding today, it is the real time of day: a Tuesday's opera
+        # class that began at nine has its check-ins when the demo is built at ten, and none yet at eight.
+        # Another day (tests of the calendar): nine in the morning of that day.
+        self.now = timezone.now() if today == timezone.localdate() else _at(today, 9)
         self.staff = staff
         self.organiser = organiser
 
     # -- helpers ------------------------------------------------------------------------------------
-    def activity(self, title: str, *, organiser: Organization | None = None, **fields) -> tuple[Activity, bool]:
+    def activity(
+        self, title: str, *, organiser: Organization | None = None, **fields
+    ) -> tuple[Activity, bool]:
         organiser = organiser or self.organiser
         existing = Activity.objects.filter(title=title, organiser_org=organiser).first()
         if existing is not None:
@@ -156,7 +162,12 @@ class _Demo:
         """(guardian, children) pairs from the demo's households: in each household the children aged
         ``min_age``-``max_age`` are shared out among their guardians, so each guardian-with-children is one
         family unit (one person is booked once per session)."""
-        kids = Person.objects.active().aged_at_least(min_age).aged_under(max_age + 1).filter(household__isnull=False)
+        kids = (
+            Person.objects.active()
+            .aged_at_least(min_age)
+            .aged_under(max_age + 1)
+            .filter(household__isnull=False)
+        )
         rels = (
             Relation.objects.filter(kind=RelationKind.GUARDIAN, relative__in=kids, subject__is_active=True)
             .select_related("subject", "relative")
@@ -182,7 +193,9 @@ class _Demo:
         as person records without a household, as staff type them in from the paper sign-up sheet."""
         surnames = list("陈张王李刘朱顾吴徐周施黄曹邱季葛缪秦")
         parent_names = list("丽静芳婷敏燕军强伟杰磊涛红霞娟勇")
-        child_names = [*["子涵", "一诺", "欣怡", "梓轩", "浩然", "雨桐", "若汐", "思远", "语嫣", "俊熙", "沐阳", "可馨"]]
+        child_names = [
+            *["子涵", "一诺", "欣怡", "梓轩", "浩然", "雨桐", "若汐", "思远", "语嫣", "俊熙", "沐阳", "可馨"]
+        ]
         out = []
         for i in range(count):
             surname = surnames[i % len(surnames)]
@@ -201,10 +214,15 @@ class _Demo:
             out.append([parent, child])
         return out
 
-    def bulk_book(self, *, activity: Activity, session: Session | None, groups: list[list[Person]]) -> list[Registration]:
+    def bulk_book(
+        self, *, activity: Activity, session: Session | None, groups: list[list[Person]]
+    ) -> list[Registration]:
         """Confirmed bookings written in bulk (a past session: the paper sign-up sheet, typed in by staff)."""
         bookings = Booking.objects.bulk_create(
-            [Booking(activity=activity, session=session, booked_by=self.staff, on_behalf=True) for _ in groups]
+            [
+                Booking(activity=activity, session=session, booked_by=self.staff, on_behalf=True)
+                for _ in groups
+            ]
         )
         regs = [
             Registration(
@@ -234,10 +252,14 @@ class _Demo:
             ]
         )
 
-    def book_upcoming(self, *, activity: Activity, session: Session | None, groups: list[list[Person]]) -> list[Booking]:
+    def book_upcoming(
+        self, *, activity: Activity, session: Session | None, groups: list[list[Person]]
+    ) -> list[Booking]:
         """Upcoming bookings through the real service: capacity, waitlist, reminders as for anyone."""
         return [
-            booking_create_on_behalf(staff=self.staff, activity=activity, session=session, persons=group, now=self.now)
+            booking_create_on_behalf(
+                staff=self.staff, activity=activity, session=session, persons=group, now=self.now
+            )
             for group in groups
         ]
 
@@ -309,21 +331,33 @@ class _Demo:
             f"{HoursEntry.objects.filter(source_key__startswith='events.shiftsignup:').count()} hours entries"
         )
 
-    def stamps(self, *, session: Session, checkpoints: list[Checkpoint], families, rng: random.Random) -> None:
+    def stamps(
+        self, *, session: Session, checkpoints: list[Checkpoint], families, rng: random.Random
+    ) -> None:
         chance = {1: 1.0, 2: 0.85, 3: 0.97, 4: 0.95}
         rows = []
         for group in families:
             for cp in checkpoints:
                 if rng.random() >= chance[cp.position]:
                     continue
-                when = session.starts_at + datetime.timedelta(minutes=(cp.position - 1) * 12 + rng.randint(0, 10))
+                when = session.starts_at + datetime.timedelta(
+                    minutes=(cp.position - 1) * 12 + rng.randint(0, 10)
+                )
                 rows += [
-                    Stamp(checkpoint=cp, registration=reg, session=session, stamped_at=when, stamped_by=self.staff)
+                    Stamp(
+                        checkpoint=cp,
+                        registration=reg,
+                        session=session,
+                        stamped_at=when,
+                        stamped_by=self.staff,
+                    )
                     for reg in group
                 ]
         Stamp.objects.bulk_create(rows)
 
-    def shifts(self, *, session: Session, checkpoints: list[Checkpoint], rng: random.Random, done: bool) -> None:
+    def shifts(
+        self, *, session: Session, checkpoints: list[Checkpoint], rng: random.Random, done: bool
+    ) -> None:
         by_pos = {cp.position: cp for cp in checkpoints}
         day = timezone.localtime(session.starts_at).date()
         shifts = Shift.objects.bulk_create(
@@ -348,9 +382,13 @@ class _Demo:
             login = set(
                 VolunteerProfile.objects.filter(
                     person__user__role=Role.VOLUNTEER, person__user__is_active=True
-                ).order_by("pk").values_list("pk", flat=True)[:1]
+                )
+                .order_by("pk")
+                .values_list("pk", flat=True)[:1]
             )
-            volunteers = [v for v in volunteers if v.pk in login] + [v for v in volunteers if v.pk not in login]
+            volunteers = [v for v in volunteers if v.pk in login] + [
+                v for v in volunteers if v.pk not in login
+            ]
         pool = iter(volunteers)
         signups = []
         for shift in shifts:
@@ -382,7 +420,9 @@ class _Demo:
                 volunteer=signup.volunteer,
                 date=timezone.localtime(signup.shift.starts_at).date(),
                 hours=shift_hours(
-                    shift=signup.shift, checked_in_at=signup.checked_in_at, checked_out_at=signup.checked_out_at
+                    shift=signup.shift,
+                    checked_in_at=signup.checked_in_at,
+                    checked_out_at=signup.checked_out_at,
                 ),
                 description=f"{signup.shift.session.activity.title} · {signup.shift.role}",
                 source_key=f"events.shiftsignup:{signup.pk}",
@@ -419,7 +459,9 @@ class _Demo:
             families = self.families(min_age=6, max_age=12)
             random.Random(f"{SEED}-bamboo").shuffle(families)
             # 22 families fill it; four more wait (the waitlist, in arrival order).
-            self.book_upcoming(activity=activity, session=session, groups=[[g, *kids] for g, kids in families[:26]])
+            self.book_upcoming(
+                activity=activity, session=session, groups=[[g, *kids] for g, kids in families[:26]]
+            )
         self.report(activity)
 
     def opera(self) -> None:
@@ -496,9 +538,14 @@ class _Demo:
 
     def festivals(self) -> None:
         (last_day, last_name, last_what), (next_day, next_name, next_what) = festivals_around(self.today)
-        for day, name, what, past in ((last_day, last_name, last_what, True), (next_day, next_name, next_what, False)):
+        for day, name, what, past in (
+            (last_day, last_name, last_what, True),
+            (next_day, next_name, next_what, False),
+        ):
             # 重阳 (the elders' festival) is run with the partner nursing home, whose staff manage it.
-            nursing_home = Organization.objects.filter(kind=OrganizationKind.NURSING_HOME).order_by("pk").first()
+            nursing_home = (
+                Organization.objects.filter(kind=OrganizationKind.NURSING_HOME).order_by("pk").first()
+            )
             activity, created = self.activity(
                 f"我们的节日·{name}（{day:%Y}）：{what}",
                 organiser=nursing_home if name == "重阳" else None,
@@ -522,7 +569,9 @@ class _Demo:
                 elders = list(
                     Person.objects.active().aged_at_least(60).filter(household__isnull=False).order_by("pk")
                 )
-                groups = [[g, *kids] for g, kids in families[:14]] + [[p] for p in rng.sample(elders, min(18, len(elders)))]
+                groups = [[g, *kids] for g, kids in families[:14]] + [
+                    [p] for p in rng.sample(elders, min(18, len(elders)))
+                ]
                 if past:
                     regs = self.bulk_book(activity=activity, session=session, groups=groups)
                     self.bulk_checkin(session=session, regs=[r for r in regs if rng.random() < 0.9])

@@ -14,6 +14,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.fields import BoundedDateFilter
+
 from .models import Activity, Area, Session
 
 #: Under this age an audience is "children"; from ``ELDER_AGE`` it is "elders" (老年人: 60 and over).
@@ -25,13 +27,6 @@ AUDIENCE_CHOICES = (
     ("elders", _("Elders")),
     ("everyone", _("Everyone")),
 )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
@@ -60,8 +55,9 @@ class ActivityFilter(django_filters.FilterSet):
     audience = django_filters.ChoiceFilter(
         label=_("For whom"), choices=AUDIENCE_CHOICES, empty_label=_("Anyone"), method="filter_audience"
     )
-    date_from = django_filters.DateFilter(label=_("From"), method="filter_date_from", widget=DateInput())
-    date_to = django_filters.DateFilter(label=_("Until"), method="filter_date_to", widget=DateInput())
+    # Bounded to 1900-2100: "until 9999-12-31" would overflow the day after it (portal.fields).
+    date_from = BoundedDateFilter(label=_("From"), method="filter_date_from")
+    date_to = BoundedDateFilter(label=_("Until"), method="filter_date_to")
     place = django_filters.CharFilter(label=_("Place"), method="filter_place")
     open_now = django_filters.BooleanFilter(
         label=_("Open for booking now"),

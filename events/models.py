@@ -114,7 +114,9 @@ class Activity(models.Model):
         related_name="activities",
     )
     place = models.CharField(_("place"), max_length=200)
-    status = models.CharField(_("status"), max_length=20, choices=ActivityStatus.choices, default=ActivityStatus.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ActivityStatus.choices, default=ActivityStatus.DRAFT
+    )
 
     allocation = models.CharField(
         _("allocation"), max_length=10, choices=AllocationMode.choices, default=AllocationMode.FCFS
@@ -129,7 +131,9 @@ class Activity(models.Model):
         _("capacity of the course"),
         null=True,
         blank=True,
-        help_text=_("For an activity booked as a whole course; a session-by-session activity uses each session's capacity."),
+        help_text=_(
+            "For an activity booked as a whole course; a session-by-session activity uses each session's capacity."
+        ),
     )
 
     # Audience rule
@@ -150,7 +154,10 @@ class Activity(models.Model):
     booking_opens_at = models.DateTimeField(_("booking opens"), null=True, blank=True)
     booking_closes_at = models.DateTimeField(_("booking closes"), null=True, blank=True)
     early_opens_at = models.DateTimeField(
-        _("early booking opens"), null=True, blank=True, help_text=_("Before the general window, for a priority group.")
+        _("early booking opens"),
+        null=True,
+        blank=True,
+        help_text=_("Before the general window, for a priority group."),
     )
     early_for = models.CharField(
         _("early booking for"), max_length=20, choices=EarlyWindowFor.choices, blank=True, default=""
@@ -170,7 +177,12 @@ class Activity(models.Model):
     offer_hold_hours = models.PositiveIntegerField(_("hours to accept a waitlist offer"), default=24)
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -203,7 +215,9 @@ class Activity(models.Model):
                 condition=Q(early_opens_at__isnull=True)
                 | (Q(booking_opens_at__isnull=False) & Q(early_opens_at__lt=F("booking_opens_at"))),
                 name="activity_early_window_before_general",
-                violation_error_message=_("Early booking must open before the general booking window, which then needs an opening time."),
+                violation_error_message=_(
+                    "Early booking must open before the general booking window, which then needs an opening time."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(early_opens_at__isnull=True) | ~Q(early_for=""),
@@ -218,7 +232,9 @@ class Activity(models.Model):
             models.CheckConstraint(
                 condition=~Q(registration_scope=RegistrationScope.COURSE) | Q(capacity__isnull=False),
                 name="activity_course_has_capacity",
-                violation_error_message=_("An activity booked as a whole course needs the capacity of the course."),
+                violation_error_message=_(
+                    "An activity booked as a whole course needs the capacity of the course."
+                ),
             ),
             models.CheckConstraint(condition=Q(offer_hold_hours__gte=1), name="activity_offer_hold_positive"),
         ]
@@ -248,10 +264,17 @@ class PriorityTier(models.Model):
 
     Rank 1 is drawn first; entries in no tier are drawn last."""
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="priority_tiers", verbose_name=_("activity"))
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="priority_tiers", verbose_name=_("activity")
+    )
     rank = models.PositiveSmallIntegerField(_("rank"))
     group = models.ForeignKey(
-        TargetGroup, verbose_name=_("group"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        TargetGroup,
+        verbose_name=_("group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     residents = models.BooleanField(_("residents of this community"), default=False)
 
@@ -279,11 +302,15 @@ class SessionQuerySet(models.QuerySet):
 
 
 class Session(models.Model):
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("activity"))
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("activity")
+    )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     capacity = models.PositiveIntegerField(_("capacity"), default=0)
-    place = models.CharField(_("place"), max_length=200, blank=True, help_text=_("When it differs from the activity's."))
+    place = models.CharField(
+        _("place"), max_length=200, blank=True, help_text=_("When it differs from the activity's.")
+    )
     cancelled = models.BooleanField(_("cancelled"), default=False)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
@@ -338,16 +365,24 @@ SEATED_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED)
 class Booking(models.Model):
     """One act of booking: by ``booked_by``, for one or more persons, in one pool."""
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="bookings", verbose_name=_("activity"))
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="bookings", verbose_name=_("activity")
+    )
     session = models.ForeignKey(
-        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="bookings", verbose_name=_("session")
+        Session,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="bookings",
+        verbose_name=_("session"),
     )
     booked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="event_bookings", verbose_name=_("booked by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="event_bookings",
+        verbose_name=_("booked by"),
     )
-    on_behalf = models.BooleanField(
-        _("booked by staff on the resident's behalf"), default=False
-    )
+    on_behalf = models.BooleanField(_("booked by staff on the resident's behalf"), default=False)
     token = models.CharField(_("ticket token"), max_length=64, unique=True, default=new_token, editable=False)
     created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
 
@@ -370,7 +405,9 @@ class Offer(models.Model):
         EXPIRED = "expired", _("Expired")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="offers", verbose_name=_("booking"))
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="offers", verbose_name=_("booking")
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     expires_at = models.DateTimeField(_("expires"))
     created_at = models.DateTimeField(_("offered at"), auto_now_add=True)
@@ -392,20 +429,37 @@ class Offer(models.Model):
 
 
 class Registration(models.Model):
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("booking"))
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("activity"))
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("booking")
+    )
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("activity")
+    )
     session = models.ForeignKey(
-        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("session")
+        Session,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="registrations",
+        verbose_name=_("session"),
     )
     person = models.ForeignKey(
         "community.Person", on_delete=models.PROTECT, related_name="registrations", verbose_name=_("person")
     )
     status = models.CharField(_("status"), max_length=12, choices=RegistrationStatus.choices)
     queue_no = models.PositiveIntegerField(
-        _("waitlist number"), null=True, blank=True, help_text=_("Order on the waitlist: lower is served first.")
+        _("waitlist number"),
+        null=True,
+        blank=True,
+        help_text=_("Order on the waitlist: lower is served first."),
     )
     offer = models.ForeignKey(
-        Offer, null=True, blank=True, on_delete=models.SET_NULL, related_name="registrations", verbose_name=_("offer")
+        Offer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registrations",
+        verbose_name=_("offer"),
     )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -459,18 +513,29 @@ class LotteryDraw(models.Model):
     Anyone can re-run it: ``events.services.lottery.lottery_rerun(draw.seed, draw.entries) == draw.order``.
     """
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="draws", verbose_name=_("activity"))
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="draws", verbose_name=_("activity")
+    )
     session = models.ForeignKey(
-        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="draws", verbose_name=_("session")
+        Session,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="draws",
+        verbose_name=_("session"),
     )
     seed = models.CharField(_("seed"), max_length=100)
     capacity = models.PositiveIntegerField(_("places drawn"))
-    entries = models.JSONField(_("entries"), help_text=_("[{\"id\": booking id, \"tier\": n, \"size\": n}, ...]"))
+    entries = models.JSONField(_("entries"), help_text=_('[{"id": booking id, "tier": n, "size": n}, ...]'))
     order = models.JSONField(_("draw order"), help_text=_("Booking ids in the order drawn."))
     winners = models.JSONField(_("winners"), help_text=_("Booking ids given a place."))
     drawn_at = models.DateTimeField(_("drawn at"), default=timezone.now)
     drawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("drawn by")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("drawn by"),
     )
 
     class Meta:
@@ -479,7 +544,9 @@ class LotteryDraw(models.Model):
         ordering = ["-drawn_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["activity", "session"], name="lottery_one_draw_per_session", condition=Q(session__isnull=False)
+                fields=["activity", "session"],
+                name="lottery_one_draw_per_session",
+                condition=Q(session__isnull=False),
             ),
             models.UniqueConstraint(
                 fields=["activity"], name="lottery_one_draw_per_course", condition=Q(session__isnull=True)
@@ -532,7 +599,9 @@ class ReminderRule(models.Model):
             models.CheckConstraint(
                 condition=Q(lead_minutes__gte=10) & Q(lead_minutes__lte=14 * 24 * 60),
                 name="reminder_rule_lead_range",
-                violation_error_message=_("A reminder is sent between 10 minutes and 14 days before the start."),
+                violation_error_message=_(
+                    "A reminder is sent between 10 minutes and 14 days before the start."
+                ),
             ),
         ]
 
@@ -559,11 +628,17 @@ class Reminder(models.Model):
     periodic scan (``events.tasks.send_due_reminders``) claims it, enqueues the message (outbox key
     ``events.reminder:<pk>``) and marks it sent, exactly once. For a course, each meeting has its rows."""
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("booking"))
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("session"))
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("booking")
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("session")
+    )
     lead_minutes = models.PositiveIntegerField(_("minutes before the start"))
     due_at = models.DateTimeField(_("due"))
-    state = models.CharField(_("state"), max_length=10, choices=ReminderState.choices, default=ReminderState.PENDING)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ReminderState.choices, default=ReminderState.PENDING
+    )
     reason = models.CharField(_("why not sent"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -576,10 +651,13 @@ class Reminder(models.Model):
         ordering = ["due_at", "id"]
         indexes = [models.Index(fields=["state", "due_at"], name="reminder_due")]
         constraints = [
-            models.UniqueConstraint(fields=["booking", "session", "lead_minutes"], name="reminder_unique_key"),
+            models.UniqueConstraint(
+                fields=["booking", "session", "lead_minutes"], name="reminder_unique_key"
+            ),
             models.CheckConstraint(condition=Q(state__in=ReminderState.values), name="reminder_state_valid"),
             models.CheckConstraint(
-                condition=~Q(state=ReminderState.SENT) | Q(sent_at__isnull=False), name="reminder_sent_has_time"
+                condition=~Q(state=ReminderState.SENT) | Q(sent_at__isnull=False),
+                name="reminder_sent_has_time",
             ),
         ]
 
@@ -597,7 +675,12 @@ class StaffMessage(models.Model):
         Activity, on_delete=models.CASCADE, related_name="staff_messages", verbose_name=_("activity")
     )
     session = models.ForeignKey(
-        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="staff_messages", verbose_name=_("session")
+        Session,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="staff_messages",
+        verbose_name=_("session"),
     )
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("sent by")
@@ -650,7 +733,9 @@ class CheckIn(models.Model):
     registration = models.ForeignKey(
         Registration, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("registration")
     )
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("session"))
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("session")
+    )
     checked_in_at = models.DateTimeField(_("checked in at"), default=timezone.now)
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -768,7 +853,9 @@ class Shift(models.Model):
     slots and its own times, possibly at a checkpoint. Volunteers (``portal.volunteers.VolunteerProfile``)
     sign up through ``ShiftSignup``; hours go to the volunteer hours ledger (``portal.volunteers.HoursEntry``)."""
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("session"))
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("session")
+    )
     role = models.CharField(_("role"), max_length=100)
     description = models.CharField(_("what to do"), max_length=300, blank=True)
     slots = models.PositiveSmallIntegerField(_("volunteers needed"), default=1)
@@ -814,7 +901,9 @@ class ShiftSignup(models.Model):
     """One volunteer on one shift, with her check-in and check-out. ``auto_closed`` flags a check-in
     that nobody checked out, closed by the periodic job at the shift's end so staff review its hours."""
 
-    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="signups", verbose_name=_("shift"))
+    shift = models.ForeignKey(
+        Shift, on_delete=models.CASCADE, related_name="signups", verbose_name=_("shift")
+    )
     volunteer = models.ForeignKey(
         "volunteers.VolunteerProfile",
         on_delete=models.CASCADE,
@@ -867,3 +956,47 @@ def _register_shift_audit():
 
 
 _register_shift_audit()
+
+
+# --- the personal calendar feed -----------------------------------------------------------------------
+
+
+class FeedKeyManager(models.Manager):
+    def key_for(self, user) -> str:
+        """The user's current feed key; "" until she first resets her calendar link (no row is written
+        by reading it, so showing the link on a page writes nothing)."""
+        return self.filter(user_id=user.pk).values_list("key", flat=True).first() or ""
+
+
+class FeedKey(models.Model):
+    """The per-user random key behind the personal calendar feed's address (``events.views.feed``).
+
+    The feed token is an HMAC of the user id, this key and her password hash (like Django's password-reset
+    tokens): resetting the key (the "reset my calendar link" button) or any change of her password (allauth,
+    the admin, ``set_password``) makes every earlier link a 404, with no signal to forget.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_key", verbose_name=_("user")
+    )
+    key = models.CharField(_("key"), max_length=64)
+    reset_at = models.DateTimeField(_("last reset"), default=timezone.now)
+
+    objects = FeedKeyManager()
+
+    class Meta:
+        verbose_name = _("calendar feed key")
+        verbose_name_plural = _("calendar feed keys")
+
+    def __str__(self):
+        return str(self.user)
+
+
+def _register_feed_key_audit():
+    from auditlog.registry import auditlog
+
+    if not auditlog.contains(FeedKey):
+        auditlog.register(FeedKey, exclude_fields=["key"])  # that it was reset, never the key itself
+
+
+_register_feed_key_audit()

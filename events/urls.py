@@ -8,13 +8,18 @@ urlpatterns = [
     path("", views.activity_list, name="list"),
     path("<int:pk>/", views.activity_detail, name="detail"),
     path("mine/", views.my_bookings, name="my_bookings"),
-    path("registrations/<int:registration_id>/cancel/", views.registration_cancel_view, name="registration_cancel"),
+    path(
+        "registrations/<int:registration_id>/cancel/",
+        views.registration_cancel_view,
+        name="registration_cancel",
+    ),
     path("registrations/<int:registration_id>/leave/", views.waitlist_leave_view, name="waitlist_leave"),
     path("offers/<int:offer_id>/accept/", views.offer_accept_view, name="offer_accept"),
     path("offers/<int:offer_id>/decline/", views.offer_decline_view, name="offer_decline"),
     path("ticket/<str:token>/", views.ticket, name="ticket"),
     path("ticket/<str:token>/calendar.ics", views.ticket_ics, name="ticket_ics"),
     path("feed/<str:token>.ics", views.feed, name="feed"),
+    path("feed/reset/", views.feed_reset, name="feed_reset"),
 ]
 
 # Check-in (events/views_checkin.py)
@@ -30,9 +35,17 @@ from . import views_shifts  # noqa: E402
 urlpatterns += [
     path("shifts/", views_shifts.shifts_home, name="shifts"),
     path("shifts/<int:shift_id>/signup/", views_shifts.shift_signup_view, name="shift_signup"),
-    path("shifts/signups/<int:signup_id>/cancel/", views_shifts.signup_cancel_view, name="shift_signup_cancel"),
-    path("shifts/signups/<int:signup_id>/check-in/", views_shifts.signup_check_in_view, name="shift_check_in"),
-    path("shifts/signups/<int:signup_id>/check-out/", views_shifts.signup_check_out_view, name="shift_check_out"),
+    path(
+        "shifts/signups/<int:signup_id>/cancel/", views_shifts.signup_cancel_view, name="shift_signup_cancel"
+    ),
+    path(
+        "shifts/signups/<int:signup_id>/check-in/", views_shifts.signup_check_in_view, name="shift_check_in"
+    ),
+    path(
+        "shifts/signups/<int:signup_id>/check-out/",
+        views_shifts.signup_check_out_view,
+        name="shift_check_out",
+    ),
     path("sessions/<int:session_id>/shifts/", views_shifts.session_shifts, name="session_shifts"),
 ]
 
@@ -45,7 +58,9 @@ urlpatterns += [
     path("staff/sessions/<int:session_id>/roster/", views_staff.roster, name="roster"),
     path("staff/sessions/<int:session_id>/roster.xlsx", views_staff.roster_export, name="roster_export"),
     path("staff/sessions/<int:session_id>/cancel/", views_staff.session_cancel_view, name="session_cancel"),
-    path("staff/sessions/<int:session_id>/message/", views_staff.session_message_view, name="session_message"),
+    path(
+        "staff/sessions/<int:session_id>/message/", views_staff.session_message_view, name="session_message"
+    ),
 ]
 
 # Lottery draw and its public result; staff booking on a resident's behalf

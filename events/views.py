@@ -9,10 +9,10 @@ reads composed from ``events.selectors``.
 The calendar feed
 -----------------
 ``/activities/feed/<token>.ics`` lists every confirmed session of the user's family, for a calendar app
-that cannot sign in. Its token is ``django.core.signing.dumps(user.pk, salt="events.feed")``: unguessable
-without ``SECRET_KEY``, one per user, verified with ``signing.loads`` (a forged or altered token is a 404).
-It carries no expiry; rotating ``SECRET_KEY`` (or adding the old key to ``SECRET_KEY_FALLBACKS`` only
-for a while) revokes every feed URL at once. A per-user revocation would need a model field.
+that cannot sign in. Its token (:func:`feed_token_for`) is an HMAC of the user id, her random feed key
+(``events.models.FeedKey``) and her password hash: the owner revokes it with "reset my calendar link"
+(POST ``feed/reset/``), and any password change revokes it too. A forged, altered, revoked or
+old-format token is a 404.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from dataclasses import dataclass
 import qrcode
 import qrcode.constants
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Min, OuterRef, Q, Subquery
@@ -37,11 +37,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.html import escape
+from django.utils.http import base36_to_int, int_to_base36, url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from portal.community.selectors import people_actable_by, person_of
 from portal.context_processors import community_name
@@ -53,6 +55,7 @@ from .models import (
     Activity,
     Booking,
     EarlyWindowFor,
+    FeedKey,
     Offer,
     Registration,
     RegistrationStatus,
@@ -72,6 +75,7 @@ from .selectors import (
 from .services import (
     WindowState,
     booking_create,
+    feed_key_reset,
     offer_accept,
     offer_decline,
     registration_cancel,
@@ -81,7 +85,7 @@ from .services import (
 
 PAGE_SIZE = 20
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
-FEED_SALT = "events.feed"
+FEED_SALT = "events.feed.v2"
 #: How far back the personal feed reaches (sessions that ended longer ago are left out).
 FEED_PAST_DAYS = 90
 
@@ -111,11 +115,14 @@ def booking_state(*, activity: Activity, now: datetime.datetime) -> BookingState
         return BookingState("closed", _("Booking closed"), "text-bg-secondary")
     if state == WindowState.NOT_YET_OPEN:
         opens = activity.early_opens_at or activity.booking_opens_at
-        return BookingState("not_yet_open", _("Booking opens on %(when)s") % {"when": _fmt(opens)}, "text-bg-info")
+        return BookingState(
+            "not_yet_open", _("Booking opens on %(when)s") % {"when": _fmt(opens)}, "text-bg-info"
+        )
     if state == WindowState.EARLY:
         return BookingState(
             "early",
-            _("Early booking for the priority group; everyone from %(when)s") % {"when": _fmt(activity.booking_opens_at)},
+            _("Early booking for the priority group; everyone from %(when)s")
+            % {"when": _fmt(activity.booking_opens_at)},
             "text-bg-warning",
         )
     if activity.is_lottery:
@@ -151,7 +158,10 @@ def audience_rule_text(activity: Activity) -> list[str]:
         lines.append(_("Only for: %(group)s.") % {"group": activity.target_group.name})
     if activity.max_per_household:
         n = activity.max_per_household
-        lines.append(ngettext("At most %(n)s person per household.", "At most %(n)s people per household.", n) % {"n": n})
+        lines.append(
+            ngettext("At most %(n)s person per household.", "At most %(n)s people per household.", n)
+            % {"n": n}
+        )
     if activity.counts_families:
         lines.append(_("Places are counted per family: a parent and child together take one place."))
     if activity.is_course:
@@ -159,7 +169,9 @@ def audience_rule_text(activity: Activity) -> list[str]:
     if activity.is_lottery:
         lines.append(_("Places are drawn by lottery among the applications received while booking is open."))
     elif activity.waitlist_enabled:
-        lines.append(_("When it is full you can join the waitlist; a freed place is offered in waitlist order."))
+        lines.append(
+            _("When it is full you can join the waitlist; a freed place is offered in waitlist order.")
+        )
     if activity.early_opens_at:
         who = (
             _("residents of this community")
@@ -167,7 +179,8 @@ def audience_rule_text(activity: Activity) -> list[str]:
             else (activity.early_group.name if activity.early_group_id else "")
         )
         lines.append(
-            _("Early booking from %(when)s for %(who)s.") % {"when": _fmt(activity.early_opens_at), "who": who}
+            _("Early booking from %(when)s for %(who)s.")
+            % {"when": _fmt(activity.early_opens_at), "who": who}
         )
     if activity.cancel_hours_before:
         n = activity.cancel_hours_before
@@ -194,7 +207,9 @@ class Card:
 
 
 def _upcoming_sessions(now: datetime.datetime):
-    return Session.objects.filter(activity=OuterRef("pk"), cancelled=False, starts_at__gt=now).order_by("starts_at", "id")
+    return Session.objects.filter(activity=OuterRef("pk"), cancelled=False, starts_at__gt=now).order_by(
+        "starts_at", "id"
+    )
 
 
 def _course_taken(activities: list[Activity]) -> dict[int, int]:
@@ -210,7 +225,9 @@ def _course_taken(activities: list[Activity]) -> dict[int, int]:
         .order_by()
     )
     by_id = {a.pk: a for a in activities}
-    return {r["activity"]: r["families"] if by_id[r["activity"]].counts_families else r["persons"] for r in rows}
+    return {
+        r["activity"]: r["families"] if by_id[r["activity"]].counts_families else r["persons"] for r in rows
+    }
 
 
 def activity_cards(activities: list[Activity], *, now: datetime.datetime) -> list[Card]:
@@ -227,7 +244,9 @@ def activity_cards(activities: list[Activity], *, now: datetime.datetime) -> lis
             seats = max((a.capacity or 0) - taken.get(a.pk, 0), 0) if session else None
         else:
             seats = session.seats_left if session else None
-        cards.append(Card(activity=a, session=session, seats_left=seats, state=booking_state(activity=a, now=now)))
+        cards.append(
+            Card(activity=a, session=session, seats_left=seats, state=booking_state(activity=a, now=now))
+        )
     return cards
 
 
@@ -275,17 +294,24 @@ def _result_messages(request, booking: Booking) -> None:
     waiting = [r for r in regs if r.status == RegistrationStatus.WAITLISTED]
     applied = [r for r in regs if r.status == RegistrationStatus.APPLIED]
     if confirmed:
-        messages.success(request, _("Booked: %(names)s. Your ticket is on the activity page.") % {"names": _names(confirmed)})
+        messages.success(
+            request,
+            _("Booked: %(names)s. Your ticket is on the activity page.") % {"names": _names(confirmed)},
+        )
     for r in waiting:
         messages.warning(
             request,
-            _("%(name)s is on the waitlist, number %(position)s in line. We will tell you if a place frees up.")
+            _(
+                "%(name)s is on the waitlist, number %(position)s in line. We will tell you if a place frees up."
+            )
             % {"name": r.person.name, "position": waitlist_position(registration=r)},
         )
     if applied:
         messages.success(
             request,
-            _("Application received for %(names)s. The lottery is drawn after booking closes; we will tell you the result.")
+            _(
+                "Application received for %(names)s. The lottery is drawn after booking closes; we will tell you the result."
+            )
             % {"names": _names(applied)},
         )
 
@@ -296,7 +322,9 @@ def activity_detail(request, pk):
     user = request.user
     if request.method == "POST" and not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    bookable = sessions_with_seats(activity.sessions.filter(cancelled=False, starts_at__gt=now)).order_by("starts_at", "id")
+    bookable = sessions_with_seats(activity.sessions.filter(cancelled=False, starts_at__gt=now)).order_by(
+        "starts_at", "id"
+    )
     state = booking_state(activity=activity, now=now)
     family, people, form = [], [], None
     if user.is_authenticated:
@@ -316,7 +344,10 @@ def activity_detail(request, pk):
         if form.is_valid():
             try:
                 booking = booking_create(
-                    actor=user, activity=activity, persons=list(form.cleaned_data["persons"]), session=form.chosen_session
+                    actor=user,
+                    activity=activity,
+                    persons=list(form.cleaned_data["persons"]),
+                    session=form.chosen_session,
                 )
             except ValidationError as exc:
                 form.apply_service_errors(exc)
@@ -324,7 +355,9 @@ def activity_detail(request, pk):
                 _result_messages(request, booking)
                 return redirect(reverse("events:detail", kwargs={"pk": activity.pk}) + "#my-status")
     # What the page shows (not needed by a booking that succeeded and redirected).
-    sessions = list(sessions_with_seats(activity.sessions.filter(ends_at__gte=now)).order_by("starts_at", "id"))
+    sessions = list(
+        sessions_with_seats(activity.sessions.filter(ends_at__gte=now)).order_by("starts_at", "id")
+    )
     if user.is_authenticated:
         family = _status_rows(
             list(
@@ -345,7 +378,12 @@ def activity_detail(request, pk):
         "form": form,
         "now": now,
     }
-    return render(request, "events/activity_detail.html", context, status=400 if form is not None and form.errors else 200)
+    return render(
+        request,
+        "events/activity_detail.html",
+        context,
+        status=400 if form is not None and form.errors else 200,
+    )
 
 
 # --- my bookings --------------------------------------------------------------------------------
@@ -375,11 +413,16 @@ def my_bookings(request):
     regs = _status_rows(list(family_bookings(user=request.user)))
     _cancel_deadlines(regs)
     for r in regs:
-        r.can_cancel = r.status == RegistrationStatus.CONFIRMED and (r.cancel_until is None or now <= r.cancel_until)
+        r.can_cancel = r.status == RegistrationStatus.CONFIRMED and (
+            r.cancel_until is None or now <= r.cancel_until
+        )
         r.can_leave = r.status in (RegistrationStatus.WAITLISTED, RegistrationStatus.APPLIED)
         r.open_offer = (
             r.offer
-            if r.status == RegistrationStatus.OFFERED and r.offer and r.offer.status == Offer.Status.OPEN and r.offer.expires_at > now
+            if r.status == RegistrationStatus.OFFERED
+            and r.offer
+            and r.offer.status == Offer.Status.OPEN
+            and r.offer.expires_at > now
             else None
         )
     active = [r for r in regs if r.is_active]
@@ -415,7 +458,8 @@ def registration_cancel_view(request, registration_id):
     return _confirm_or_do(
         request,
         title=_("Cancel a place"),
-        question=_("Cancel the place of %(name)s at %(activity)s?") % {"name": reg.person.name, "activity": reg.activity.title},
+        question=_("Cancel the place of %(name)s at %(activity)s?")
+        % {"name": reg.person.name, "activity": reg.activity.title},
         button=_("Yes, cancel the place"),
         action=lambda: registration_cancel(actor=request.user, registration=reg),
         done=_("The place of %(name)s has been cancelled.") % {"name": reg.person.name},
@@ -437,7 +481,11 @@ def waitlist_leave_view(request, registration_id):
         % {"name": reg.person.name, "activity": reg.activity.title},
         button=_("Yes, withdraw") if applied else _("Yes, leave the waitlist"),
         action=lambda: waitlist_leave(actor=request.user, registration=reg),
-        done=(_("The application of %(name)s has been withdrawn.") if applied else _("%(name)s has left the waitlist."))
+        done=(
+            _("The application of %(name)s has been withdrawn.")
+            if applied
+            else _("%(name)s has left the waitlist.")
+        )
         % {"name": reg.person.name},
     )
 
@@ -452,7 +500,8 @@ def offer_accept_view(request, offer_id):
         % {"activity": offer.booking.activity.title, "when": _fmt(offer.expires_at)},
         button=_("Yes, take the place"),
         action=lambda: offer_accept(actor=request.user, offer=offer),
-        done=_("The place at %(activity)s is yours. See you there!") % {"activity": offer.booking.activity.title},
+        done=_("The place at %(activity)s is yours. See you there!")
+        % {"activity": offer.booking.activity.title},
         danger=False,
     )
 
@@ -463,7 +512,9 @@ def offer_decline_view(request, offer_id):
     return _confirm_or_do(
         request,
         title=_("Decline the offered place"),
-        question=_("Decline the place at %(activity)s? It will be offered to the next person on the waitlist.")
+        question=_(
+            "Decline the place at %(activity)s? It will be offered to the next person on the waitlist."
+        )
         % {"activity": offer.booking.activity.title},
         button=_("Yes, decline"),
         action=lambda: offer_decline(actor=request.user, offer=offer),
@@ -528,7 +579,10 @@ def ticket(request, token):
             "sessions": _booking_sessions(booking),
             "registrations": regs,
             "confirmed": confirmed,
-            "qr": qr_svg(booking.token, label=_("Ticket QR code for %(activity)s") % {"activity": booking.activity.title}),
+            "qr": qr_svg(
+                booking.token,
+                label=_("Ticket QR code for %(activity)s") % {"activity": booking.activity.title},
+            ),
             "feed_url": feed_url_for(request, request.user),
         },
     )
@@ -561,7 +615,9 @@ def _event(*, uid: str, session: Session, activity: Activity, persons: list[str]
     ev.add("location", session.place or activity.place)
     description = activity.description or ""
     if persons:
-        description = (_("For: %(names)s") % {"names": "、".join(persons)}) + ("\n\n" + description if description else "")
+        description = (_("For: %(names)s") % {"names": "、".join(persons)}) + (
+            "\n\n" + description if description else ""
+        )
     ev.add("description", description)
     return ev
 
@@ -586,7 +642,9 @@ def ticket_ics(request, token):
     booking = booking_by_token_for(user=request.user, token=token)
     persons = [
         r.person.name
-        for r in booking.registrations.select_related("person").filter(status=RegistrationStatus.CONFIRMED).order_by("id")
+        for r in booking.registrations.select_related("person")
+        .filter(status=RegistrationStatus.CONFIRMED)
+        .order_by("id")
     ]
     cal = _calendar(booking.activity.title)
     stamp = booking.created_at or timezone.now()
@@ -594,28 +652,70 @@ def ticket_ics(request, token):
         if session.cancelled:
             continue
         uid = f"booking-{booking.pk}-session-{session.pk}@{_domain(request)}"
-        cal.add_component(_event(uid=uid, session=session, activity=booking.activity, persons=persons, stamp=stamp))
+        cal.add_component(
+            _event(uid=uid, session=session, activity=booking.activity, persons=persons, stamp=stamp)
+        )
     return _ics_response(cal, filename=f"activity-{booking.activity_id}.ics", attachment=True)
 
 
+def _feed_mac(user, key: str, secret=None) -> str:
+    value = f"{user.pk}:{key}:{user.password}"
+    return salted_hmac(FEED_SALT, value, secret=secret, algorithm="sha256").hexdigest()[:40]
+
+
 def feed_token_for(user) -> str:
-    """The personal calendar feed token: ``signing.dumps(user.pk, salt="events.feed")``."""
-    return signing.dumps(user.pk, salt=FEED_SALT)
+    """The personal calendar feed token: ``<user id in base 36>-<HMAC>``.
+
+    The HMAC (``SECRET_KEY``, salt ``events.feed.v2``) covers the user id, her feed key
+    (``FeedKey``, reset with the "reset my calendar link" button) and her password hash, the way Django's
+    password-reset tokens do: resetting the key or changing the password in any way makes every earlier
+    token a 404. Reading it writes nothing.
+    """
+    return f"{int_to_base36(user.pk)}-{_feed_mac(user, FeedKey.objects.key_for(user))}"
 
 
 def feed_user_from_token(token: str):
-    """The active user a feed token was made for, or None for a forged, altered or stale token."""
+    """The active user a feed token was made for, or None for a forged, altered, reset or old-format token
+    (the signed ids of before, "MQ:…", are refused)."""
+    uid, sep, mac = (token or "").partition("-")
+    if not sep or not mac or len(uid) > 13:
+        return None
     try:
-        user_id = signing.loads(token, salt=FEED_SALT)
-    except signing.BadSignature:
+        user_id = base36_to_int(uid)
+    except ValueError:
         return None
-    if not isinstance(user_id, int) or isinstance(user_id, bool):
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
         return None
-    return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    key = FeedKey.objects.key_for(user)
+    for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
+        if constant_time_compare(mac, _feed_mac(user, key, secret=secret)):
+            return user
+    return None
 
 
 def feed_url_for(request, user) -> str:
     return request.build_absolute_uri(reverse("events:feed", kwargs={"token": feed_token_for(user)}))
+
+
+@require_POST
+@login_required
+def feed_reset(request):
+    """ "Reset my calendar link": a new feed key, so the old address (shared, or on a lost phone) is dead."""
+    feed_key_reset(user=request.user)
+    messages.success(
+        request,
+        _(
+            "Your calendar link has been reset. The old link no longer works: subscribe again in your "
+            "calendar app with the new one."
+        ),
+    )
+    nxt = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        nxt = reverse("events:my_bookings")
+    return redirect(nxt)
 
 
 @require_GET
@@ -633,7 +733,9 @@ def feed(request, token):
     course_ids = {r.activity_id for r in regs if r.session_id is None}
     course_sessions: dict[int, list[Session]] = {}
     if course_ids:
-        for s in Session.objects.filter(activity_id__in=course_ids, cancelled=False, ends_at__gte=since).order_by("starts_at"):
+        for s in Session.objects.filter(
+            activity_id__in=course_ids, cancelled=False, ends_at__gte=since
+        ).order_by("starts_at"):
             course_sessions.setdefault(s.activity_id, []).append(s)
     events: dict[int, tuple[Session, Activity, list[str]]] = {}
     for r in regs:

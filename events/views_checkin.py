@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.community.selectors import phone_search_limited
+
 from .forms import TicketCodeField
 from .models import CheckIn, CheckInMethod, Registration, Session
 from .selectors import (
@@ -129,10 +131,15 @@ def checkin_page(request, session_id):
                 return redirect(_here(session))
     search_form = SearchForm({"q": q} if q else None)
     candidates = []
+    if q and search_form.is_valid() and (limited := phone_search_limited(request, q=q)):
+        # Too many searches by phone digits: say so at the field, search nothing.
+        search_form.add_error("q", limited)
     if q and search_form.is_valid():
         at = CheckIn.objects.filter(session=session, registration=OuterRef("pk")).values("checked_in_at")[:1]
         candidates = list(
-            checkin_candidates(session=session, q=q).annotate(checked_in_at=Subquery(at))[:SEARCH_LIMIT]
+            checkin_candidates(session=session, q=q, viewer=request.user).annotate(
+                checked_in_at=Subquery(at)
+            )[:SEARCH_LIMIT]
         )
     return render(
         request,

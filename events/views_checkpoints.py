@@ -36,6 +36,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.community.selectors import phone_search_limited
+
 from .forms import PersonChoiceField, TicketCodeField
 from .models import CheckIn, Registration, RegistrationStatus, Session, Stamp
 from .selectors import (
@@ -81,7 +83,9 @@ class StampForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False  # the page's form also carries the session
-        self.helper.add_input(Submit("stamp", gettext_lazy("Stamp this ticket"), css_class="btn-brand btn-lg"))
+        self.helper.add_input(
+            Submit("stamp", gettext_lazy("Stamp this ticket"), css_class="btn-brand btn-lg")
+        )
 
 
 class PeopleField(PersonChoiceField):
@@ -156,14 +160,18 @@ def _stamp_found_person(request, *, checkpoint, session, q: str):
     """A person found by name or phone tail (no ticket at hand): stamp her, say how it went, go back."""
     chosen = request.POST.get("registration_id", "")
     registration = (
-        Registration.objects.filter(activity_id=checkpoint.activity_id, pk=chosen if chosen.isdecimal() else 0)
+        Registration.objects.filter(
+            activity_id=checkpoint.activity_id, pk=chosen if chosen.isdecimal() else 0
+        )
         .select_related("person", "booking", "activity", "session")
         .first()
     )
     if registration is None:
         raise Http404("No such registration.")
     try:
-        stamps = checkpoint_stamp(actor=request.user, checkpoint=checkpoint, session=session, registration=registration)
+        stamps = checkpoint_stamp(
+            actor=request.user, checkpoint=checkpoint, session=session, registration=registration
+        )
     except (ValidationError, PermissionDenied) as exc:
         for m in _errors(exc):
             messages.error(request, m)
@@ -183,6 +191,10 @@ def station_page(request, checkpoint_id):
     if "\x00" in q:  # PostgreSQL refuses NUL bytes in text: no search, Django's translated reason
         messages.error(request, ProhibitNullCharactersValidator.message)
         q = ""
+    limited = phone_search_limited(request, q=q) if q else None
+    if limited:  # too many searches by phone digits: say so, search nothing
+        messages.error(request, limited)
+        q = ""
     form = StampForm()
     choose: list[Registration] = []
     status = 200
@@ -193,9 +205,11 @@ def station_page(request, checkpoint_id):
         registration = None
         chosen = request.POST.get("registration_id", "")
         if form.is_valid() and chosen:
-            registration = _on_ticket(activity=activity, token=form.cleaned_data["token"]).filter(
-                pk=chosen if chosen.isdecimal() else 0
-            ).first()
+            registration = (
+                _on_ticket(activity=activity, token=form.cleaned_data["token"])
+                .filter(pk=chosen if chosen.isdecimal() else 0)
+                .first()
+            )
             if registration is None:
                 form.add_error("token", _("This person is not on this ticket."))
         if form.is_valid():
@@ -227,7 +241,7 @@ def station_page(request, checkpoint_id):
     if q and session is not None:
         at = Stamp.objects.filter(checkpoint=checkpoint, session=session, registration=OuterRef("pk"))
         candidates = list(
-            checkin_candidates(session=session, q=q).annotate(
+            checkin_candidates(session=session, q=q, viewer=request.user).annotate(
                 stamped_at=Subquery(at.values("stamped_at")[:1])
             )[:SEARCH_LIMIT]
         )
@@ -309,7 +323,11 @@ def venue_checkin(request, pk, code):
         todo = [r.pk for r in regs if r.checked_in_at is None]
         form = None
         if todo and not session.cancelled:
-            qs = Registration.objects.filter(pk__in=todo).select_related("person").order_by("person__birth_date", "pk")
+            qs = (
+                Registration.objects.filter(pk__in=todo)
+                .select_related("person")
+                .order_by("person__birth_date", "pk")
+            )
             bound = request.method == "POST" and request.POST.get("session") == str(session.pk)
             form = VenueCheckinForm(request.POST if bound else None, session=session, regs=qs)
             if bound and form.is_valid():
@@ -345,14 +363,17 @@ def venue_checkin(request, pk, code):
 @login_required
 def venue_poster(request, pk):
     activity = activity_manageable_get(user=request.user, activity_id=pk)
-    url = request.build_absolute_uri(reverse("events:venue_checkin", args=[activity.pk, venue_code_for(activity)]))
+    url = request.build_absolute_uri(
+        reverse("events:venue_checkin", args=[activity.pk, venue_code_for(activity)])
+    )
     return render(
         request,
         "events/checkpoints/poster.html",
         {
             "activity": activity,
             "url": url,
-            "qr": qr_svg(url, label=_("QR code for self check-in at %(activity)s") % {"activity": activity.title}),
+            "qr": qr_svg(
+                url, label=_("QR code for self check-in at %(activity)s") % {"activity": activity.title}
+            ),
         },
     )
-

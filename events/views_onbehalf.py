@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.community.models import ACTING_RELATIONS, Person, Relation
-from portal.community.selectors import people_search, people_visible_to, person_get_for
+from portal.community.selectors import people_search, people_visible_to, person_get_for, phone_search_limited
 
 from .forms import BookingForm
 from .forms_staff import RequestKeyField
@@ -51,7 +51,9 @@ class ResidentSearchForm(forms.Form):
         label=gettext_lazy("Find the resident"),
         max_length=100,
         required=False,
-        help_text=gettext_lazy("Name, pinyin (e.g. zhang), initials, the last 4 digits of the phone, or the address."),
+        help_text=gettext_lazy(
+            "Name, pinyin (e.g. zhang), initials, the last 4 digits of the phone, or the address."
+        ),
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
 
@@ -109,15 +111,30 @@ def _done(request, booking: Booking):
     regs = list(booking.registrations.select_related("person").order_by("id"))
     names = {
         status: "、".join(r.person.name for r in regs if r.status == status)
-        for status in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, RegistrationStatus.APPLIED)
+        for status in (
+            RegistrationStatus.CONFIRMED,
+            RegistrationStatus.WAITLISTED,
+            RegistrationStatus.APPLIED,
+        )
     }
     if names[RegistrationStatus.CONFIRMED]:
-        messages.success(request, _("Booked on the resident's behalf: %(names)s.") % {"names": names[RegistrationStatus.CONFIRMED]})
+        messages.success(
+            request,
+            _("Booked on the resident's behalf: %(names)s.") % {"names": names[RegistrationStatus.CONFIRMED]},
+        )
     if names[RegistrationStatus.WAITLISTED]:
-        messages.warning(request, _("On the waitlist: %(names)s.") % {"names": names[RegistrationStatus.WAITLISTED]})
+        messages.warning(
+            request, _("On the waitlist: %(names)s.") % {"names": names[RegistrationStatus.WAITLISTED]}
+        )
     if names[RegistrationStatus.APPLIED]:
-        messages.success(request, _("Lottery application made for: %(names)s.") % {"names": names[RegistrationStatus.APPLIED]})
-    messages.info(request, _("Print this ticket for the resident, or note the booking number %(no)s.") % {"no": booking.pk})
+        messages.success(
+            request,
+            _("Lottery application made for: %(names)s.") % {"names": names[RegistrationStatus.APPLIED]},
+        )
+    messages.info(
+        request,
+        _("Print this ticket for the resident, or note the booking number %(no)s.") % {"no": booking.pk},
+    )
     return redirect("events:ticket", token=booking.token)
 
 
@@ -135,24 +152,32 @@ def onbehalf_page(request, pk):
     # Validated (too long, NUL bytes PostgreSQL refuses): the error is shown next to the search field.
     search_form = ResidentSearchForm({"q": request.GET["q"]} if request.GET.get("q") else None)
     q = search_form.cleaned_data["q"].strip() if search_form.is_bound and search_form.is_valid() else ""
+    limited = phone_search_limited(request, q=q) if q and not request.GET.get("person") else None
+    if limited:  # too many searches by phone digits: the reason next to the field, no results
+        search_form.add_error("q", limited)
+        q = ""
     person_id = request.GET.get("person")
     resident, family, form, results = None, [], None, []
     if person_id:
         resident = person_get_for(viewer=request.user, person_id=person_id)
         family = family_of(staff=request.user, resident=resident)
-        sessions = sessions_with_seats(activity.sessions.filter(cancelled=False, starts_at__gt=now)).order_by("starts_at", "id")
+        sessions = sessions_with_seats(activity.sessions.filter(cancelled=False, starts_at__gt=now)).order_by(
+            "starts_at", "id"
+        )
         form = OnBehalfForm(
             request.POST or None,
             activity=activity,
             people=family,
             sessions=sessions,
-            submit_label=_("Apply on the resident's behalf") if activity.is_lottery else _("Book on the resident's behalf"),
+            submit_label=_("Apply on the resident's behalf")
+            if activity.is_lottery
+            else _("Book on the resident's behalf"),
         )
         form.helper.form_action = f"{base}?{urlencode({'person': resident.pk})}"
     elif q:
         results = list(people_search(viewer=request.user, q=q).filter(is_active=True)[:SEARCH_LIMIT])
         for p in results:
-            p.phone_tail = _phone_tail(p)
+            p.phone_tail = _phone_tail(p)  # the tail only, whatever was typed
     if request.method == "POST":
         if form is None:
             raise Http404("Choose a resident first.")

@@ -9,23 +9,21 @@ may not manage is a 404. Each write is one service call (``reminder_rules_set``,
 
 from __future__ import annotations
 
-import datetime
-import re
-import tempfile
 import zoneinfo
-from urllib.parse import quote
+from collections.abc import Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
+
+from portal.exports import xlsx_response
 
 from .forms_staff import CancelSessionForm, LeadTimesForm, RosterFilterForm, StaffMessageForm
 from .models import ReminderRule
@@ -48,7 +46,6 @@ from .services import reminder_leads, reminder_rules_set, session_cancel, sessio
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 ACTIVITIES_PAGE_SIZE = 20
 ROSTER_PAGE_SIZE = 100
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def lead_label(minutes: int) -> str:
@@ -81,7 +78,9 @@ def staff_activities(request):
     seats = next_session_seats(activities)
     for a in activities:
         a.seats = seats.get(a.pk)
-    return render(request, "events/staff/activities.html", {"page": page, "activities": activities, "now": now})
+    return render(
+        request, "events/staff/activities.html", {"page": page, "activities": activities, "now": now}
+    )
 
 
 # --- the manage page --------------------------------------------------------------------------------
@@ -99,7 +98,9 @@ def activity_manage(request, pk):
         form = LeadTimesForm(request.POST)
         if form.is_valid():
             try:
-                reminder_rules_set(actor=request.user, activity=activity, lead_minutes=form.cleaned_data["lead_minutes"])
+                reminder_rules_set(
+                    actor=request.user, activity=activity, lead_minutes=form.cleaned_data["lead_minutes"]
+                )
             except ValidationError as exc:
                 form.apply_service_errors(exc)
             else:
@@ -141,7 +142,9 @@ def _roster_filter(request) -> tuple[RosterFilterForm, str]:
 def roster(request, session_id):
     session = session_manageable_get(user=request.user, session_id=session_id)
     form, show = _roster_filter(request)
-    page = Paginator(roster_queryset(session=session, show=show), ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(roster_queryset(session=session, show=show), ROSTER_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     day = session.local_date
     rows = [roster_row(r, day=day) for r in page.object_list]
     return render(
@@ -164,24 +167,14 @@ def roster(request, session_id):
 def _export_filename(session) -> tuple[str, str]:
     """(ASCII fallback, UTF-8 name) for the download: activity title and session date."""
     day = timezone.localtime(session.starts_at, SHANGHAI).strftime("%Y-%m-%d")
-    title = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "", session.activity.title).strip() or "activity"
+    title = session.activity.title.strip() or "activity"
     return f"roster-{session.activity_id}-{day}.xlsx", f"{title}-{day}-{_('roster')}.xlsx"
 
 
-def _local(dt: datetime.datetime | None) -> datetime.datetime | None:
-    """Excel has no time zones: the Shanghai wall-clock time."""
-    return timezone.localtime(dt, SHANGHAI).replace(tzinfo=None, microsecond=0) if dt else None
-
-
-def roster_workbook(*, session, show: str, out) -> None:
-    """Write the roster of ``session`` as one sheet into the binary file ``out``: headers in the page's
-    language, frozen header row, column widths, Shanghai times. Rows are streamed from one query into a
-    write-only workbook: no model instance, no whole roster in memory."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
+def roster_sheet(*, session, show: str) -> tuple[list[str], list[float], Iterator[list]]:
+    """The roster of ``session`` as a sheet: headers in the page's language, column widths, and the rows,
+    streamed from one query (no model instance, no whole roster in memory). Written by
+    ``portal.exports``, which neutralises every cell and writes times as Shanghai wall-clock time."""
     is_course = session.activity.is_course
     columns = [
         (_("No."), 6),
@@ -197,39 +190,27 @@ def roster_workbook(*, session, show: str, out) -> None:
     ]
     if is_course:
         columns.append((_("Meetings attended"), 10))
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=timezone.localtime(session.starts_at, SHANGHAI).strftime("%Y-%m-%d"))
-    for i, (_label, width) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for label, _width in columns:
-        cell = WriteOnlyCell(ws, value=label)
-        cell.font = bold
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        header.append(cell)
-    ws.append(header)
     yes, no = _("yes"), ""
-    for n, row in enumerate(roster_rows(session=session, show=show), start=1):
-        when = WriteOnlyCell(ws, value=_local(row["checked_in_at"]))
-        when.number_format = "yyyy-mm-dd hh:mm"
-        values = [
-            n,
-            row["name"],
-            row["age"],
-            row["household"],
-            row["booked_by"],
-            yes if row["on_behalf"] else no,
-            str(row["status_label"]),
-            row["position"],
-            row["phone_tail"],
-            when,
-        ]
-        if is_course:
-            values.append(row["meetings_attended"])
-        ws.append(values)
-    wb.save(out)
+
+    def rows():
+        for n, row in enumerate(roster_rows(session=session, show=show), start=1):
+            values = [
+                n,
+                row["name"],
+                row["age"],
+                row["household"],
+                row["booked_by"],
+                yes if row["on_behalf"] else no,
+                str(row["status_label"]),
+                row["position"],
+                row["phone_tail"],
+                row["checked_in_at"],
+            ]
+            if is_course:
+                values.append(row["meetings_attended"])
+            yield values
+
+    return [label for label, _width in columns], [width for _label, width in columns], rows()
 
 
 @login_required
@@ -237,14 +218,16 @@ def roster_workbook(*, session, show: str, out) -> None:
 def roster_export(request, session_id):
     session = session_manageable_get(user=request.user, session_id=session_id)
     _form, show = _roster_filter(request)
-    out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
-    roster_workbook(session=session, show=show, out=out)
-    out.seek(0)
+    header, widths, rows = roster_sheet(session=session, show=show)
     ascii_name, name = _export_filename(session)
-    response = FileResponse(out, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return xlsx_response(
+        name,
+        header,
+        rows,
+        ascii_filename=ascii_name,
+        sheet_title=timezone.localtime(session.starts_at, SHANGHAI).strftime("%Y-%m-%d"),
+        widths=widths,
+    )
 
 
 # --- cancel a session, message everyone booked ----------------------------------------------------------
@@ -261,7 +244,9 @@ def session_cancel_view(request, session_id):
             form.add_error(None, _("This session is over: it can no longer be cancelled."))
         elif form.is_valid():
             try:
-                cancelled = session_cancel(actor=request.user, session=session, reason=form.cleaned_data["reason"])
+                cancelled = session_cancel(
+                    actor=request.user, session=session, reason=form.cleaned_data["reason"]
+                )
             except ValidationError as exc:
                 form.apply_service_errors(exc)
             else:
@@ -280,7 +265,12 @@ def session_cancel_view(request, session_id):
     return render(
         request,
         "events/staff/cancel.html",
-        {"session": session, "activity": session.activity, "form": form, "counts": roster_counts(session=session)},
+        {
+            "session": session,
+            "activity": session.activity,
+            "form": form,
+            "counts": roster_counts(session=session),
+        },
         status=status,
     )
 
@@ -307,7 +297,11 @@ def session_message_view(request, session_id):
             else:
                 messages.success(
                     request,
-                    ngettext("The message was sent to %(n)d recipient.", "The message was sent to %(n)d recipients.", told)
+                    ngettext(
+                        "The message was sent to %(n)d recipient.",
+                        "The message was sent to %(n)d recipients.",
+                        told,
+                    )
                     % {"n": told},
                 )
                 return redirect("events:manage", pk=session.activity_id)
@@ -315,6 +309,11 @@ def session_message_view(request, session_id):
     return render(
         request,
         "events/staff/message.html",
-        {"session": session, "activity": session.activity, "form": form, "counts": roster_counts(session=session)},
+        {
+            "session": session,
+            "activity": session.activity,
+            "form": form,
+            "counts": roster_counts(session=session),
+        },
         status=status,
     )

@@ -37,10 +37,13 @@ if not SECRET_KEY:
             "the environment; for development run with DJANGO_DEBUG=true (make run does this)."
         )
 
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if (DEBUG or TESTING) else [])
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if (DEBUG or TESTING) else []
+)
 if not ALLOWED_HOSTS and not (DEBUG or TESTING):
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the host names this portal is served under.")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"  # the portal's own translated page, not Django's
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -91,7 +94,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # two-factor for the sensitive areas, MFA pages for staff only, RateLimited as a "please wait" page
+    "portal.accounts.middleware.SignInSecurityMiddleware",
+    "portal.middleware.AuditlogMiddleware",  # auditlog's, with the trusted client address
     "portal.middleware.ElderModeMiddleware",
     # axes last, as its documentation asks
     "axes.middleware.AxesMiddleware",
@@ -119,7 +124,14 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------
-# Default: SQLite in immediate transaction mode, so concurrent writers wait instead of failing.
+# Default: SQLite in immediate transaction mode, so concurrent writers wait instead of failing. That default
+# is for development and tests: production names its database (no silent SQLite file in a container).
+if not (DEBUG or TESTING) and not env.str("DATABASE_URL", default=""):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. In production (DJANGO_DEBUG off) the portal needs its database named, e.g. "
+        "DATABASE_URL=postgres://zhaoxi:PASSWORD@db.example.cn:5432/zhaoxi; the SQLite default is for "
+        "development only (DJANGO_DEBUG=true)."
+    )
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'zhaoxi.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -136,6 +148,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery ----------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+if not REDIS_URL and not (DEBUG or TESTING):
+    raise ImproperlyConfigured(
+        "REDIS_URL is not set. In production (DJANGO_DEBUG off) the cache and the Celery broker must be shared "
+        "by every process: rate limits and lockouts counted in each process's own memory are no limits, and "
+        "a filesystem broker reaches no other machine. Set REDIS_URL=redis://HOST:6379/0 (the cache uses the "
+        "next database number, or REDIS_CACHE_URL); the in-process cache is for development only "
+        "(DJANGO_DEBUG=true)."
+    )
 
 
 def _next_redis_db(url: str, step: int = 1) -> str:
@@ -155,7 +175,9 @@ _TEST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw
 if REDIS_URL:
     REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default=_next_redis_db(REDIS_URL, 1 + _TEST_WORKER))
     if REDIS_CACHE_URL.rstrip("/") == REDIS_URL.rstrip("/"):
-        raise ImproperlyConfigured("REDIS_CACHE_URL must name another Redis database than REDIS_URL (the broker).")
+        raise ImproperlyConfigured(
+            "REDIS_CACHE_URL must name another Redis database than REDIS_URL (the broker)."
+        )
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -168,14 +190,17 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zhaoxi"}}
     # kombu's filesystem transport: a broker that needs no server, shared by web, worker and beat.
+    # Every folder it writes lives under VAR_DIR, the control folder too (kombu's default is ./control,
+    # which put the exchange tables into the checkout).
     _broker_dir = VAR_DIR / "celery-broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TIMEZONE = "Asia/Shanghai"
@@ -285,6 +310,15 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Zhaoxi"
+MFA_ADAPTER = "portal.accounts.adapter.MFAAdapter"  # staff keep their TOTP (portal.accounts.middleware)
+
+# The client address that rate limits and lockouts count (portal.accounts.ratelimits.client_ip): behind
+# N reverse proxies of our own, the address the nearest untrusted hop put into X-Forwarded-For; with 0
+# the header is ignored (anyone can write it) and REMOTE_ADDR counts. Feeds allauth and axes alike.
+TRUSTED_PROXY_COUNT = env.int("ZHAOXI_TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("ZHAOXI_TRUSTED_PROXY_COUNT must be 0 or more.")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # The SMS backend (portal.accounts.sms): "console" in development, "aliyun" in production.
 SMS_BACKEND = env.str("SMS_BACKEND", default="portal.accounts.sms.ConsoleSMSBackend")
@@ -300,17 +334,26 @@ ALIYUN_SMS = {
 # Approved SMS templates (模板): the verification code one takes the parameter {"code": ...}.
 SMS_VERIFICATION_TEMPLATE_CODE = ALIYUN_SMS["TEMPLATE_CODE"]
 SMS_PASSWORD_RESET_TEMPLATE_CODE = env.str("ALIYUN_SMS_RESET_TEMPLATE_CODE", default="")
+# "Someone tried to sign up with your number" (no parameters), sent instead of a code to an existing account.
+SMS_ACCOUNT_EXISTS_TEMPLATE_CODE = env.str("ALIYUN_SMS_ACCOUNT_EXISTS_TEMPLATE_CODE", default="")
 if SMS_BACKEND.endswith("AliyunSMSBackend") and not TESTING:
-    _missing = [k for k in ("ACCESS_KEY_ID", "ACCESS_KEY_SECRET", "SIGN_NAME", "TEMPLATE_CODE") if not ALIYUN_SMS[k]]
+    _missing = [
+        k for k in ("ACCESS_KEY_ID", "ACCESS_KEY_SECRET", "SIGN_NAME", "TEMPLATE_CODE") if not ALIYUN_SMS[k]
+    ]
     if _missing:
         raise ImproperlyConfigured(
             "SMS_BACKEND is Aliyun but these are not set: " + ", ".join(f"ALIYUN_SMS_{k}" for k in _missing)
         )
 
-# django-axes: lock the admin (and every login) after repeated failures.
+# django-axes: lock an account, and a client address, after repeated failed sign-ins (every sign-in is
+# allauth's, the admin's included), until the cool-off has passed. The account is the phone in E.164 or
+# the lower-cased e-mail, whichever form sent it; an attempt naming none counts for its address only.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=60.0) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = "portal.accounts.ratelimits.axes_lockout_parameters"
+AXES_USERNAME_CALLABLE = "portal.accounts.ratelimits.axes_username"
+AXES_CLIENT_IP_CALLABLE = "portal.accounts.ratelimits.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.accounts.ratelimits.axes_lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
@@ -351,6 +394,12 @@ MAX_UPLOAD_SIZE = 5 * 1024 * 1024  # any single uploaded file (portal.uploads.va
 # Roster imports in the admin (django-import-export): preview first, then all rows or none.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Exports: CSV, Excel and TSV only, through portal.exports (every cell starting with = + - @ tab CR LF is
+# neutralised; the library's own ESCAPE_FORMULAE setting only drops one "=" and stays off).
+from portal.exports import FORMATS as _EXPORT_FORMATS  # noqa: E402 (the setting holds classes)
+
+IMPORT_EXPORT_FORMATS = list(_EXPORT_FORMATS)
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -410,4 +459,7 @@ COMMUNITY_ADDRESS = env.str("ZHAOXI_COMMUNITY_ADDRESS", default="")
 COMMUNITY_PHONE = env.str("ZHAOXI_COMMUNITY_PHONE", default="")
 COMMUNITY_OFFICE_HOURS = env.str("ZHAOXI_COMMUNITY_OFFICE_HOURS", default="")
 PRIVACY_NOTICE_VERSION = env.str("ZHAOXI_PRIVACY_NOTICE_VERSION", default="2026-11")
+# Searches by phone digits of the roles that do not need residents' numbers (portal.community.selectors):
+# allauth's rate syntax, per user ("30/10m/user": 30 searches in 10 minutes).
+PHONE_SEARCH_RATE_LIMIT = env.str("ZHAOXI_PHONE_SEARCH_RATE_LIMIT", default="30/10m/user,200/1d/user")
 ELDER_MODE_COOKIE = "zhaoxi_elder_mode"

@@ -1,4 +1,4 @@
-"""Platform pages: the home page, the elder-mode switch and the health endpoint."""
+"""Platform pages: the home page, the elder-mode switch, the health endpoint and the CSRF failure page."""
 
 import logging
 
@@ -45,14 +45,16 @@ HOME_SERVICE_AREAS = (
         "key": "deliberation",
         "icon": "bi-chat-square-text",
         "title": _("Deliberation"),
-        "text": _("Raise an issue, follow the consultation meetings and support the proposals you care about."),
+        "text": _(
+            "Raise an issue, follow the consultation meetings and support the proposals you care about."
+        ),
         "urls": ("deliberation:index", "deliberation:topic_list"),
     },
     {
         "key": "employment",
         "icon": "bi-briefcase",
         "title": _("Jobs near home"),
-        "text": _("Skills training, job fairs and flexible posts such as \"mum jobs\"."),
+        "text": _('Skills training, job fairs and flexible posts such as "mum jobs".'),
         "urls": ("employment:index", "employment:post_list"),
     },
 )
@@ -84,17 +86,20 @@ def home(request):
     )
     committee = {
         "address": settings.COMMUNITY_ADDRESS
-        or _("Party and public service centre, Zhongxing sub-district, Nantong Economic and Technological Development Zone"),
+        or _(
+            "Party and public service centre, Zhongxing sub-district, Nantong Economic and Technological Development Zone"
+        ),
         "phone": settings.COMMUNITY_PHONE,
-        "hours": settings.COMMUNITY_OFFICE_HOURS
-        or _("Monday to Friday, 8:30-11:30 and 13:30-17:30"),
+        "hours": settings.COMMUNITY_OFFICE_HOURS or _("Monday to Friday, 8:30-11:30 and 13:30-17:30"),
     }
     return render(request, "home.html", {"areas": areas, "partners": partners, "committee": committee})
 
 
 def _safe_next(request) -> str:
     nxt = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
-    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         nxt = "/"
     return nxt
 
@@ -135,6 +140,15 @@ def _check_broker() -> str:
     return "ok"
 
 
+def csrf_failure(request, reason=""):
+    """``CSRF_FAILURE_VIEW``: the portal's own "page expired" page (translated, elder mode honoured, the
+    site's layout) instead of Django's English one. The technical reason goes to the log, not the page."""
+    logger.warning("CSRF check failed for %s %s: %s", request.method, request.path, reason)
+    response = render(request, "403_csrf.html", status=403)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @never_cache
 @require_GET
 def health(request):
@@ -148,4 +162,6 @@ def health(request):
             logger.warning("health check %s failed: %s", name, exc)
             checks[name] = "error"
             healthy = False
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )

@@ -1,15 +1,24 @@
-"""Shared test set-up: which real services are here, and what happens when one is missing.
+"""Shared test set-up: the test clock, which real services are here, and what happens when one is missing.
 
 Without a service, the tests that need it skip and say why. Under ``CI=true`` nothing may skip for a
 missing service: the run fails instead.
+
+The clock: every test starts at the same instant, ``ZHAOXI_TEST_NOW`` (default: an ordinary Wednesday
+morning in Asia/Shanghai), and the clock ticks on from there (time-machine, ``tick=True``), so a test sees
+the same day whatever the date and hour of the run. Write dates relative to ``timezone.now()`` /
+``timezone.localdate()``; run the suite with ``ZHAOXI_TEST_NOW=2026-12-31T23:59:30+08:00`` (or any other
+ISO 8601 instant with its offset) to prove a test does not depend on the day. ``ZHAOXI_TEST_NOW=real`` turns
+the frozen clock off.
 """
 
+import datetime
 import os
 import shutil
 import socket
 from urllib.parse import urlparse
 
 import pytest
+import time_machine
 from django.conf import settings
 
 # The browser fixtures (one Playwright, one Chromium for the whole run): see tests/browser.py.
@@ -21,6 +30,37 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+DEFAULT_TEST_NOW = "2026-11-18T10:00:00+08:00"  # a Wednesday morning: no holiday, no make-up working day
+
+
+def _test_now() -> datetime.datetime | None:
+    value = os.environ.get("ZHAOXI_TEST_NOW", "").strip() or DEFAULT_TEST_NOW
+    if value.lower() == "real":
+        return None
+    moment = datetime.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise pytest.UsageError(
+            f"ZHAOXI_TEST_NOW={value!r} needs a UTC offset, e.g. 2026-11-18T10:00:00+08:00"
+        )
+    return moment
+
+
+TEST_NOW = _test_now()
+
+
+def pytest_report_header(config):
+    return f"test clock: {TEST_NOW.isoformat() if TEST_NOW else 'real'} (ZHAOXI_TEST_NOW), ticking"
+
+
+@pytest.fixture(autouse=True)
+def _test_clock():
+    """Every test starts at TEST_NOW and the clock ticks on from there (the live server's thread too)."""
+    if TEST_NOW is None:
+        yield
+        return
+    with time_machine.travel(TEST_NOW, tick=True):
+        yield
 
 
 def _on_postgres() -> bool:
@@ -61,12 +101,21 @@ def pytest_collection_modifyitems(config, items):
     needed = {m for item in items for m in missing if item.get_closest_marker(m)}
     if IN_CI and needed:
         raise pytest.UsageError(
-            "CI=true but services the suite needs are missing: " + "; ".join(missing[m] for m in sorted(needed))
+            "CI=true but services the suite needs are missing: "
+            + "; ".join(missing[m] for m in sorted(needed))
         )
     for item in items:
         for marker, reason in missing.items():
             if item.get_closest_marker(marker):
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _factory_sequences_from_the_start():
+    """Factories whose dates follow their sequence start from it in every test: the same dates in any order."""
+    from tests.events.factories import SessionFactory
+
+    SessionFactory.reset_sequence()
 
 
 @pytest.fixture(autouse=True)
@@ -83,3 +132,12 @@ def _isolated_settings(settings, tmp_path):
     cache.clear()
     LocmemSMSBackend.outbox.clear()
     yield
+
+
+@pytest.fixture
+def admin_user(admin_user):
+    """pytest-django's superuser, with two-factor sign-in on: staff reach the admin only with it
+    (portal.accounts.middleware)."""
+    from tests.accounts.factories import give_totp
+
+    return give_totp(admin_user)

@@ -29,7 +29,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from portal.community.models import ACTING_RELATIONS, Person, Relation
-from portal.community.selectors import person_of
+from portal.community.selectors import person_of, phone_digits_q
 
 from ..models import (
     ACTIVE_STATUSES,
@@ -64,7 +64,9 @@ def can_manage_activity(*, user, activity: Activity) -> bool:
         return False
     if user.is_community_staff or activity.organiser_user_id == user.pk:
         return True
-    return bool(user.is_partner_staff and user.organization_id and activity.organiser_org_id == user.organization_id)
+    return bool(
+        user.is_partner_staff and user.organization_id and activity.organiser_org_id == user.organization_id
+    )
 
 
 # --- activities and sessions --------------------------------------------------------------------
@@ -90,7 +92,9 @@ def _seat_counts(qs: QuerySet[Session]) -> QuerySet[Session]:
         waitlisted=Coalesce(Subquery(waiting, output_field=IntegerField()), Value(0)),
     ).annotate(
         seats_taken=Case(
-            When(activity__capacity_unit="family", then="_families"), default="_persons", output_field=IntegerField()
+            When(activity__capacity_unit="family", then="_families"),
+            default="_persons",
+            output_field=IntegerField(),
         )
     )
     return qs.annotate(seats_left=Greatest(Value(0), F("capacity") - F("seats_taken")))
@@ -153,12 +157,18 @@ def activities_visible_to(*, user) -> QuerySet[Activity]:
     published = Activity.objects.filter(status=ActivityStatus.PUBLISHED)
     if user is None or not user.is_authenticated:
         return published
-    return Activity.objects.filter(Q(status=ActivityStatus.PUBLISHED) | Q(pk__in=activities_manageable_by(user=user).values("pk")))
+    return Activity.objects.filter(
+        Q(status=ActivityStatus.PUBLISHED) | Q(pk__in=activities_manageable_by(user=user).values("pk"))
+    )
 
 
 def activity_get_for(*, user, activity_id) -> Activity:
     try:
-        return activities_visible_to(user=user).select_related("organiser_org", "organiser_user").get(pk=activity_id)
+        return (
+            activities_visible_to(user=user)
+            .select_related("organiser_org", "organiser_user")
+            .get(pk=activity_id)
+        )
     except (Activity.DoesNotExist, ValueError, TypeError):
         raise Http404("No such activity.") from None
 
@@ -238,7 +248,11 @@ def offer_get_for(*, user, offer_id) -> Offer:
         raise Http404("No such offer.")
     visible = Registration.objects.filter(_family_q(user)).values("offer_id")
     try:
-        return Offer.objects.select_related("booking__activity", "booking__session").filter(pk__in=visible).get(pk=offer_id)
+        return (
+            Offer.objects.select_related("booking__activity", "booking__session")
+            .filter(pk__in=visible)
+            .get(pk=offer_id)
+        )
     except (Offer.DoesNotExist, ValueError, TypeError):
         raise Http404("No such offer.") from None
 
@@ -260,7 +274,11 @@ def waitlist_position(*, registration: Registration) -> int | None:
         status=RegistrationStatus.WAITLISTED,
         queue_no__lt=registration.queue_no,
     )
-    ahead = ahead.filter(session_id=registration.session_id) if registration.session_id else ahead.filter(session__isnull=True)
+    ahead = (
+        ahead.filter(session_id=registration.session_id)
+        if registration.session_id
+        else ahead.filter(session__isnull=True)
+    )
     if registration.activity.counts_families:
         return ahead.values("booking_id").distinct().count() + 1
     return ahead.count() + 1
@@ -299,9 +317,15 @@ __all__ = [
 # --- check-in -------------------------------------------------------------------------------------
 
 
-def checkin_candidates(*, session: Session, q: str):
+def checkin_candidates(*, session: Session, q: str, viewer=None):
     """Confirmed registrations of ``session`` whose person's name contains ``q``, or whose phone (or
-    the booker's phone) ends with ``q``'s digits: for people without a phone of their own."""
+    the booker's phone) ends with ``q``'s digits: for people without a phone of their own.
+
+    The phone digits match as far as ``viewer`` may search by them
+    (``portal.community.selectors.phone_digits_q``: exactly the last 4 digits for a volunteer or activity
+    staff; more only for community staff, and a grid worker for her grid). Without a viewer, the
+    strictest rule applies. The view counts the search with ``phone_search_limited`` first.
+    """
     q = (q or "").strip()
     qs = Registration.objects.filter(status=RegistrationStatus.CONFIRMED).filter(
         Q(session=session) | Q(session__isnull=True, activity_id=session.activity_id)
@@ -311,7 +335,17 @@ def checkin_candidates(*, session: Session, q: str):
     digits = re.sub(r"\D", "", q)
     match = Q(person__name__icontains=q)
     if len(digits) >= 4 and digits == q.replace(" ", ""):
-        match |= Q(person__phone__endswith=digits) | Q(booking__booked_by__phone__endswith=digits)
+        match |= phone_digits_q(
+            viewer=viewer,
+            digits=digits,
+            phone_field="person__phone",
+            grid_field="person__household__building__grid_id",
+        ) | phone_digits_q(
+            viewer=viewer,
+            digits=digits,
+            phone_field="booking__booked_by__phone",
+            grid_field="booking__booked_by__person__household__building__grid_id",
+        )
     return qs.filter(match).select_related("person", "booking").order_by("person__name", "pk")
 
 

@@ -90,7 +90,14 @@ from .shifts import (  # noqa: E402
     shifts_autoclose_due,
 )
 
-__all__ += ["shift_check_in", "shift_check_out", "shift_hours", "shift_signup", "shift_signup_cancel", "shifts_autoclose_due"]
+__all__ += [
+    "shift_check_in",
+    "shift_check_out",
+    "shift_hours",
+    "shift_signup",
+    "shift_signup_cancel",
+    "shifts_autoclose_due",
+]
 
 # Checkpoints and self check-in at the venue (events/services/checkpoints.py)
 from .checkpoints import (  # noqa: E402
@@ -101,4 +108,14 @@ from .checkpoints import (  # noqa: E402
     venue_sessions_today,
 )
 
-__all__ += ["checkin_self_at_venue", "checkpoint_stamp", "venue_code_check", "venue_code_for", "venue_sessions_today"]
+__all__ += [
+    "checkin_self_at_venue",
+    "checkpoint_stamp",
+    "venue_code_check",
+    "venue_code_for",
+    "venue_sessions_today",
+]
+
+from .feeds import feed_key_reset  # noqa: E402
+
+__all__ += ["feed_key_reset"]

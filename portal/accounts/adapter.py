@@ -9,11 +9,16 @@ from __future__ import annotations
 import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from portal.accounts import ratelimits
 from portal.accounts.codes import code_issued, code_validity_seconds
 from portal.accounts.phone import CNMobileField, normalize_cn_mobile, parse_cn_mobile
 from portal.accounts.sms import SMSError, sms_send
@@ -31,13 +36,71 @@ def user_phone_e164(user) -> str:
 
 def verification_sms_text(code: str) -> str:
     minutes = max(1, code_validity_seconds() // 60)
-    return _("Your verification code is %(code)s, valid for %(minutes)s minutes. Do not tell it to anyone.") % {
+    return _(
+        "Your verification code is %(code)s, valid for %(minutes)s minutes. Do not tell it to anyone."
+    ) % {
         "code": code,
         "minutes": minutes,
     }
 
 
+def account_exists_sms_text() -> str:
+    return _(
+        "Someone tried to sign up with your mobile number, which already has an account. Sign in with it, "
+        "or reset your password if you have forgotten it. If it was not you, ignore this message."
+    )
+
+
+# allauth's "try again later" messages, which we complete with how long to wait (portal.accounts.ratelimits).
+_WAIT_MESSAGES = {
+    "too_many_login_attempts": gettext_lazy("Too many failed sign-in attempts."),
+    "rate_limited": gettext_lazy("Too many requests."),
+}
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    # --- limits: who is counted, and how long to wait (see portal.accounts.ratelimits) -----------
+    @property
+    def error_messages(self) -> dict:
+        messages_ = dict(DefaultAccountAdapter.error_messages)
+        wait = ratelimits.wait_message(ratelimits.retry_after(self.request))
+        for code, text in _WAIT_MESSAGES.items():
+            messages_[code] = format_lazy("{} {}", text, wait)
+        return messages_
+
+    def add_message(
+        self, request, level, message_template=None, message_context=None, extra_tags="", message=None
+    ):
+        """An error message (allauth's "rate_limited" after a refused resend) tells the person about the
+        refusal: the middleware adds no second one (portal.accounts.middleware)."""
+        if message is not None and level >= messages.ERROR:
+            ratelimits.note_told(request)
+        return super().add_message(
+            request,
+            level,
+            message_template=message_template,
+            message_context=message_context,
+            extra_tags=extra_tags,
+            message=message,
+        )
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """The failed-login counter of one account: allauth's own key reads ``email`` or ``username``
+        only, so every sign-in by phone (and every reauthentication) shared one counter for the whole
+        site. The phone comes first: it is the account's name (USERNAME_FIELD)."""
+        account = ""
+        for field in ("phone", "email", "username"):
+            account = ratelimits.account_key(credentials.get(field))
+            if account:
+                break
+        return f"login:{account}"
+
+    def get_client_ip(self, request) -> str:
+        ip = ratelimits.client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
     # --- phone numbers -----------------------------------------------------------------------------
     def phone_form_field(self, **kwargs):
         kwargs.pop("validators", None)
@@ -84,13 +147,29 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
         template_code = getattr(settings, "SMS_VERIFICATION_TEMPLATE_CODE", "")
         try:
-            sms_send(phone=phone, text=verification_sms_text(code), template_code=template_code, params={"code": code})
+            sms_send(
+                phone=phone,
+                text=verification_sms_text(code),
+                template_code=template_code,
+                params={"code": code},
+            )
         except SMSError as exc:
             # The page still answers normally (no 500, no enumeration); the person can ask for a new code.
             logger.warning("verification SMS could not be sent: %s (retryable=%s)", exc, exc.retryable)
             request = self.request
             if request is not None:
-                messages.error(request, _("We could not send the text message just now. Please try again in a minute."))
+                messages.error(
+                    request, _("We could not send the text message just now. Please try again in a minute.")
+                )
+
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        """Someone signed up with a number that has an account: its owner is told by SMS, and the page
+        answers exactly as for a new number (no enumeration)."""
+        template_code = getattr(settings, "SMS_ACCOUNT_EXISTS_TEMPLATE_CODE", "")
+        try:
+            sms_send(phone=phone, text=account_exists_sms_text(), template_code=template_code, params={})
+        except SMSError as exc:
+            logger.warning("account-exists SMS could not be sent: %s (retryable=%s)", exc, exc.retryable)
 
     # --- one-time codes: remember when each was issued (see portal.accounts.codes) ---------------
     def generate_phone_verification_code(self, *, user, phone: str) -> str:
@@ -123,7 +202,10 @@ class AccountAdapter(DefaultAccountAdapter):
                 person_ensure_for_user(user=user)
                 # A welcome in her inbox (not by SMS: she has just had a code by SMS, and SMS costs money).
                 message_enqueue(
-                    key=f"account.welcome:user:{user.pk}", template="account.welcome", context={}, user=user,
+                    key=f"account.welcome:user:{user.pk}",
+                    template="account.welcome",
+                    context={},
+                    user=user,
                     channels=["inbox"],
                 )
         return user
@@ -136,3 +218,14 @@ class AccountAdapter(DefaultAccountAdapter):
                 settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 24 * 3600, samesite="Lax"
             )
         return response
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator) -> bool:
+        """Staff cannot turn their authenticator app off: the sensitive areas need it (a lost phone is
+        replaced by community staff deleting the old authenticator in the admin)."""
+        from allauth.mfa.models import Authenticator
+
+        if authenticator.type == Authenticator.Type.TOTP and authenticator.user.can_use_mfa:
+            return False
+        return super().can_delete_authenticator(authenticator)

@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "portal.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from portal.accounts import ratelimits
+
+        ratelimits.install()

@@ -38,8 +38,10 @@ def code_issued(code: str) -> None:
 
 
 def code_is_expired(code: str) -> bool:
+    """A code counts as expired once its validity has passed, and also when nobody knows when it was
+    issued (no session, or not recorded in it): such a code must never outlive its validity."""
     session = _session()
     if session is None or not code:
-        return False
+        return True
     issued_at = session.get(SESSION_KEY, {}).get(code)
-    return issued_at is not None and time.time() - issued_at > code_validity_seconds()
+    return issued_at is None or time.time() - issued_at > code_validity_seconds()

@@ -77,14 +77,27 @@ class SignupForm(AllauthSignupForm):
         return value
 
     def try_save(self, request):
-        """A concurrent sign-up with the same number loses at the database's unique constraint; it is then
+        """A number that already has an account is answered like a new one: the same page, after the same
+        expensive work (the password is hashed, one SMS is sent: to the owner, telling her someone tried).
+
+        A concurrent sign-up with the same number loses at the database's unique constraint; it is then
         answered exactly like a sign-up for a number that already has an account (no 500, no leak)."""
+        if self.account_already_exists:
+            return self._answer_existing_account(request)
         try:
             with transaction.atomic():
                 return super().try_save(request)
         except IntegrityError:
             self.account_already_exists = True
-            return super().try_save(request)
+            return self._answer_existing_account(request)
+
+    def _answer_existing_account(self, request):
+        from django.contrib.auth.hashers import make_password
+
+        make_password(
+            self.cleaned_data.get("password1") or None
+        )  # the work set_password does for a new account
+        return super().try_save(request)
 
     def save(self, request):
         user = super().save(request)
@@ -139,7 +152,9 @@ class ResetPasswordForm(AllauthResetPasswordForm):
         from portal.accounts.flows import PhonePasswordResetProcess
 
         phone = self.cleaned_data["email"]
-        PhonePasswordResetProcess.initiate(request=request, user=(self.users[0] if self.users else None), phone=phone)
+        PhonePasswordResetProcess.initiate(
+            request=request, user=(self.users[0] if self.users else None), phone=phone
+        )
         return phone
 
 
@@ -170,11 +185,13 @@ def language_choices() -> list[tuple[str, str]]:
 
 
 class ProfileForm(forms.Form):
-    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    language = forms.ChoiceField(label=_("Language"), choices=language_choices, required=False)
-    elder_mode = forms.BooleanField(
-        label=_("Elder mode (larger text and buttons)"), required=False
+    name = forms.CharField(
+        label=pgettext_lazy("person", "Name"),
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
+    language = forms.ChoiceField(label=_("Language"), choices=language_choices, required=False)
+    elder_mode = forms.BooleanField(label=_("Elder mode (larger text and buttons)"), required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -4,16 +4,19 @@ Sensitive profiles are read here too, and every opening of one writes an AccessL
 workbench does. The access log itself is read-only.
 """
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget
 
+from portal.accounts.ratelimits import client_ip
 from portal.uploads import SizeLimitedImportForm
 
 from . import models as m
 from .selectors import SENSITIVE_FIELDS
+from .services import guardian_consent_check
 
 
 class HouseholdResource(resources.ModelResource):
@@ -34,6 +37,10 @@ class HouseholdResource(resources.ModelResource):
 
 
 class PersonResource(resources.ModelResource):
+    """Rows of residents. A row that makes someone under 14 goes through the same guardian-consent rule
+    as every other write (``services.guardian_consent_check``): without the consent on record it is an
+    invalid row, its error on the birth-date column."""
+
     household = fields.Field(
         column_name="household_id", attribute="household", widget=ForeignKeyWidget(m.Household)
     )
@@ -56,6 +63,10 @@ class PersonResource(resources.ModelResource):
         export_order = fields
         skip_unchanged = True
         report_skipped = False
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        guardian_consent_check(person=instance, birth_date=instance.birth_date)
 
     def dehydrate_address(self, person):
         return person.household.address if person.household_id else ""
@@ -101,8 +112,23 @@ class BuildingAdmin(admin.ModelAdmin):
     list_select_related = ("estate", "grid")
 
 
+class PersonAdminForm(forms.ModelForm):
+    """The admin's person forms (the person page and the household's members) check a birth date with
+    the service rule that every write path shares: under 14 only with the guardian's consent."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if "birth_date" in self.fields and "birth_date" not in self.errors:
+            try:
+                guardian_consent_check(person=self.instance, birth_date=cleaned.get("birth_date"))
+            except forms.ValidationError as exc:
+                self.add_error(None, exc)  # keyed by field: shown next to the birth date
+        return cleaned
+
+
 class MemberInline(admin.TabularInline):
     model = m.Person
+    form = PersonAdminForm
     fields = ("name", "gender", "birth_date", "phone", "is_active")
     extra = 0
     show_change_link = True
@@ -152,6 +178,7 @@ class AgeBandFilter(admin.SimpleListFilter):
 
 @admin.register(m.Person)
 class PersonAdmin(ImportExportModelAdmin):
+    form = PersonAdminForm
     resource_classes = [PersonResource]
     import_form_class = SizeLimitedImportForm
     list_display = ("name", "gender", "birth_date", "phone", "household", "is_active")
@@ -185,7 +212,7 @@ class SensitiveProfileAdmin(admin.ModelAdmin):
                 person_id=profile.person_id,
                 fields=",".join(SENSITIVE_FIELDS),
                 reason="admin",
-                ip_address=request.META.get("REMOTE_ADDR") or None,
+                ip_address=client_ip(request),
             )
         return super().change_view(request, object_id, form_url, extra_context)
 

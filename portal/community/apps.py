@@ -27,15 +27,8 @@ class CommunityConfig(AppConfig):
         ):
             auditlog.register(model)
         auditlog.register(m.Person, m2m_fields={"served_by"})
-        # Sensitive values never go into the audit trail in clear.
-        auditlog.register(
-            m.SensitiveProfile,
-            mask_fields=[
-                "health_conditions",
-                "disability",
-                "care_level",
-                "allergies",
-                "medications",
-                "notes",
-            ],
-        )
+        # Sensitive values never go into the audit trail, not even in part: only that they changed.
+        from .audit import register_sensitive
+        from .selectors import SENSITIVE_FIELDS
+
+        register_sensitive(m.SensitiveProfile, fields=SENSITIVE_FIELDS)

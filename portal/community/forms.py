@@ -8,6 +8,8 @@ from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from portal.fields import BoundedDateField
+
 from .models import ConsentPurpose, EmergencyContact, Estate, Gender, SensitiveProfile
 from .services import DependentKind
 
@@ -26,13 +28,6 @@ class _Helper(FormHelper):
         super().__init__(*args, **kwargs)
         self.form_method = "post"
         self.add_input(Submit("submit", submit_label, css_class="btn-brand"))
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class HouseholdClaimForm(forms.Form):
@@ -54,16 +49,10 @@ class PersonDetailsForm(forms.Form):
     gender = forms.ChoiceField(
         label=_("Gender"), choices=[("", _("Not given")), *Gender.choices], required=False
     )
-    birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
+    birth_date = BoundedDateField(label=_("Date of birth"), required=False)
     phone = PhoneNumberField(label=_("Mobile phone"), region="CN", required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _Helper(_("Save"))
-
-
-class DependentForm(PersonDetailsForm):
-    kind = forms.ChoiceField(label=_("Who is this?"), choices=DependentKind.choices, widget=forms.RadioSelect)
+    # The guardian's consent for a child under 14 (PIPL art. 31), given where the date of birth is entered;
+    # the service decides whether it is needed (portal.community.services.guardian_consent_check).
     minor_consent = forms.BooleanField(
         label=_(
             "As the guardian, I consent to the community keeping my child's personal information for the "
@@ -72,6 +61,16 @@ class DependentForm(PersonDetailsForm):
         help_text=_("Required for a child under 14 (PIPL article 31)."),
         required=False,
     )
+
+    def __init__(self, *args, for_self: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if for_self:
+            del self.fields["minor_consent"]  # nobody is her own guardian
+        self.helper = _Helper(_("Save"))
+
+
+class DependentForm(PersonDetailsForm):
+    kind = forms.ChoiceField(label=_("Who is this?"), choices=DependentKind.choices, widget=forms.RadioSelect)
 
     field_order = ["kind", "name", "gender", "birth_date", "phone", "minor_consent"]
 

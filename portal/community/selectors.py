@@ -13,12 +13,19 @@ Anything outside that scope is simply not in the queryset; lookups by id raise `
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
+from allauth.core.internal import ratelimit
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils.translation import gettext as _
+
+from portal.accounts.ratelimits import retry_after, wait_message
 
 from .models import (
     ACTING_RELATIONS,
@@ -193,14 +200,120 @@ def _address_q(token: str) -> Q | None:
     return None
 
 
-def _token_q(token: str) -> Q:
+# --- phone digits: who may search by them, and how far ----------------------------------------------
+#
+# A phone number is what lets a stranger reach a child's mother or an elder living alone. Only the roles
+# that need residents' numbers may look them up by more digits than the tail everybody is shown: community
+# staff (everyone), a grid worker (the people of her grid). Every other role (partner staff, activity
+# staff, volunteers at a checkpoint) searches by exactly the last PHONE_TAIL_DIGITS digits, a limited
+# number of times (settings.PHONE_SEARCH_RATE_LIMIT, per user): a search can then never confirm more
+# digits than were typed, nor walk a number digit by digit. Every search that matches phone digits builds
+# its condition with phone_digits_q and counts itself with phone_search_limited.
+
+#: The phone tail every search and every list shows: the last four digits.
+PHONE_TAIL_DIGITS = 4
+_DIGITS = re.compile(r"\d+")
+
+
+def needs_phone_numbers(viewer) -> bool:
+    """Community staff need every resident's number; a grid worker those of her grid (see below)."""
+    return bool(
+        viewer is not None and viewer.is_authenticated and viewer.is_active and viewer.is_community_staff
+    )
+
+
+def _grid_of(viewer):
+    if viewer is not None and viewer.is_authenticated and viewer.is_active and viewer.is_grid_worker:
+        return viewer.grid_id
+    return None
+
+
+def phone_digits_q(
+    *,
+    viewer,
+    digits: str,
+    phone_field: str = "phone",
+    grid_field: str = "household__building__grid_id",
+) -> Q:
+    """The condition "``phone_field`` ends with the typed ``digits``", as far as ``viewer`` may search.
+
+    * community staff: any PHONE_TAIL_DIGITS or more trailing digits (up to the whole number);
+    * a grid worker: the same for people of her grid (``grid_field``), else as below;
+    * everyone else: exactly the last PHONE_TAIL_DIGITS digits; more or fewer match nobody by phone.
+    """
+    nothing = Q(pk__in=[])
+    if not digits.isdigit() or len(digits) < PHONE_TAIL_DIGITS:
+        return nothing
+    ends = Q(**{f"{phone_field}__endswith": digits})
+    if needs_phone_numbers(viewer):
+        return ends
+    exact_tail = ends if len(digits) == PHONE_TAIL_DIGITS else nothing
+    grid = _grid_of(viewer)
+    if grid:
+        return (ends & Q(**{grid_field: grid})) | exact_tail
+    return exact_tail
+
+
+def phone_shown_to(*, viewer, person: Person) -> str:
+    """The phone number as a list of search results may show it to ``viewer``: in full for the roles that
+    need it (staff; a grid worker for her grid), else only the tail ("****5678")."""
+    if not person.phone:
+        return ""
+    in_her_grid = bool(
+        _grid_of(viewer) and person.household_id and person.household.building.grid_id == viewer.grid_id
+    )
+    if needs_phone_numbers(viewer) or in_her_grid:
+        return str(person.phone)
+    digits = "".join(ch for ch in str(person.phone) if ch.isdigit())
+    return "****" + digits[-PHONE_TAIL_DIGITS:]
+
+
+def is_phone_search(q: str) -> bool:
+    """Does the query carry phone digits (a run of PHONE_TAIL_DIGITS or more digits)?"""
+    return any(len(run) >= PHONE_TAIL_DIGITS for run in _DIGITS.findall(q or ""))
+
+
+def phone_search_limited(request, *, q: str) -> str | None:
+    """Count a search by phone digits against the user's limit (settings.PHONE_SEARCH_RATE_LIMIT).
+
+    Returns None when the search may run (no phone digits, or a role that needs the numbers), else the
+    translated message to show next to the search field. The limit is allauth's rate limiter (the one that
+    counts sign-in attempts), keyed by the user.
+    """
+    user = request.user
+    if not is_phone_search(q) or needs_phone_numbers(user) or not user.is_authenticated:
+        return None
+    # The same search shown again (after stamping or checking in someone it found) reveals nothing new
+    # and is not counted twice.
+    recent_key = f"zhaoxi:phone_search:recent:{user.pk}"
+    digest = hashlib.sha256(" ".join((q or "").split()).encode()).hexdigest()[:16]
+    recent = cache.get(recent_key) or []
+    if digest in recent:
+        return None
+    usage = ratelimit.consume(
+        request,
+        app="portal.community",
+        action="phone_search",
+        config={"phone_search": settings.PHONE_SEARCH_RATE_LIMIT},
+        user=user,
+        limit_get=True,
+    )
+    if usage is not None:
+        cache.set(recent_key, [digest, *recent][:10], 600)
+        return None
+    return _("You have searched by phone number too many times. %(wait)s") % {
+        "wait": wait_message(retry_after(request))
+    }
+
+
+def _token_q(token: str, viewer=None) -> Q:
     address = _address_q(token)
     if address is not None:
         return address
     if token.isdigit():
         q = Q(household__room=token) | Q(household__building__number=token)
-        if len(token) >= 4:
-            q |= Q(phone__endswith=token)
+        if len(token) >= PHONE_TAIL_DIGITS:
+            q |= phone_digits_q(viewer=viewer, digits=token)
         return q
     if token.isascii() and token.isalpha():
         t = token.lower()
@@ -218,13 +331,15 @@ def _tokens(q: str) -> list[str]:
 
 def people_search(*, viewer, q: str) -> QuerySet[Person]:
     """Staff search within the viewer's scope, by name, pinyin ("zhang"), initials ("zs"), the last
-    digits of the phone ("5678"), or the address ("和谐怡园佳苑 3-1-502", or any part of it).
+    digits of the phone ("5678", as far as :func:`phone_digits_q` lets the viewer), or the address
+    ("和谐怡园佳苑 3-1-502", or any part of it).
 
-    Every word must match. The result joins the address in, so a page of results is one query.
+    Every word must match. The result joins the address in, so a page of results is one query. A view
+    that runs a search typed by the user first counts it with :func:`phone_search_limited`.
     """
     qs = people_visible_to(viewer=viewer)
     for token in _tokens((q or "").strip()[:100]):
-        qs = qs.filter(_token_q(token))
+        qs = qs.filter(_token_q(token, viewer))
     return qs
 
 

@@ -99,6 +99,54 @@ def _check_birth_date(birth_date: datetime.date | None, *, field: str = "birth_d
         raise ValidationError({field: _("Please check the year of birth.")})
 
 
+def guardian_consent_check(
+    *,
+    person: Person | None,
+    birth_date: datetime.date | None,
+    minor_consent: bool = False,
+    field: str = "birth_date",
+) -> None:
+    """The one place of the PIPL art. 31 rule: a person under 14 is only recorded with a guardian's
+    consent to keeping a child's information.
+
+    Every write that sets or changes a birth date calls it (a resident adding her child or editing a
+    date, the admin's person forms, the spreadsheet import): whoever makes a person under 14 needs either
+    the consent given in the same step (``minor_consent``) or an active child-data consent already on
+    record for her. A record whose birth date is not being changed is left alone. Raises a translated
+    ``ValidationError`` keyed by ``field``.
+    """
+    if birth_date is None or _age(birth_date, timezone.localdate()) >= GUARDIAN_CONSENT_AGE:
+        return
+    if minor_consent:
+        return
+    if person is not None and person.pk:
+        stored = Person.objects.filter(pk=person.pk).values_list("birth_date", flat=True).first()
+        if stored == birth_date:
+            return
+        if selectors.has_consent(person=person, purpose=ConsentPurpose.MINOR):
+            return
+    raise ValidationError(
+        {
+            field: _(
+                "A child under 14 can only be recorded with the guardian's consent to keeping a child's "
+                "information. Please give that consent first, or check the date of birth."
+            )
+        },
+        code="guardian_consent",
+    )
+
+
+def _minor_consent_record(*, actor, person: Person) -> Consent:
+    """The guardian's child-data consent, given in the step that recorded a child under 14."""
+    return Consent.objects.create(
+        person=person,
+        purpose=ConsentPurpose.MINOR,
+        notice_version=settings.PRIVACY_NOTICE_VERSION,
+        given_by=actor,
+        given_as_guardian=True,
+    )
+
+
 def person_details_update(
     *,
     actor,
@@ -107,8 +155,13 @@ def person_details_update(
     gender: str = "",
     birth_date: datetime.date | None = None,
     phone: str = "",
+    minor_consent: bool = False,
 ) -> Person:
-    """Edit a person's details: her own, or those of someone she is guardian or carer of."""
+    """Edit a person's details: her own, or those of someone she is guardian or carer of.
+
+    A date of birth that makes her under 14 needs the guardian's consent (:func:`guardian_consent_check`):
+    on record already, or given now with ``minor_consent``.
+    """
     _require_may_act_for(actor, person)
     name = (name or "").strip()
     if not name:
@@ -123,9 +176,18 @@ def person_details_update(
             raise ValidationError(
                 {"birth_date": _("A child must be under 18. Please check the date of birth.")}
             )
+        guardian_consent_check(person=person, birth_date=birth_date, minor_consent=minor_consent)
+        needs_consent_now = (
+            minor_consent
+            and birth_date is not None
+            and _age(birth_date, timezone.localdate()) < GUARDIAN_CONSENT_AGE
+            and not selectors.has_consent(person=person, purpose=ConsentPurpose.MINOR)
+        )
         person.name, person.gender, person.birth_date, person.phone = name, gender, birth_date, phone or ""
         person.full_clean(exclude=["household", "user"])
         person.save()
+        if needs_consent_now:
+            _minor_consent_record(actor=actor, person=person)
         return person
 
 
@@ -221,7 +283,9 @@ def _claim_decision_notify(claim: HouseholdClaim) -> None:
     """Tell the claimant (in her inbox, and by SMS unless she turned it off) how staff decided."""
     from portal.notify.services import message_enqueue
 
-    template = "community.claim_confirmed" if claim.status == ClaimStatus.CONFIRMED else "community.claim_rejected"
+    template = (
+        "community.claim_confirmed" if claim.status == ClaimStatus.CONFIRMED else "community.claim_rejected"
+    )
     message_enqueue(
         key=f"community.claim_decided:claim:{claim.pk}",
         template=template,
@@ -267,10 +331,13 @@ def dependent_add(
         errors["birth_date"] = _(
             "A child must be under 18. An adult son or daughter can sign up on their own."
         )
-    elif kind == DependentKind.CHILD and _age(birth_date, today) < GUARDIAN_CONSENT_AGE and not minor_consent:
-        errors["minor_consent"] = _(
-            "For a child under 14 we can only keep the details with your consent as guardian."
-        )
+    if "birth_date" not in errors:
+        try:
+            guardian_consent_check(person=None, birth_date=birth_date, minor_consent=minor_consent)
+        except ValidationError:  # the form's consent box is where she gives it: the error goes there
+            errors["minor_consent"] = _(
+                "For a child under 14 we can only keep the details with your consent as guardian."
+            )
     if errors:
         raise ValidationError(errors)
     with _atomic_as(actor):
@@ -289,14 +356,8 @@ def dependent_add(
         Relation.objects.create(subject=me, relative=dependent, kind=relation)
         if kind == DependentKind.PARENT:
             Relation.objects.create(subject=dependent, relative=me, kind=RelationKind.CHILD)
-        if kind == DependentKind.CHILD and minor_consent:
-            Consent.objects.create(
-                person=dependent,
-                purpose=ConsentPurpose.MINOR,
-                notice_version=settings.PRIVACY_NOTICE_VERSION,
-                given_by=actor,
-                given_as_guardian=True,
-            )
+        if minor_consent and (kind == DependentKind.CHILD or _age(birth_date, today) < GUARDIAN_CONSENT_AGE):
+            _minor_consent_record(actor=actor, person=dependent)
         return dependent
 
 

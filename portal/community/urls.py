@@ -7,6 +7,7 @@ app_name = "community"
 urlpatterns = [
     # residents
     path("family/", views.my_family, name="my_family"),
+    path("family/start/", views.my_record_create, name="my_record_create"),
     path("family/claim/", views.claim_household, name="claim_household"),
     path("family/add/", views.dependent_add, name="dependent_add"),
     path("family/<int:person_id>/", views.person_edit, name="person_edit"),

@@ -17,6 +17,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.accounts.ratelimits import client_ip
+
 from . import selectors, services
 from .forms import (
     ClaimDecisionForm,
@@ -35,7 +37,7 @@ PAGE_SIZE = 25
 
 
 def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def staff_required(view):
@@ -56,9 +58,18 @@ def staff_required(view):
 
 @login_required
 def my_family(request):
-    services.person_ensure_for_user(user=request.user)  # idempotent: one read once the record exists
+    """Her family page. Reading it writes nothing: a user without a resident record yet (an account made
+    by staff; sign-up makes one) is offered the button of :func:`my_record_create`."""
     family = selectors.family_for(user=request.user)
     return render(request, "community/my_family.html", {"family": family})
+
+
+@require_POST
+@login_required
+def my_record_create(request):
+    services.person_ensure_for_user(user=request.user)
+    messages.success(request, _("Your resident record has been created."))
+    return redirect("community:my_family")
 
 
 @login_required
@@ -107,7 +118,8 @@ def person_edit(request, person_id):
         "birth_date": person.birth_date,
         "phone": person.phone,
     }
-    form = PersonDetailsForm(request.POST or None, initial=initial)
+    is_me = person.user_id == request.user.pk
+    form = PersonDetailsForm(request.POST or None, initial=initial, for_self=is_me)
     if request.method == "POST" and form.is_valid():
         try:
             services.person_details_update(
@@ -127,7 +139,7 @@ def person_edit(request, person_id):
             "person": person,
             "form": form,
             "consents": selectors.consents_for(person=person),
-            "is_me": person.user_id == request.user.pk,
+            "is_me": is_me,
         },
     )
 
@@ -245,8 +257,14 @@ def sensitive_edit(request, person_id):
 def workbench(request):
     form = PeopleSearchForm(request.GET or None)
     q = form.cleaned_data["q"] if form.is_valid() else ""
+    limited = selectors.phone_search_limited(request, q=q) if q else None
     people = selectors.people_search(viewer=request.user, q=q)
+    if limited:  # too many searches by phone digits: the reason next to the field, no results
+        form.add_error("q", limited)
+        people = people.none()
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    for p in page:  # in full only for the roles that need it, else the tail: never more than was typed
+        p.phone_shown = selectors.phone_shown_to(viewer=request.user, person=p)
     return render(
         request,
         "community/workbench.html",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.community.models import Grid
+from portal.fields import BoundedDateField
 
 #: The longest period one dashboard covers (a ledger year and a bit).
 MAX_DAYS = 400
@@ -28,8 +29,8 @@ class PeriodForm(forms.Form):
 
     A grid worker has no choice: her grid is fixed by the view (``fixed_grid``)."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(label=_("From"), required=False)
+    end = BoundedDateField(label=_("To"), required=False)
     grid = forms.ModelChoiceField(
         label=_("Grid"), queryset=Grid.objects.order_by("pk"), required=False, empty_label=_("All grids")
     )
@@ -42,7 +43,10 @@ class PeriodForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.form_id = "period-form"
-        columns = [Column("start", css_class="col-sm-6 col-lg-3"), Column("end", css_class="col-sm-6 col-lg-3")]
+        columns = [
+            Column("start", css_class="col-sm-6 col-lg-3"),
+            Column("end", css_class="col-sm-6 col-lg-3"),
+        ]
         if fixed_grid is None:
             columns.append(Column("grid", css_class="col-sm-6 col-lg-3"))
         self.helper.layout = Layout(Row(*columns))

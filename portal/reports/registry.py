@@ -7,7 +7,9 @@ to its ``models.py`` with one function::
 
     def figures(*, start: datetime.date, end: datetime.date, grid=None) -> list[Figure]: ...
 
-* ``start`` and ``end`` are local dates, both included (the period the figures are for);
+* ``start`` and ``end`` are local dates, both included (the period the figures are for), within
+  ``portal.fields.MIN_DATE``..``MAX_DATE`` (the dashboard's form refuses others), so ``end`` plus a day
+  never overflows;
 * ``grid`` is a ``portal.community.Grid`` or ``None``; with a grid, the figures count only what concerns
   the residents of that grid (a grid worker sees her grid's figures only);
 * it returns ``Figure``s (below): aggregate queries only, a constant number of them whatever the
@@ -27,6 +29,8 @@ from importlib import import_module
 
 from django.apps import apps
 from django.utils.module_loading import module_has_submodule
+
+from portal.fields import MAX_DATE, MIN_DATE
 
 MODULE_NAME = "stats"
 
@@ -73,6 +77,10 @@ def discover(*, refresh: bool = False) -> dict[str, FiguresFn]:
 
 def figures_for(*, start: datetime.date, end: datetime.date, grid=None) -> list[Figure]:
     """Every provider's figures for the period (and grid), in app order."""
+    if not (MIN_DATE <= start <= MAX_DATE and MIN_DATE <= end <= MAX_DATE):
+        raise ValueError(
+            f"period {start}..{end} outside {MIN_DATE}..{MAX_DATE}: validate it with a form first"
+        )
     out: list[Figure] = []
     for fn in discover().values():
         out.extend(fn(start=start, end=end, grid=grid))

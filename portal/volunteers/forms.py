@@ -6,6 +6,8 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from portal.fields import BoundedDateField
+
 
 class RejectForm(forms.Form):
     note = forms.CharField(
@@ -29,8 +31,8 @@ class RejectForm(forms.Form):
 class CertificateForm(forms.Form):
     """The period a certificate covers (both optional: all her approved hours)."""
 
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = BoundedDateField(label=_("From"), required=False)
+    date_to = BoundedDateField(label=_("To"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,7 +14,13 @@ PASSWORD = "Quiet-river-2046"
 
 
 def _signup(client, **overrides):
-    data = {"name": "王秀英", "phone": "139 1234 5678", "email": "", "password1": PASSWORD, "password2": PASSWORD}
+    data = {
+        "name": "王秀英",
+        "phone": "139 1234 5678",
+        "email": "",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+    }
     data.update(overrides)
     return client.post(reverse("account_signup"), data)
 
@@ -92,7 +98,9 @@ def test_expired_code_is_refused_at_the_field(client, sms_outbox, settings):
     with mock.patch("time.time", return_value=later), translation.override("en"):
         response = client.post(reverse("account_verify_phone"), {"code": code}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert response.context["form"].errors["code"] == [gettext("This code has expired. Please ask for a new one.")]
+    assert response.context["form"].errors["code"] == [
+        gettext("This code has expired. Please ask for a new one.")
+    ]
     assert not User.objects.get(phone="+8613912345678").phone_verified
 
 
@@ -162,6 +170,14 @@ def test_mismatched_passwords_save_nothing(client, sms_outbox):
     assert sms_outbox == []
 
 
+def _page_shape(html: str) -> str:
+    """The page with what differs between any two sign-ups blanked out: CSRF tokens, the number."""
+    import re
+
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken"', html)
+    return re.sub(r"\+?(86)?\s?1[3-9]\d[\d ]{8,10}", "NUMBER", html)
+
+
 def test_signup_with_a_taken_phone_does_not_reveal_the_account(client, sms_outbox):
     UserFactory(phone="+8613912345678", name="李四")
     taken = _signup(client, phone="13912345678")
@@ -170,10 +186,40 @@ def test_signup_with_a_taken_phone_does_not_reveal_the_account(client, sms_outbo
     # Same answer: on to "enter the code we sent", no error naming the taken number.
     assert taken.status_code == fresh.status_code == 302
     assert taken.url == fresh.url == reverse("account_verify_phone")
+    # ... and the same page there (allauth offered "use a different number" only for the new account).
+    taken_page = client.get(taken.url)
+    fresh_page = fresh_client.get(fresh.url)
+    assert taken_page.status_code == fresh_page.status_code == 200
+    assert _page_shape(taken_page.content.decode()) == _page_shape(fresh_page.content.decode())
     assert User.objects.filter(phone="+8613912345678").count() == 1
     assert User.objects.get(phone="+8613912345678").name == "李四"
-    # No code is sent to the owner of the existing account.
-    assert [m["phone"] for m in sms_outbox] == ["+8613912345679"]
+    # The owner of the existing account is told by SMS (no code in it); the new number gets its code.
+    owner_sms, new_sms = sms_outbox
+    assert owner_sms["phone"] == "+8613912345678" and not owner_sms["params"]
+    assert new_sms["phone"] == "+8613912345679" and new_sms["params"]["code"]
+
+
+def test_both_sign_ups_do_the_same_expensive_work(client, sms_outbox, monkeypatch):
+    """Response time tells nothing: a taken number costs what a new one costs, one password hash and one
+    SMS (the two things that take time), measured on each path in the same run."""
+    from django.contrib.auth.hashers import get_hasher
+
+    hasher_class = type(get_hasher())
+    hashes = []
+    original_encode = hasher_class.encode
+    monkeypatch.setattr(
+        hasher_class, "encode", lambda self, *a, **kw: hashes.append(1) or original_encode(self, *a, **kw)
+    )
+    UserFactory(phone="+8613912345678")
+
+    work = {}
+    for label, phone in (("taken", "13912345678"), ("new", "13912345679")):
+        hashes.clear()
+        sent_before = len(sms_outbox)
+        response = _signup(client.__class__(), phone=phone)
+        assert response.status_code == 302
+        work[label] = (len(hashes), len(sms_outbox) - sent_before)
+    assert work["taken"] == work["new"] == (1, 1)
 
 
 def test_resending_the_code_is_rate_limited(client, sms_outbox):
@@ -262,4 +308,5 @@ def test_two_signups_racing_for_one_number_do_not_fail(client, sms_outbox, monke
     assert response.status_code == 302
     assert response.url == reverse("account_verify_phone")
     assert User.objects.get(phone="+8613912345678").name == "先到的人"
-    assert sms_outbox == []
+    # Answered as a sign-up for a taken number: its owner is told, no code is sent.
+    assert [(m["phone"], m["params"]) for m in sms_outbox] == [("+8613912345678", {})]

@@ -35,9 +35,15 @@ def test_my_family_page(world, client):
     assert {p.name for p in family.dependents} == {"张小明", "李秀英"}
 
 
-def test_my_family_creates_the_record_of_a_new_user(world, client):
+def test_my_family_offers_a_user_without_a_record_to_start_one(world, client):
     client.force_login(world.other_resident_user)
-    assert client.get(reverse("community:my_family")).status_code == 200
+    response = client.get(reverse("community:my_family"))
+    assert response.status_code == 200
+    assert 'data-testid="my-record-create"' in html(response)
+    assert not Person.objects.filter(user=world.other_resident_user).exists()  # a GET writes nothing
+    assert client.get(reverse("community:my_record_create")).status_code == 405
+    response = client.post(reverse("community:my_record_create"))
+    assert response.status_code == 302
     assert Person.objects.filter(user=world.other_resident_user).exists()
 
 

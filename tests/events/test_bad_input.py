@@ -43,7 +43,7 @@ from portal.volunteers.services import hours_credit
 from tests.community.factories import PersonFactory, UserFactory
 from tests.volunteers.factories import VolunteerProfileFactory
 
-from .factories import ActivityFactory, SessionFactory, in_days
+from .factories import ActivityFactory, SessionFactory, in_days, soon_today
 
 #: Ids as a user can type them into a query string, a form field or a hidden field.
 BAD_IDS = [
@@ -62,9 +62,27 @@ BAD_IDS = [
     "[1]",
 ]
 #: Text as a user can type it.
-BAD_TEXT = ["", " ", "x" * 5000, "\x00", "a\x00b", "😀🏃‍♀️朱晓燕\u202e", "<script>alert(1)</script>", "' OR 1=1 --"]
+BAD_TEXT = [
+    "",
+    " ",
+    "x" * 5000,
+    "\x00",
+    "a\x00b",
+    "😀🏃‍♀️朱晓燕\u202e",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+]
 #: Dates as a user can type them.
-BAD_DATES = ["2026-02-30", "99999-01-01", "0000-01-01", "abc", "\x00", "2026-13-01", "1-1-1", "２０２６-０１-０１"]
+BAD_DATES = [
+    "2026-02-30",
+    "99999-01-01",
+    "0000-01-01",
+    "abc",
+    "\x00",
+    "2026-13-01",
+    "1-1-1",
+    "２０２６-０１-０１",
+]
 PAGE_NUMBERS = ["0", "abc", "99999", "-1", "\x00", "99999999999999999999", "1.5", "²"]
 
 
@@ -110,7 +128,7 @@ def site(world):
     run = ActivityFactory(organiser_user=world.staff, title="迷你马拉松", capacity_unit=CapacityUnit.FAMILY)
     now = timezone.now()
     session = SessionFactory(
-        activity=run, capacity=300, starts_at=now + datetime.timedelta(minutes=1), ends_at=now + datetime.timedelta(hours=3)
+        activity=run, capacity=300, starts_at=soon_today(), ends_at=now + datetime.timedelta(hours=3)
     )
     later = SessionFactory(activity=run, capacity=300)
     water = Checkpoint.objects.create(activity=run, name="补给站", position=1)
@@ -121,18 +139,29 @@ def site(world):
     vol_user = UserFactory(role=Role.VOLUNTEER, name="陈志愿")
     volunteer = VolunteerProfileFactory(person=PersonFactory(name="陈志愿", user=vol_user))
     shift = Shift.objects.create(
-        session=session, role="补给站", starts_at=session.starts_at, ends_at=session.ends_at, checkpoint=water, slots=3
+        session=session,
+        role="补给站",
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        checkpoint=water,
+        slots=3,
     )
     signup = ShiftSignup.objects.create(shift=shift, volunteer=volunteer, status=ShiftSignupStatus.SIGNED_UP)
     other_vol_user = UserFactory(role=Role.VOLUNTEER, name="另一位志愿者")
     other_volunteer = VolunteerProfileFactory(person=PersonFactory(name="另一位志愿者", user=other_vol_user))
-    other_signup = ShiftSignup.objects.create(shift=shift, volunteer=other_volunteer, status=ShiftSignupStatus.SIGNED_UP)
-    entry = hours_credit(volunteer=volunteer, date=timezone.localdate(), hours=Decimal("2"), description="补给站")
+    other_signup = ShiftSignup.objects.create(
+        shift=shift, volunteer=other_volunteer, status=ShiftSignupStatus.SIGNED_UP
+    )
+    entry = hours_credit(
+        volunteer=volunteer, date=timezone.localdate(), hours=Decimal("2"), description="补给站"
+    )
 
     other = ActivityFactory(title="另一个活动")  # organised by another staff member
     other_session = SessionFactory(activity=other, starts_at=session.starts_at, ends_at=session.ends_at)
     other_station = Checkpoint.objects.create(activity=other, name="别处", position=1)
-    other_booking = booking_create(actor=world.dad_user, activity=other, session=other_session, persons=[world.dad])
+    other_booking = booking_create(
+        actor=world.dad_user, activity=other, session=other_session, persons=[world.dad]
+    )
 
     lottery = ActivityFactory(
         title="暑托班",
@@ -179,7 +208,9 @@ def test_station_post_bad_registration_id_changes_nothing(en, world, site, value
     before = snapshot()
     refused(en.post(station(site), {"session": site.session.pk, "registration_id": value}))
     refused(en.post(station(site), {"session": site.session.pk, "registration_id": value, "q": "朱"}))
-    response = en.post(station(site), {"session": site.session.pk, "registration_id": value, "token": site.mum.token})
+    response = en.post(
+        station(site), {"session": site.session.pk, "registration_id": value, "token": site.mum.token}
+    )
     refused(response)
     refused(en.post(station(site), {"session": value, "registration_id": value, "token": value}))
     if value.strip():
@@ -204,7 +235,9 @@ def test_station_refuses_another_activitys_ticket_and_registration(en, world, si
     form_error(en.post(station(site), {"session": site.session.pk, "token": site.other_booking.token}))
     reg = other_registration(site)
     assert en.post(station(site), {"session": site.session.pk, "registration_id": reg}).status_code == 404
-    response = en.post(station(site), {"session": site.session.pk, "token": site.mum.token, "registration_id": reg})
+    response = en.post(
+        station(site), {"session": site.session.pk, "token": site.mum.token, "registration_id": reg}
+    )
     form_error(response)
     # another activity's session is not taken: the station's own session is chosen instead
     refused(en.get(station(site), {"session": site.other_session.pk}))
@@ -234,10 +267,14 @@ def test_station_double_submit_stamps_once(en, world, site):
 def test_station_is_not_for_residents_or_visitors(client, world, site):
     before = snapshot()
     assert client.get(station(site)).status_code == 302
-    assert client.post(station(site), {"session": site.session.pk, "token": site.mum.token}).status_code == 302
+    assert (
+        client.post(station(site), {"session": site.session.pk, "token": site.mum.token}).status_code == 302
+    )
     client.force_login(world.dad_user)
     assert client.get(station(site)).status_code == 404
-    assert client.post(station(site), {"session": site.session.pk, "token": site.mum.token}).status_code == 404
+    assert (
+        client.post(station(site), {"session": site.session.pk, "token": site.mum.token}).status_code == 404
+    )
     assert client.get(reverse("events:station", args=[99999999999999999999])).status_code == 404
     assert snapshot() == before
 
@@ -256,7 +293,9 @@ def test_checkpoints_overview_bad_session(en, world, site, value):
 
 def venue(site, code=None, activity=None):
     activity = activity or site.run
-    return reverse("events:venue_checkin", args=[activity.pk, code if code is not None else venue_code_for(activity)])
+    return reverse(
+        "events:venue_checkin", args=[activity.pk, code if code is not None else venue_code_for(activity)]
+    )
 
 
 @pytest.mark.parametrize(
@@ -269,7 +308,9 @@ def test_venue_forged_code_is_refused_and_changes_nothing(en, world, site, code)
     response = en.get(venue(site, code))
     assert response.status_code == 400 and response.context["code_error"]
     regs = [r.pk for r in site.mum.registrations.all()]
-    response = en.post(venue(site, code), {"session": site.session.pk, f"s{site.session.pk}-registrations": regs})
+    response = en.post(
+        venue(site, code), {"session": site.session.pk, f"s{site.session.pk}-registrations": regs}
+    )
     assert response.status_code == 400
     assert snapshot() == before
 
@@ -388,7 +429,8 @@ def test_roster_bad_filter(en, world, site, value):
 
 
 @pytest.mark.parametrize(
-    "value", BAD_TEXT + ["²", "1440,²", "99999999999999999999", "-5", "1440" * 30, "１４４０", "١٢٠", "5", "10,\x00"]
+    "value",
+    BAD_TEXT + ["²", "1440,²", "99999999999999999999", "-5", "1440" * 30, "１４４０", "١٢٠", "5", "10,\x00"],
 )
 def test_lead_times_bad_input_is_an_error_or_a_clean_save(en, world, site, value):
     en.force_login(world.staff)
@@ -465,8 +507,13 @@ def test_staff_pages_not_for_residents(client, world, site):
     before = snapshot()
     client.force_login(world.mum_user)
     assert client.get(reverse("events:staff_activities"), {"page": "abc"}).status_code == 403
-    assert client.post(reverse("events:session_cancel", args=[site.later.pk]), {"reason": "x"}).status_code == 404
-    assert client.post(reverse("events:manage", args=[site.run.pk]), {"lead_minutes": "60"}).status_code == 404
+    assert (
+        client.post(reverse("events:session_cancel", args=[site.later.pk]), {"reason": "x"}).status_code
+        == 404
+    )
+    assert (
+        client.post(reverse("events:manage", args=[site.run.pk]), {"lead_minutes": "60"}).status_code == 404
+    )
     assert snapshot() == before
 
 
@@ -491,7 +538,9 @@ def test_lottery_draw_page_bad_session(en, world, site, value):
 def test_lottery_bad_seed_is_an_error_next_to_it(en, world, site, seed):
     en.force_login(world.staff)
     before = snapshot()
-    response = en.post(reverse("events:lottery_draw", args=[site.lottery.pk]), {"seed": seed, "confirm": "on"})
+    response = en.post(
+        reverse("events:lottery_draw", args=[site.lottery.pk]), {"seed": seed, "confirm": "on"}
+    )
     form_error(response)
     assert "seed" in response.context["form"].errors
     assert snapshot() == before
@@ -568,7 +617,10 @@ def test_onbehalf_refuses_other_people_and_sessions(en, world, site):
 def test_onbehalf_odd_request_key_still_books_once(en, world, site, key):
     en.force_login(world.staff)
     url = f"{onbehalf(site)}?person={world.granny.pk}"
-    assert en.post(url, {"persons": world.granny.pk, "session": site.later.pk, "request_key": key}).status_code == 302
+    assert (
+        en.post(url, {"persons": world.granny.pk, "session": site.later.pk, "request_key": key}).status_code
+        == 302
+    )
     first = snapshot()
     refused(en.post(url, {"persons": world.granny.pk, "session": site.later.pk, "request_key": key}))
     assert snapshot()["bookings"] == first["bookings"]
@@ -638,7 +690,9 @@ def test_certificate_bad_dates_are_errors_next_to_the_field(en, world, site, val
 
 def test_certificate_from_after_to(en, world, site):
     en.force_login(site.vol_user)
-    response = en.get(reverse("volunteers:hours_certificate"), {"date_from": "2026-05-02", "date_to": "2026-05-01"})
+    response = en.get(
+        reverse("volunteers:hours_certificate"), {"date_from": "2026-05-02", "date_to": "2026-05-01"}
+    )
     form_error(response, form="certificate_form")
     assert "date_to" in response.context["certificate_form"].errors
     en.force_login(world.mum_user)
@@ -649,7 +703,9 @@ def test_certificate_from_after_to(en, world, site):
 def test_reject_bad_note_changes_nothing(en, world, site, value):
     en.force_login(world.staff)
     before = snapshot()
-    response = en.post(reverse("volunteers:hours_reject", args=[site.entry.pk]), {f"r{site.entry.pk}-note": value})
+    response = en.post(
+        reverse("volunteers:hours_reject", args=[site.entry.pk]), {f"r{site.entry.pk}-note": value}
+    )
     assert response.status_code == 400
     assert snapshot() == before
 
@@ -667,13 +723,17 @@ def test_hours_decisions_on_missing_ids_and_double_taps(en, world, site):
     before = snapshot()
     for pk in (0, 99999999999999999999, 2**63):
         assert en.post(reverse("volunteers:hours_approve", args=[pk])).status_code == 404
-        assert en.post(reverse("volunteers:hours_reject", args=[pk]), {f"r{pk}-note": "不对"}).status_code == 404
+        assert (
+            en.post(reverse("volunteers:hours_reject", args=[pk]), {f"r{pk}-note": "不对"}).status_code == 404
+        )
     assert en.get(reverse("volunteers:hours_approve", args=[site.entry.pk])).status_code == 405
     assert snapshot() == before
     assert en.post(reverse("volunteers:hours_approve", args=[site.entry.pk])).status_code == 302
     first = snapshot()
     refused(en.post(reverse("volunteers:hours_approve", args=[site.entry.pk])))
-    refused(en.post(reverse("volunteers:hours_reject", args=[site.entry.pk]), {f"r{site.entry.pk}-note": "不对"}))
+    refused(
+        en.post(reverse("volunteers:hours_reject", args=[site.entry.pk]), {f"r{site.entry.pk}-note": "不对"})
+    )
     refused(en.post(reverse("volunteers:hours_approve_bulk"), {"entry_ids": [site.entry.pk]}))
     assert snapshot() == first
 
@@ -683,7 +743,10 @@ def test_hours_pages_not_for_volunteers(client, world, site):
     client.force_login(site.vol_user)
     assert client.get(reverse("volunteers:hours_pending")).status_code == 404
     assert client.post(reverse("volunteers:hours_approve", args=[site.entry.pk])).status_code == 404
-    assert client.post(reverse("volunteers:hours_approve_bulk"), {"entry_ids": [site.entry.pk]}).status_code == 404
+    assert (
+        client.post(reverse("volunteers:hours_approve_bulk"), {"entry_ids": [site.entry.pk]}).status_code
+        == 404
+    )
     assert snapshot() == before
 
 

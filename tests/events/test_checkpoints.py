@@ -50,7 +50,7 @@ from tests.accounts.factories import UserFactory
 from tests.community.factories import PersonFactory
 from tests.volunteers.factories import VolunteerProfileFactory
 
-from .factories import ActivityFactory, OrganizationFactory, SessionFactory
+from .factories import ActivityFactory, OrganizationFactory, SessionFactory, soon_today
 
 
 def soon(minutes=1):
@@ -85,13 +85,17 @@ def marathon(world):
     activity = ActivityFactory(
         organiser_user=world.staff, title="迷你马拉松", capacity_unit=CapacityUnit.FAMILY, place="永兴广场"
     )
-    session = SessionFactory(activity=activity, capacity=300, starts_at=soon(), ends_at=soon(180))
+    session = SessionFactory(activity=activity, capacity=300, starts_at=soon_today(), ends_at=soon(180))
     start = Checkpoint.objects.create(activity=activity, name="起点签到", position=1)
     water = Checkpoint.objects.create(activity=activity, name="1.2 km 补给站", position=2)
     photo = Checkpoint.objects.create(activity=activity, name="拍照点", position=3, required=False)
     finish = Checkpoint.objects.create(activity=activity, name="终点", position=4)
-    mum = booking_create(actor=world.mum_user, activity=activity, session=session, persons=[world.mum, world.son])
-    dad = booking_create(actor=world.dad_user, activity=activity, session=session, persons=[world.dad, world.kid])
+    mum = booking_create(
+        actor=world.mum_user, activity=activity, session=session, persons=[world.mum, world.son]
+    )
+    dad = booking_create(
+        actor=world.dad_user, activity=activity, session=session, persons=[world.dad, world.kid]
+    )
     volunteer = make_volunteer(session=session, checkpoint=water)
     return SimpleNamespace(
         activity=activity,
@@ -129,13 +133,17 @@ def test_a_family_ticket_is_stamped_as_a_whole_and_a_second_stamp_is_refused(wor
 
 def test_a_pasted_ticket_link_is_read(world, marathon):
     link = f"https://zhaoxi.example.cn/activities/ticket/{marathon.mum.token}/\n"
-    stamps = checkpoint_stamp(actor=world.staff, checkpoint=marathon.start, session=marathon.session, token=link)
+    stamps = checkpoint_stamp(
+        actor=world.staff, checkpoint=marathon.start, session=marathon.session, token=link
+    )
     assert len(stamps) == 2
 
 
 def test_choosing_one_person_of_a_family_booking_stamps_the_family(world, marathon):
     son = marathon.mum.registrations.get(person=world.son)
-    stamps = checkpoint_stamp(actor=world.staff, checkpoint=marathon.start, session=marathon.session, registration=son)
+    stamps = checkpoint_stamp(
+        actor=world.staff, checkpoint=marathon.start, session=marathon.session, registration=son
+    )
     assert {s.registration.person for s in stamps} == {world.mum, world.son}
 
 
@@ -158,14 +166,18 @@ def test_forged_tokens_are_refused(world, marathon, token, code):
 
 
 def test_another_activitys_ticket_is_refused(world, marathon, fcfs):
-    other = booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.mum])
+    other = booking_create(
+        actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.mum]
+    )
     with pytest.raises(ValidationError) as exc:
         stamp(world.staff, marathon.water, other, marathon.session)
     assert exc.value.code == "wrong_activity"
     assert "亲子烘焙" in exc.value.messages[0]
     reg = other.registrations.get()
     with pytest.raises(ValidationError) as exc:
-        checkpoint_stamp(actor=world.staff, checkpoint=marathon.water, session=marathon.session, registration=reg)
+        checkpoint_stamp(
+            actor=world.staff, checkpoint=marathon.water, session=marathon.session, registration=reg
+        )
     assert exc.value.code in {"wrong_activity", "wrong_session"}
     assert not Stamp.objects.exists()
 
@@ -194,7 +206,9 @@ def test_a_place_not_confirmed_is_refused(world, marathon):
     assert exc.value.code == "not_confirmed"
     kid = marathon.dad.registrations.get(person=world.kid)
     with pytest.raises(ValidationError) as exc:
-        checkpoint_stamp(actor=world.staff, checkpoint=marathon.water, session=marathon.session, registration=kid)
+        checkpoint_stamp(
+            actor=world.staff, checkpoint=marathon.water, session=marathon.session, registration=kid
+        )
     assert exc.value.code == "not_confirmed"
     assert not Stamp.objects.exists()
 
@@ -212,7 +226,9 @@ def test_in_an_activity_counted_in_persons_a_shared_ticket_needs_a_choice(world,
         actor=world.staff, checkpoint=point, session=fcfs.session, token=booking.token, registration=son
     )
     assert one.registration == son
-    other = booking_create(actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.kid])
+    other = booking_create(
+        actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.kid]
+    )
     with pytest.raises(ValidationError) as exc:
         checkpoint_stamp(
             actor=world.staff, checkpoint=point, session=fcfs.session, token=other.token, registration=son
@@ -231,7 +247,11 @@ def test_who_may_stamp(world, marathon):
         stamp(marathon.volunteer, marathon.finish, marathon.mum, marathon.session)
     assert len(stamp(marathon.volunteer, marathon.water, marathon.mum, marathon.session)) == 2
     assert set(checkpoints_stampable_by(user=marathon.volunteer)) == {marathon.water}
-    assert set(checkpoints_stampable_by(user=world.staff)) >= {marathon.start, marathon.water, marathon.finish}
+    assert set(checkpoints_stampable_by(user=world.staff)) >= {
+        marathon.start,
+        marathon.water,
+        marathon.finish,
+    }
     # a cancelled sign-up, or a shift on another session, gives no right to stamp
     ShiftSignup.objects.update(status=ShiftSignupStatus.CANCELLED, cancelled_at=timezone.now())
     assert not may_stamp_at(user=marathon.volunteer, checkpoint=marathon.water, session=marathon.session)
@@ -255,7 +275,9 @@ def test_finishers_need_every_required_station_but_not_the_optional_one(world, m
     out = list(still_out(activity=marathon.activity, session=marathon.session))
     assert {r.person for r in out} == {world.dad, world.kid}
     assert {r.last_checkpoint for r in out} == {"拍照点"}
-    counts = {c.name: c.stamped for c in checkpoint_counts(activity=marathon.activity, session=marathon.session)}
+    counts = {
+        c.name: c.stamped for c in checkpoint_counts(activity=marathon.activity, session=marathon.session)
+    }
     assert counts == {"起点签到": 4, "1.2 km 补给站": 4, "拍照点": 2, "终点": 2}
     # the same query for every session: none given counts any session's stamps
     assert len(finishers(activity=marathon.activity)) == 2
@@ -305,12 +327,16 @@ def test_volunteer_stamps_a_ticket_on_the_station_page(en, world, marathon):
     assert "Stamped here: 0 of 4 taking part" in html
     assert reverse("events:checkpoints", args=[marathon.activity.pk]) not in html  # staff only
     response = en.post(
-        station_url(marathon.water), {"token": marathon.mum.token, "session": marathon.session.pk}, follow=True
+        station_url(marathon.water),
+        {"token": marathon.mum.token, "session": marathon.session.pk},
+        follow=True,
     )
     html = response.content.decode()
     assert "Stamped at 1.2 km 补给站: 朱晓燕、张小明" in html
     assert "Stamped here: 2 of 4 taking part" in html
-    again = en.post(station_url(marathon.water), {"token": marathon.mum.token, "session": marathon.session.pk})
+    again = en.post(
+        station_url(marathon.water), {"token": marathon.mum.token, "session": marathon.session.pk}
+    )
     assert again.status_code == 400
     assert "already stamped at this checkpoint at" in again.content.decode()
     for token, reason in (
@@ -336,11 +362,15 @@ def test_station_page_lets_staff_choose_one_person_of_a_shared_ticket(en, world,
     assert "Stamp 张小明" in html and "Stamp 朱晓燕" in html
     son = booking.registrations.get(person=world.son)
     response = en.post(
-        station_url(point), {"token": booking.token, "session": fcfs.session.pk, "registration_id": son.pk}, follow=True
+        station_url(point),
+        {"token": booking.token, "session": fcfs.session.pk, "registration_id": son.pk},
+        follow=True,
     )
     assert "Stamped at 签到台: 张小明" in response.content.decode()
     # someone else's registration with this token is not on it
-    kid_booking = booking_create(actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.kid])
+    kid_booking = booking_create(
+        actor=world.dad_user, activity=fcfs.activity, session=fcfs.session, persons=[world.kid]
+    )
     kid = kid_booking.registrations.get()
     response = en.post(
         station_url(point), {"token": booking.token, "session": fcfs.session.pk, "registration_id": kid.pk}
@@ -379,7 +409,9 @@ def test_overview_costs_the_same_queries_at_few_and_many_stamps(en, world, marat
         from tests.community.factories import RelationFactory
 
         RelationFactory(subject=parent, relative=child, kind=RelationKind.GUARDIAN)
-        b = booking_create(actor=user, activity=marathon.activity, session=marathon.session, persons=[parent, child])
+        b = booking_create(
+            actor=user, activity=marathon.activity, session=marathon.session, persons=[parent, child]
+        )
         for point in (marathon.start, marathon.water, marathon.photo, marathon.finish)[: 2 + i % 3]:
             stamp(world.staff, point, b, marathon.session)
     assert Stamp.objects.count() > 60
@@ -461,11 +493,15 @@ def test_venue_page_refusals_change_nothing(en, world, marathon, fcfs):
     assert posted.status_code == 400
     # no booking
     en.force_login(world.stranger_user)
-    assert "You have no confirmed place for this session" in en.get(venue_url(marathon.activity)).content.decode()
+    assert (
+        "You have no confirmed place for this session"
+        in en.get(venue_url(marathon.activity)).content.decode()
+    )
     # someone else's registration ticked by hand is not a choice
     en.force_login(world.dad_user)
     response = en.post(
-        venue_url(marathon.activity), {"session": marathon.session.pk, f"s{marathon.session.pk}-registrations": [son.pk]}
+        venue_url(marathon.activity),
+        {"session": marathon.session.pk, f"s{marathon.session.pk}-registrations": [son.pk]},
     )
     assert response.status_code == 400
     # no session today
@@ -479,25 +515,41 @@ def test_self_check_in_service_refuses_another_day_and_a_forged_code(world, mara
     code = venue_code_for(marathon.activity)
     later = SessionFactory(activity=marathon.activity)
     with pytest.raises(ValidationError) as exc:
-        checkin_self_at_venue(actor=world.mum_user, activity=marathon.activity, code=code, session=later, registrations=[son])
+        checkin_self_at_venue(
+            actor=world.mum_user, activity=marathon.activity, code=code, session=later, registrations=[son]
+        )
     assert exc.value.code == "not_today"
     with pytest.raises(ValidationError) as exc:
         checkin_self_at_venue(
-            actor=world.mum_user, activity=marathon.activity, code="nope", session=marathon.session, registrations=[son]
+            actor=world.mum_user,
+            activity=marathon.activity,
+            code="nope",
+            session=marathon.session,
+            registrations=[son],
         )
     assert exc.value.code == "bad_code"
     kid = marathon.dad.registrations.get(person=world.kid)
     with pytest.raises(PermissionDenied):
         checkin_self_at_venue(
-            actor=world.mum_user, activity=marathon.activity, code=code, session=marathon.session, registrations=[son, kid]
+            actor=world.mum_user,
+            activity=marathon.activity,
+            code=code,
+            session=marathon.session,
+            registrations=[son, kid],
         )
     assert not CheckIn.objects.exists()  # all or nothing
     # already checked in by staff: refused, nothing else added
-    checkin_record(actor=world.staff, session=marathon.session, registration=son, method=CheckInMethod.STAFF_SEARCH)
+    checkin_record(
+        actor=world.staff, session=marathon.session, registration=son, method=CheckInMethod.STAFF_SEARCH
+    )
     mum = marathon.mum.registrations.get(person=world.mum)
     with pytest.raises(ValidationError, match="already checked in"):
         checkin_self_at_venue(
-            actor=world.mum_user, activity=marathon.activity, code=code, session=marathon.session, registrations=[mum, son]
+            actor=world.mum_user,
+            activity=marathon.activity,
+            code=code,
+            session=marathon.session,
+            registrations=[mum, son],
         )
     assert CheckIn.objects.count() == 1
 
@@ -514,7 +566,9 @@ def test_station_search_stamps_a_runner_without_a_ticket(en, world, marathon, fc
     assert "Stamped at " in html and "Stamp 王小宝" not in html
     response = en.post(station_url(marathon.water), data, follow=True)
     assert "already stamped at this checkpoint" in response.content.decode()
-    other = booking_create(actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.mum])
+    other = booking_create(
+        actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.mum]
+    )
     data["registration_id"] = other.registrations.get().pk
     assert en.post(station_url(marathon.water), data).status_code == 404
     assert Stamp.objects.count() == 2

@@ -25,7 +25,7 @@ from tests.accounts.factories import UserFactory
 from tests.community.factories import PersonFactory
 
 from .conftest import ensure_message_templates
-from .factories import ActivityFactory, SessionFactory
+from .factories import ActivityFactory, SessionFactory, soon_today
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -67,7 +67,7 @@ def _marathon():
     activity = ActivityFactory(organiser_user=staff, capacity_unit=CapacityUnit.FAMILY)
     now = timezone.now()
     session = SessionFactory(
-        activity=activity, capacity=10, starts_at=now + datetime.timedelta(minutes=1), ends_at=now + datetime.timedelta(hours=3)
+        activity=activity, capacity=10, starts_at=soon_today(), ends_at=now + datetime.timedelta(hours=3)
     )
     water = Checkpoint.objects.create(activity=activity, name="补给站", position=1)
     parent = UserFactory()
@@ -96,7 +96,10 @@ def _stamp_one_ticket_at_once():
 
     def one():
         checkpoints_module.checkpoint_stamp(
-            actor=staff, checkpoint=Checkpoint.objects.select_related("activity").get(pk=water.pk), session=session, token=booking.token
+            actor=staff,
+            checkpoint=Checkpoint.objects.select_related("activity").get(pk=water.pk),
+            session=session,
+            token=booking.token,
         )
 
     return _race([one] * THREADS), water
@@ -129,7 +132,9 @@ def test_self_check_in_and_staff_scan_of_one_person_at_once_record_one_check_in(
     code = venue_code_for(activity)
 
     def resident():
-        checkin_self_at_venue(actor=parent, activity=activity, code=code, session=session, registrations=[reg])
+        checkin_self_at_venue(
+            actor=parent, activity=activity, code=code, session=session, registrations=[reg]
+        )
 
     def scanner():
         checkin_record(actor=staff, session=session, token=booking.token, method=CheckInMethod.STAFF_SCAN)

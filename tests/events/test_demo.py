@@ -87,7 +87,10 @@ def _assert_marathon(now):
     assert ShiftSignup.objects.filter(shift__session=upcoming, checked_in_at__isnull=True).exists()
     hours = HoursEntry.objects.filter(source_key__startswith="events.shiftsignup:")
     assert hours.count() == done.count()
-    assert hours.filter(status=HoursStatus.APPROVED).exists() and hours.filter(status=HoursStatus.PENDING).exists()
+    assert (
+        hours.filter(status=HoursStatus.APPROVED).exists()
+        and hours.filter(status=HoursStatus.PENDING).exists()
+    )
     flagged = hours.get(flagged=True)
     assert flagged.source_key == f"events.shiftsignup:{done.get(auto_closed=True).pk}"
     assert flagged.status == HoursStatus.PENDING
@@ -115,7 +118,9 @@ def _assert_opera(now):
     past = [s for s in sessions if s.starts_at < now]
     assert past and all(CheckIn.objects.filter(session=s).exists() for s in past)
     assert any(s.starts_at > now for s in sessions)
-    assert Registration.objects.filter(activity=opera, person__name="樊天英", status=RegistrationStatus.CONFIRMED).exists()
+    assert Registration.objects.filter(
+        activity=opera, person__name="樊天英", status=RegistrationStatus.CONFIRMED
+    ).exists()
 
 
 @pytest.mark.django_db
@@ -138,7 +143,11 @@ def test_the_demo_has_the_storys_activities_and_a_second_run_adds_nothing():
     applied = Registration.objects.filter(activity=holiday_class, status=RegistrationStatus.APPLIED).count()
     assert holiday_class.is_lottery and applied > holiday_class.capacity and not holiday_class.draws.exists()
     # Attendance feeds the dashboard's person-times.
-    figures = {f.key: f.value for f in stats.figures(start=today - datetime.timedelta(days=60), end=today) if not f.area}
+    figures = {
+        f.key: f.value
+        for f in stats.figures(start=today - datetime.timedelta(days=60), end=today)
+        if not f.area
+    }
     assert figures["events.attendance"] > 200 and figures["events.hours"] > 0
 
     before = _counts()
@@ -162,3 +171,25 @@ def test_the_opera_class_skips_public_holidays_and_meets_only_on_tuesdays():
     assert {d.weekday() for d in days} == {1}
     assert not any(is_public_holiday(d) for d in days)
     assert CheckIn.objects.filter(registration__person=fan, session__starts_at__lt=timezone.now()).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("hour", "checked_in"), [(10, True), (8, False)])
+def test_this_mornings_opera_class_has_its_check_ins_once_it_began(hour, checked_in):
+    """Seeded on a Tuesday at ten, the class that began at nine took place (with check-ins); at eight it
+    has not begun yet (none). The demo's "now" is the time it is built at, not nine o'clock."""
+    import time_machine
+
+    ensure_message_templates()
+    UserFactory(role=Role.COMMUNITY_STAFF)
+    OrganizationFactory(name=demo.ORGANISER)
+    PersonFactory(name="樊天英", birth_date=datetime.date(1950, 5, 1))
+    for i in range(5):
+        PersonFactory(name=f"老人{i}", birth_date=datetime.date(1955, 1, 1 + i))
+    tuesday = datetime.datetime(2026, 12, 1, hour, 0, tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(tuesday, tick=False):
+        demo.seed(stdout=StringIO(), today=timezone.localdate())
+        session = Session.objects.get(activity__title=demo.OPERA, starts_at__date=tuesday.date())
+        assert _local(session.starts_at).hour == 9
+        assert CheckIn.objects.filter(session=session).exists() is checked_in
+        assert not CheckIn.objects.filter(checked_in_at__gt=timezone.now()).exists()

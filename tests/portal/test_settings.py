@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "portal.example.cn",
+    # Named, never connected to by `check`: the services of this run when it has them.
+    "DATABASE_URL": os.environ.get("DATABASE_URL") or "postgres://zhaoxi@127.0.0.1:5432/zhaoxi",
+    "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
 }
 
 
@@ -79,6 +82,42 @@ def test_production_refuses_to_start_without_allowed_hosts(tmp_path):
     assert "DJANGO_ALLOWED_HOSTS must list" in result.stderr
 
 
+def test_production_refuses_to_start_without_a_database_url(tmp_path):
+    """No silent SQLite file in production: the process stops and says what to set."""
+    for way in (["manage.py", "check"], ["-c", "import django; django.setup()"]):
+        result = _run(
+            way,
+            _env(tmp_path, **{**PRODUCTION, "DATABASE_URL": None}, DJANGO_SETTINGS_MODULE="portal.settings"),
+        )
+        assert result.returncode != 0
+        assert "ImproperlyConfigured: DATABASE_URL is not set" in result.stderr
+        assert "DATABASE_URL=postgres://" in result.stderr
+    assert not list(tmp_path.glob("*.sqlite3"))
+
+
+def test_production_refuses_to_start_without_a_shared_cache_and_broker(tmp_path):
+    """Rate limits counted per process are no limits: production needs Redis for the cache and Celery."""
+    for way in (["manage.py", "check"], ["-c", "import django; django.setup()"]):
+        result = _run(
+            way, _env(tmp_path, **{**PRODUCTION, "REDIS_URL": ""}, DJANGO_SETTINGS_MODULE="portal.settings")
+        )
+        assert result.returncode != 0
+        assert "ImproperlyConfigured: REDIS_URL is not set" in result.stderr
+        assert "REDIS_URL=redis://" in result.stderr
+    assert not (tmp_path / "celery-broker").exists()
+
+
+def test_development_needs_neither_database_url_nor_redis(tmp_path):
+    got = _settings(
+        tmp_path,
+        "print(json.dumps([settings.DATABASES['default']['ENGINE'], settings.CACHES['default']['BACKEND']]))",
+        DJANGO_DEBUG="true",
+        DATABASE_URL=None,
+        REDIS_URL=None,
+    )
+    assert got == ["django.db.backends.sqlite3", "django.core.cache.backends.locmem.LocMemCache"]
+
+
 def test_debug_is_off_unless_asked_for(tmp_path):
     got = _settings(
         tmp_path, "print(json.dumps([settings.DEBUG, settings.SESSION_COOKIE_SECURE]))", **PRODUCTION
@@ -97,7 +136,10 @@ def test_development_default_broker_is_the_filesystem_and_needs_no_server(tmp_pa
     )
     url, options = got
     assert url == "filesystem://"
-    assert options["data_folder_in"].startswith(str(tmp_path))
+    # Every folder of the broker under ZHAOXI_VAR_DIR: kombu's default control folder is ./control, which
+    # once put the exchange tables into the checkout.
+    for folder in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        assert options[folder].startswith(str(tmp_path)), folder
 
 
 def test_redis_url_switches_broker_and_cache_to_redis(tmp_path):
@@ -201,6 +243,10 @@ def test_a_worker_runs_a_task_on_the_default_filesystem_broker(tmp_path):
             log.append(line)
             if task_id in line and "succeeded" in line:
                 assert "(40, 2)" in line
+                assert list((tmp_path / "celery-broker" / "control").glob("*.exchange"))
+                assert not (ROOT / "control").exists(), (
+                    "the broker wrote its exchange tables into the checkout"
+                )
                 return
         pytest.fail("the worker did not run the task:\n" + "".join(log))
     finally:
