@@ -1,17 +1,17 @@
 """Celery entry points of the engine: take primary keys, re-read, call a service; safe to run twice."""
 
-from celery import shared_task
+from portal.tasks import platform_task
 
 from .services import waitlist
 
 
-@shared_task
+@platform_task
 def expire_offers() -> int:
     """Periodic (every minute): expire waitlist offers whose time is up and pass the seats on."""
     return waitlist.offers_expire_due()
 
 
-@shared_task
+@platform_task
 def promote_waitlist(activity_id: int, session_id: int | None = None) -> int:
     """Offer any free seats of a pool to its waitlist (e.g. after staff raise the capacity)."""
     from .models import Activity, Session
@@ -25,7 +25,7 @@ def promote_waitlist(activity_id: int, session_id: int | None = None) -> int:
     return len(waitlist.waitlist_promote_next(activity=activity, session=session))
 
 
-@shared_task
+@platform_task
 def send_due_reminders() -> int:
     """Periodic (every minute): create missing reminder rows, then send the due ones, exactly once."""
     from .services.reminders import reminders_scan
@@ -33,7 +33,7 @@ def send_due_reminders() -> int:
     return reminders_scan()
 
 
-@shared_task
+@platform_task
 def autoclose_shifts() -> int:
     """Periodic (every 15 minutes): close volunteer check-ins nobody checked out, flagging their hours."""
     from .services.shifts import shifts_autoclose_due

@@ -178,11 +178,14 @@ if REDIS_URL:
         raise ImproperlyConfigured(
             "REDIS_CACHE_URL must name another Redis database than REDIS_URL (the broker)."
         )
+    # Redis first; while Redis is unreachable the database table portal_cache_fallback answers (created by
+    # migrate), so sign-in and its rate limits keep working and keep counting (portal.cache).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.FailoverCache",
             "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": "zhaoxi",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, "RETRY_AFTER": 5},
         }
     }
     CELERY_BROKER_URL = REDIS_URL

@@ -129,6 +129,8 @@ def _check_cache() -> str:
     cache.set("health:ping", "pong", 10)
     if cache.get("health:ping") != "pong":
         raise RuntimeError("cache did not return the value just written")
+    if getattr(cache, "on_fallback", False):  # portal.cache.FailoverCache: pages work, Redis does not
+        raise RuntimeError("Redis is unreachable: the cache answers from its database fallback")
     return "ok"
 
 

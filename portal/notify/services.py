@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.template import Context, Template, TemplateSyntaxError
 from django.utils import timezone, translation
@@ -119,11 +119,32 @@ def _address_for(channel: str, *, user, person) -> str:
     return ""
 
 
+def _mark_unpublished(calls: list[tuple]) -> None:
+    """The broker did not take these sends: clear ``queued_at`` so the next scan (within a minute of the
+    broker's return) queues them, instead of taking them for in-flight until REQUEUE_AFTER."""
+    ids = [args[0] for args in calls]
+    Message.objects.filter(pk__in=ids, status=MessageStatus.PENDING).update(queued_at=None)
+    logger.warning("Broker unreachable: %s message(s) left for the next scan", len(ids))
+
+
 def _queue_send(message_ids: list[int]) -> None:
+    """Publish the sends (``portal.tasks.publish_many``): a broker error never raises, it leaves the rows
+    for the next scan."""
+    from portal.tasks import publish_many
+
     from .tasks import send_message
 
-    for pk in message_ids:
-        send_message.delay(pk)
+    missed = publish_many(send_message, [(pk,) for pk in message_ids])
+    if missed:
+        try:
+            _mark_unpublished(missed)
+        except DatabaseError:
+            logger.exception("Could not mark %s unpublished message(s)", len(missed))
+
+
+def _queue_send_on_commit(message_ids: list[int]) -> None:
+    """Publish the sends once the transaction commits; a broker outage never fails the request."""
+    transaction.on_commit(lambda: _queue_send(message_ids))
 
 
 def message_enqueue(
@@ -224,7 +245,7 @@ def message_enqueue(
             if created and message.queued_at is not None:
                 to_queue.append(message.pk)
         if to_queue:
-            transaction.on_commit(lambda: _queue_send(to_queue))
+            _queue_send_on_commit(to_queue)
     return rows
 
 
@@ -464,7 +485,7 @@ def message_enqueue_many(*, items) -> list[list[Message]]:
         written.update((m.key, m) for chunk in chunked(others) for m in Message.objects.filter(key__in=chunk))
         to_queue = [m.pk for m in new_rows if written.get(m.key) is m and m.queued_at is not None]
         if to_queue:
-            transaction.on_commit(lambda: _queue_send(to_queue))
+            _queue_send_on_commit(to_queue)
     return [[written[m.key] for m in rows if m.key in written] for rows in planned]
 
 
@@ -488,7 +509,7 @@ def messages_retry(*, message_ids: list[int]) -> int:
             status=MessageStatus.PENDING, attempts=0, not_before=None, queued_at=now, claimed_at=None
         )
         if ids:
-            transaction.on_commit(lambda: _queue_send(ids))
+            _queue_send_on_commit(ids)
     return updated
 
 

@@ -1,11 +1,11 @@
 """Celery entry points for notify. They take primary keys and call services; running one twice is safe."""
 
-from celery import shared_task
+from portal.tasks import platform_task
 
 from . import services
 
 
-@shared_task(bind=True, max_retries=None, acks_late=True)
+@platform_task(bind=True, max_retries=None, acks_late=True)
 def send_message(self, message_id: int) -> str:
     """Send one outbox row. A retryable failure comes back with exponential backoff (60 s, 120 s, ...).
 
@@ -18,7 +18,7 @@ def send_message(self, message_id: int) -> str:
     return outcome.result
 
 
-@shared_task
+@platform_task
 def send_due_messages() -> int:
     """Every minute (CELERY_BEAT_SCHEDULE): recover stuck rows and queue pending rows that are due."""
     return services.messages_queue_due()

@@ -149,7 +149,7 @@ def test_redis_url_switches_broker_and_cache_to_redis(tmp_path):
         DJANGO_DEBUG="true",
         REDIS_URL="redis://127.0.0.1:6379/4",
     )
-    assert got == ["redis://127.0.0.1:6379/4", "django.core.cache.backends.redis.RedisCache"]
+    assert got == ["redis://127.0.0.1:6379/4", "portal.cache.FailoverCache"]
 
 
 def test_sqlite_default_takes_the_write_lock_when_a_transaction_begins(tmp_path):
