@@ -141,3 +141,18 @@ def admin_user(admin_user):
     from tests.accounts.factories import give_totp
 
     return give_totp(admin_user)
+
+
+@pytest.fixture
+def retry_countdowns():
+    """The countdown of every retry Celery is asked for, in order (``portal.tasks.platform_task`` tests)."""
+    from celery.signals import task_retry
+
+    seen: list[float] = []
+
+    def on_retry(sender=None, request=None, reason=None, **kwargs):
+        seen.append(reason.when)
+
+    task_retry.connect(on_retry, weak=False)
+    yield seen
+    task_retry.disconnect(on_retry)

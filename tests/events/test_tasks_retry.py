@@ -4,7 +4,6 @@ retried with a growing backoff and a bound, and the work is done on the later tr
 import datetime
 
 import pytest
-from celery.signals import task_retry
 from django.db import OperationalError, connection
 from django.utils import timezone
 
@@ -15,19 +14,6 @@ from events.services.booking import booking_create, registration_cancel
 from portal import tasks as platform
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def retry_countdowns():
-    """The countdown of every retry Celery is asked for, in order."""
-    seen: list[float] = []
-
-    def on_retry(sender=None, request=None, reason=None, **kwargs):
-        seen.append(reason.when)
-
-    task_retry.connect(on_retry, weak=False)
-    yield seen
-    task_retry.disconnect(on_retry)
 
 
 def _flaky(monkeypatch, name, *, failures: int | None):

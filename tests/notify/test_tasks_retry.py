@@ -6,7 +6,6 @@ countdown. Transactional tests: the task's connection is outside any atomic bloc
 """
 
 import pytest
-from celery.signals import task_retry
 from django.db import InterfaceError, OperationalError, connection
 
 from portal import tasks as platform
@@ -18,19 +17,6 @@ from tests.accounts.factories import UserFactory
 from tests.notify.factories import MessageTemplateFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def retry_countdowns():
-    """The countdown of every retry Celery is asked for, in order."""
-    seen: list[float] = []
-
-    def on_retry(sender=None, request=None, reason=None, **kwargs):
-        seen.append(reason.when)
-
-    task_retry.connect(on_retry, weak=False)
-    yield seen
-    task_retry.disconnect(on_retry)
 
 
 @pytest.fixture
