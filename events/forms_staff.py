@@ -8,7 +8,7 @@ import re
 import secrets
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
@@ -126,6 +126,8 @@ class StaffMessageForm(ServiceErrorsMixin, forms.Form):
         error_messages={"required": _("Write the message to send.")},
     )
     include_waitlist = forms.BooleanField(label=_("Also tell those on the waitlist"), required=False)
+    # Offered only once the service has refused a repeat of the same text (code "repeat").
+    confirm_repeat = forms.BooleanField(label=_("Yes, send it again"), required=False)
     request_key = RequestKeyField()
 
     def __init__(self, *args, **kwargs):
@@ -136,7 +138,30 @@ class StaffMessageForm(ServiceErrorsMixin, forms.Form):
         ) % {"max": STAFF_MESSAGE_MAX}
         self.helper = FormHelper()
         self.helper.form_id = "staff-message-form"
+        self.helper.layout = Layout("text", "include_waitlist", "request_key")
         self.helper.add_input(Submit("send_message", _("Send"), css_class="btn-brand"))
+        if self.is_bound and self.fields["confirm_repeat"].to_python(self.data.get("confirm_repeat")):
+            self._offer_repeat()
+
+    def _offer_repeat(self) -> None:
+        if "confirm_repeat" not in self.helper.layout.fields:
+            # right under the question next to the text
+            self.helper.layout.fields.insert(1, "confirm_repeat")
+
+    def apply_service_errors(self, exc: ValidationError) -> None:
+        super().apply_service_errors(exc)
+        if self.has_error("text", code="repeat"):
+            self._offer_repeat()
+
+    @property
+    def field_errors(self) -> list[tuple[forms.BoundField, str]]:
+        """Each field's errors with its field, for the summary above the form (crispy shows the others)."""
+        return [
+            (self[name], error)
+            for name, errors in self.errors.items()
+            if name in self.fields
+            for error in errors
+        ]
 
     def clean_request_key(self) -> str:
         key = self.cleaned_data.get("request_key") or ""

@@ -289,6 +289,7 @@ def session_message_view(request, session_id):
                     session=session,
                     text=data["text"],
                     include_waitlist=data["include_waitlist"],
+                    confirm_repeat=data["confirm_repeat"],
                     # scoped to the sender: another user's key can never match
                     request_key=f"{request.user.pk}:{data['request_key']}",
                 )

@@ -189,7 +189,16 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A request that queues a task while Redis is away waits a moment, not the default seconds: one
+    # quick retry, then portal.tasks.publish gives up and the outbox scan sends the row later.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 1}
+    CELERY_BROKER_CONNECTION_TIMEOUT = 1
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zhaoxi"}}
     # kombu's filesystem transport: a broker that needs no server, shared by web, worker and beat.
@@ -213,13 +222,32 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The outbox (portal.notify.services): how it rides out a dead worker, a slow provider and a lost task.
+# The scan runs every NOTIFY_SCAN_SECONDS; a row "sending" for NOTIFY_STUCK_SECONDS was left by a dead
+# worker (a send task is killed after NOTIFY_SEND_TIME_LIMIT, well before); an unknown outcome is asked
+# about NOTIFY_SETTLE_SECONDS after the hand-over; a due row queued NOTIFY_REQUEUE_SECONDS ago and still
+# pending lost its task and is queued again. Codes go to the NOTIFY_URGENT_QUEUE, which every worker
+# consumes (``-Q urgent,celery``) and production gives a worker of its own.
+NOTIFY_SCAN_SECONDS = env.int("ZHAOXI_NOTIFY_SCAN_SECONDS", default=30)
+NOTIFY_SEND_TIME_LIMIT = env.int("ZHAOXI_NOTIFY_SEND_TIME_LIMIT", default=60)
+NOTIFY_STUCK_SECONDS = env.int("ZHAOXI_NOTIFY_STUCK_SECONDS", default=120)
+NOTIFY_SETTLE_SECONDS = env.int("ZHAOXI_NOTIFY_SETTLE_SECONDS", default=30)
+NOTIFY_REQUEUE_SECONDS = env.int("ZHAOXI_NOTIFY_REQUEUE_SECONDS", default=60)
+NOTIFY_URGENT_QUEUE = "urgent"
+if min(NOTIFY_SCAN_SECONDS, NOTIFY_SEND_TIME_LIMIT, NOTIFY_SETTLE_SECONDS, NOTIFY_REQUEUE_SECONDS) < 1:
+    raise ImproperlyConfigured("The ZHAOXI_NOTIFY_* intervals must be at least one second.")
+if NOTIFY_STUCK_SECONDS <= NOTIFY_SEND_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "ZHAOXI_NOTIFY_STUCK_SECONDS must be longer than ZHAOXI_NOTIFY_SEND_TIME_LIMIT: a live send would "
+        "be taken for a dead one."
+    )
 CELERY_BEAT_SCHEDULE = {
-    # The outbox scan: recovers rows a dead worker left "sending", queues due and lost sends. A scan
-    # nobody picked up within the minute is dropped (the next one does the same work).
+    # The outbox scan: recovers rows a dead worker left "sending", settles unknown outcomes, queues due
+    # and lost sends. A scan nobody picked up in time is dropped (the next one does the same work).
     "notify-send-due": {
         "task": "portal.notify.tasks.send_due_messages",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": float(NOTIFY_SCAN_SECONDS),
+        "options": {"expires": max(1, NOTIFY_SCAN_SECONDS - 5)},
     },
     # Waitlist offers whose hold time has passed: expire them and offer the seat to the next person.
     "events-expire-offers": {
@@ -302,9 +330,11 @@ ACCOUNT_LOGIN_BY_CODE_FORMAT = _SMS_CODE_FORMAT
 ACCOUNT_PASSWORD_RESET_BY_CODE_CODE_FORMAT = _SMS_CODE_FORMAT
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, tightened for SMS which costs money per message. "key" is the phone number
-    # or e-mail address the code goes to.
+    # or e-mail address the code goes to. Every sign-up sends a code, so "signup" never lets more through
+    # from one address than "verify_phone" does (the check accounts.E001 fails otherwise), and a sign-up
+    # whose code would be refused is refused before the account is saved (portal.accounts.forms).
     "login_failed": "10/m/ip,5/5m/key",
-    "signup": "20/m/ip",
+    "signup": "5/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,1/m/key,10/d/key",
     "request_login_code": "20/m/ip,1/m/key,10/d/key",
@@ -367,6 +397,8 @@ PHONENUMBER_DEFAULT_FORMAT = "NATIONAL"
 # --- E-mail ---------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A mail server that stops answering must not hold a send past the task's time limit.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="永兴社区 <noreply@zhaoxi.local>")
 
 # --- Internationalisation -------------------------------------------------------------------------

@@ -110,22 +110,29 @@ def platform_task(*dargs, **options):
 
 def publish(task, *args, **kwargs) -> bool:
     """``task.delay(*args, **kwargs)``; False (logged) instead of an error when the broker is unreachable."""
+    return publish_with(task, args=args, kwargs=kwargs)
+
+
+def publish_with(task, *, args: tuple = (), kwargs: dict | None = None, **options) -> bool:
+    """``task.apply_async(args, kwargs, **options)`` (a queue, a countdown) that never raises a broker error:
+    False (logged) when the broker is unreachable."""
     try:
-        task.delay(*args, **kwargs)
+        task.apply_async(args=args, kwargs=kwargs or {}, **options)
     except BROKER_ERRORS as exc:
-        logger.warning("Broker unreachable: %s%r not published (%s)", task.name, args, exc)
+        logger.warning("Broker unreachable: %s%r not published (%s)", task.name, tuple(args), exc)
         return False
     return True
 
 
-def publish_many(task, calls: Iterable[tuple]) -> list[tuple]:
-    """Publish ``task`` once per argument tuple; returns the tuples that were not published.
+def publish_many(task, calls: Iterable[tuple], **options) -> list[tuple]:
+    """Publish ``task`` once per argument tuple (with ``apply_async``'s ``options``, e.g. a queue); returns
+    the tuples that were not published.
 
     After the first broker error the rest are not tried (each would wait for the broker in turn).
     """
     calls = list(calls)
     for i, args in enumerate(calls):
-        if not publish(task, *args):
+        if not publish_with(task, args=args, **options):
             return calls[i:]
     return []
 

@@ -256,12 +256,20 @@ def sign_in(live_server):
 
 @pytest.fixture
 def sms_outbox():
-    """The test SMS backend's outbox, shared with the live server's thread: {"phone", "text", "params"}."""
-    from portal.accounts.sms import LocmemSMSBackend
+    """The test SMS backend's outbox, shared with the live server's thread: {"phone", "text", "params"}.
 
+    Codes leave through the outbox once the live server's request has committed (portal.notify); Celery
+    runs the send task inline meanwhile, so the SMS is here as soon as the page that asked for it answers.
+    """
+    from portal.accounts.sms import LocmemSMSBackend
+    from portal.celery import app
+
+    was_eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
     LocmemSMSBackend.outbox.clear()
     yield LocmemSMSBackend.outbox
     LocmemSMSBackend.outbox.clear()
+    app.conf.task_always_eager = was_eager
 
 
 # --- helpers ------------------------------------------------------------------------------------------

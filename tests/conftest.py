@@ -131,6 +131,7 @@ def _isolated_settings(settings, tmp_path):
 
     cache.clear()
     LocmemSMSBackend.outbox.clear()
+    LocmemSMSBackend.records.clear()
     yield
 
 

@@ -38,6 +38,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.notify.models import ELDER_QUIET_END, ELDER_QUIET_START
 from portal.notify.services import NotifyBatchError, message_enqueue, message_enqueue_many
@@ -56,6 +57,7 @@ from ..models import (
     Session,
     StaffMessage,
 )
+from . import _pool
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +70,9 @@ EVENING = datetime.time(20, 0)
 FILL_MARGIN = datetime.timedelta(days=1)
 BATCH_SIZE = 500
 STAFF_MESSAGE_MAX = 500
+#: The same text sent to the same place again within this time is asked about first (a reload of the form
+#: after an error page makes a fresh request key: issue 8, "10 recipients got 20 SMS").
+STAFF_MESSAGE_REPEAT_WINDOW = datetime.timedelta(minutes=30)
 #: Tests only: False claims rows without ``FOR UPDATE SKIP LOCKED`` (concurrent scans then overlap,
 #: and only the outbox's unique keys keep a message from going out twice).
 CLAIM_LOCKING = True
@@ -511,6 +516,69 @@ def _recipients(registrations: Iterable[Registration]) -> dict[str, dict]:
     return out
 
 
+def _message_target_lock(*, activity: Activity, session: Session | None) -> None:
+    """Lock the row of what a staff message is sent to (the session; the activity for a course or a
+    message to the whole activity), so that two tabs sending at once decide one after the other."""
+    if session is not None and not activity.is_course:
+        qs = Session.objects.filter(pk=session.pk)
+    else:
+        qs = Activity.objects.filter(pk=activity.pk)
+    if _pool.LOCKING:
+        qs = qs.select_for_update()
+    list(qs.values_list("pk", flat=True))
+
+
+def _message_recipients(
+    *, activity: Activity, session: Session | None, include_waitlist: bool, now: datetime.datetime
+) -> dict[str, dict]:
+    statuses = list(SEATED_STATUSES) + ([RegistrationStatus.WAITLISTED] if include_waitlist else [])
+    regs = Registration.objects.filter(activity=activity, status__in=statuses)
+    if activity.is_course:
+        regs = regs.filter(session__isnull=True)
+    elif session is not None:
+        regs = regs.filter(session=session)
+    else:
+        regs = regs.filter(session__cancelled=False, session__starts_at__gt=now)
+    return _recipients(regs.select_related("booking__booked_by__person", "person__user").order_by("id"))
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _same_message_sent_recently(
+    *, activity: Activity, session: Session | None, text: str, now: datetime.datetime
+) -> StaffMessage | None:
+    """The latest message with the same text (whitespace aside) sent to the same place within
+    ``STAFF_MESSAGE_REPEAT_WINDOW``: the same session, or the activity (a course: any of its meetings,
+    which all reach the same people). Whether the waitlist was included does not matter: those booked
+    heard it either way."""
+    recent = StaffMessage.objects.filter(activity=activity, created_at__gt=now - STAFF_MESSAGE_REPEAT_WINDOW)
+    if not activity.is_course:
+        recent = (
+            recent.filter(session=session) if session is not None else recent.filter(session__isnull=True)
+        )
+    wanted = _normalised(text)
+    for previous in recent.order_by("-created_at", "-id").only("text", "recipients", "created_at"):
+        if _normalised(previous.text) == wanted:
+            return previous
+    return None
+
+
+def _repeat_refusal(*, previous: StaffMessage, now: datetime.datetime) -> ValidationError:
+    sent = timezone.localtime(previous.created_at, SHANGHAI)
+    today = timezone.localtime(now, SHANGHAI).date()
+    when = sent.strftime("%H:%M") if sent.date() == today else sent.strftime("%Y-%m-%d %H:%M")
+    message = ngettext(
+        "This message was already sent at %(when)s to %(n)d person. Send it again?",
+        "This message was already sent at %(when)s to %(n)d people. Send it again?",
+        previous.recipients,
+    )
+    return ValidationError(
+        {"text": ValidationError(message, code="repeat", params={"when": when, "n": previous.recipients})}
+    )
+
+
 def session_message_send(
     *,
     actor,
@@ -519,6 +587,7 @@ def session_message_send(
     text: str,
     request_key: str = "",
     include_waitlist: bool = False,
+    confirm_repeat: bool = False,
     now: datetime.datetime | None = None,
 ) -> int:
     """Tell everyone booked on ``session`` (or on every upcoming session of ``activity``, or on the
@@ -526,7 +595,12 @@ def session_message_send(
     manage the activity may. Returns the number of recipients (a family is told once).
 
     ``request_key`` (e.g. the form's one-time token): sending again with the same key sends nothing and
-    returns the first count. ``include_waitlist`` also tells those waiting."""
+    returns the first count. ``include_waitlist`` also tells those waiting.
+
+    The same text sent to the same place within ``STAFF_MESSAGE_REPEAT_WINDOW`` (a reload of the form
+    makes a new key) is refused with code ``repeat``, saying when it went out and to how many, unless
+    ``confirm_repeat``. The check and the write happen under a lock on the session's (or the
+    activity's) row, so two tabs at once cannot both pass it."""
     from ..selectors import can_manage_activity
 
     if session is None and activity is None:
@@ -549,27 +623,25 @@ def session_message_send(
             code="too_long",
         )
     request_key = (request_key or "")[:64]
-    if request_key:
-        done = StaffMessage.objects.filter(request_key=request_key).first()
-        if done is not None:
-            return done.recipients
     now = now or timezone.now()
-
-    statuses = list(SEATED_STATUSES) + ([RegistrationStatus.WAITLISTED] if include_waitlist else [])
-    regs = Registration.objects.filter(activity=activity, status__in=statuses)
-    if activity.is_course:
-        regs = regs.filter(session__isnull=True)
-    elif session is not None:
-        regs = regs.filter(session=session)
-    else:
-        regs = regs.filter(session__cancelled=False, session__starts_at__gt=now)
-    recipients = _recipients(regs.select_related("booking__booked_by__person", "person__user").order_by("id"))
-    if not recipients:
-        raise ValidationError(_("Nobody is booked yet: there is nobody to tell."), code="nobody")
-
     title = activity.title + (f" {_fmt(session.starts_at)}" if session is not None else "")
     try:
         with transaction.atomic(), set_actor(actor):
+            _message_target_lock(activity=activity, session=session)
+            if request_key:
+                done = StaffMessage.objects.filter(request_key=request_key).first()
+                if done is not None:
+                    return done.recipients
+            recipients = _message_recipients(
+                activity=activity, session=session, include_waitlist=include_waitlist, now=now
+            )
+            if not recipients:
+                raise ValidationError(_("Nobody is booked yet: there is nobody to tell."), code="nobody")
+            if not confirm_repeat:
+                previous = _same_message_sent_recently(activity=activity, session=session, text=text, now=now)
+                if previous is not None:
+                    raise _repeat_refusal(previous=previous, now=now)
+            _pool.race_pause()
             message = StaffMessage.objects.create(
                 activity=activity,
                 session=session,

@@ -1,14 +1,21 @@
 """The allauth adapter: phone numbers live on our ``User`` (``phone``, ``phone_verified``).
 
 allauth's native phone support calls the methods below to read, set, verify and look up phone numbers
-and to send verification codes by SMS (through :mod:`portal.accounts.sms`).
+and to send verification codes by SMS. Codes leave through the outbox's fast lane (:func:`send_code_sms`,
+``portal.notify.services.message_send_code``): the page answers at once, the worker sends within seconds.
+Limits that a request will hit are checked before anything is saved (:func:`limits_refuse`).
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import time
+from datetime import timedelta
+from uuid import uuid4
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import RateLimited
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +28,6 @@ from django.utils.translation import gettext_lazy
 from portal.accounts import ratelimits
 from portal.accounts.codes import code_issued, code_validity_seconds
 from portal.accounts.phone import CNMobileField, normalize_cn_mobile, parse_cn_mobile
-from portal.accounts.sms import SMSError, sms_send
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +38,16 @@ def user_phone_e164(user) -> str:
     if not phone:
         return ""
     return getattr(phone, "as_e164", None) or parse_cn_mobile(phone) or str(phone)
+
+
+def user_with_phone(phone: str):
+    """The account whose number is ``phone`` (any spelling of it), or None."""
+    from portal.accounts.models import User
+
+    e164 = parse_cn_mobile(phone)
+    if e164 is None:
+        return None
+    return User.objects.filter(phone=e164).first()
 
 
 def verification_sms_text(code: str) -> str:
@@ -49,6 +65,60 @@ def account_exists_sms_text() -> str:
         "Someone tried to sign up with your mobile number, which already has an account. Sign in with it, "
         "or reset your password if you have forgotten it. If it was not you, ignore this message."
     )
+
+
+def send_code_sms(*, kind: str, user, phone: str, text: str, template_code: str, params: dict):
+    """One SMS of the account pages (a code, a reset code, the "account exists" notice) through the
+    outbox's fast lane: a row queued on commit for the urgent queue, whatever the quiet hours, and never
+    sent after the code's validity. No HTTP happens in the request, so a slow or dead provider slows no
+    page. The row's key is unique and never contains the code."""
+    from portal.notify.services import message_send_code
+
+    return message_send_code(
+        key=f"account.{kind}:{uuid4().hex}",
+        user=user,
+        phone=phone,
+        text=text,
+        sms_template_code=template_code,
+        params=params,
+        valid_for=timedelta(seconds=code_validity_seconds()),
+    )
+
+
+# --- limits checked before anything is saved ------------------------------------------------------
+
+
+def limit_wait(request, *, action: str, key: str | None = None) -> int:
+    """Seconds until allauth's limits of ``action`` (``ACCOUNT_RATE_LIMITS``) let one more through for
+    ``key`` and the request's client address; 0 when they do now. Reads the limits' history, counts
+    nothing (also on a GET, where allauth's own check always says yes)."""
+    from allauth.core.internal import ratelimit as allauth_ratelimit
+    from django.core.cache import cache
+
+    now = time.time()
+    wait = 0.0
+    for rate in allauth_ratelimit.get_rates(app="allauth.account", action=action):
+        if (rate.per == "key" and not key) or (
+            rate.per == "user" and not getattr(getattr(request, "user", None), "is_authenticated", False)
+        ):
+            continue
+        cache_key = allauth_ratelimit.get_cache_key(
+            request, app="allauth.account", action=action, rate=rate, key=key
+        )
+        live = [ts for ts in cache.get(cache_key, []) if ts > now - rate.duration]
+        if len(live) >= rate.amount:
+            wait = max(wait, live[rate.amount - 1] + rate.duration - now)
+    return math.ceil(wait) if wait > 0 else 0
+
+
+def limits_refuse(request, *, action: str, key: str | None = None) -> int | None:
+    """None when one more ``action`` for ``key`` is within every limit it will hit (allauth's dry run:
+    nothing is counted); otherwise the seconds to wait. For checking before anything is saved."""
+    from allauth.core import ratelimit
+
+    if request is None or ratelimit.consume(request, action=action, key=key, dry_run=True):
+        return None
+    return max(1, limit_wait(request, action=action, key=key))
 
 
 # allauth's "try again later" messages, which we complete with how long to wait (portal.accounts.ratelimits).
@@ -110,6 +180,14 @@ class AccountAdapter(DefaultAccountAdapter):
         return normalize_cn_mobile(phone)
 
     def set_phone(self, user, phone: str, verified: bool) -> None:
+        """Give ``user`` the number ``phone``. An unverified new number of an existing account (the sign-up's
+        "use a different number") is saved only when a code may be sent to it now: refused otherwise, with
+        the wait, before anything changes (allauth would save the number first and then refuse the code)."""
+        if user.pk and not verified:
+            wait = limits_refuse(self.request, action="verify_phone", key=normalize_cn_mobile(phone))
+            if wait:
+                ratelimits.note_retry_after(self.request, wait)
+                raise RateLimited
         user.phone = normalize_cn_mobile(phone)
         user.phone_verified = bool(verified)
         if user.pk:
@@ -137,39 +215,35 @@ class AccountAdapter(DefaultAccountAdapter):
         user.save(update_fields=["phone", "phone_verified"])
 
     def get_user_by_phone(self, phone: str):
-        from portal.accounts.models import User
-
-        e164 = parse_cn_mobile(phone)
-        if e164 is None:
-            return None
-        return User.objects.filter(phone=e164).first()
+        return user_with_phone(phone)
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
-        template_code = getattr(settings, "SMS_VERIFICATION_TEMPLATE_CODE", "")
-        try:
-            sms_send(
-                phone=phone,
-                text=verification_sms_text(code),
-                template_code=template_code,
-                params={"code": code},
-            )
-        except SMSError as exc:
-            # The page still answers normally (no 500, no enumeration); the person can ask for a new code.
-            logger.warning("verification SMS could not be sent: %s (retryable=%s)", exc, exc.retryable)
-            request = self.request
-            if request is not None:
-                messages.error(
-                    request, _("We could not send the text message just now. Please try again in a minute.")
-                )
+        """A code to verify ``phone`` (sign-up, sign-in, a new number, sign-in by code): an urgent outbox row,
+        sent by the worker within seconds; nothing waits for the provider here."""
+        send_code_sms(
+            kind="code",
+            user=user,
+            phone=phone,
+            text=verification_sms_text(code),
+            template_code=getattr(settings, "SMS_VERIFICATION_TEMPLATE_CODE", ""),
+            params={"code": code},
+        )
 
     def send_account_already_exists_sms(self, phone: str) -> None:
         """Someone signed up with a number that has an account: its owner is told by SMS, and the page
         answers exactly as for a new number (no enumeration)."""
-        template_code = getattr(settings, "SMS_ACCOUNT_EXISTS_TEMPLATE_CODE", "")
-        try:
-            sms_send(phone=phone, text=account_exists_sms_text(), template_code=template_code, params={})
-        except SMSError as exc:
-            logger.warning("account-exists SMS could not be sent: %s (retryable=%s)", exc, exc.retryable)
+        owner = user_with_phone(phone)
+        if owner is None:  # the account is gone since the form looked: nobody to tell
+            logger.warning("account-exists SMS not sent: no account has this number any more")
+            return
+        send_code_sms(
+            kind="exists",
+            user=owner,
+            phone=phone,
+            text=account_exists_sms_text(),
+            template_code=getattr(settings, "SMS_ACCOUNT_EXISTS_TEMPLATE_CODE", ""),
+            params={},
+        )
 
     # --- one-time codes: remember when each was issued (see portal.accounts.codes) ---------------
     def generate_phone_verification_code(self, *, user, phone: str) -> str:

@@ -8,6 +8,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from portal.accounts import ratelimits
+        from portal.accounts import checks, ratelimits  # noqa: F401 (checks: registers the system checks)
 
         ratelimits.install()

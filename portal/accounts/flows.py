@@ -5,21 +5,19 @@ mobile number instead and keeps allauth's session state, so allauth's own "enter
 a new password" pages, attempt limits and timeouts apply unchanged. The phone number is stored in the
 state's ``email`` slot, which allauth only uses to display the recipient and to look up e-mail records
 (there is none for a phone number, so nothing else changes).
+
+The code leaves through the outbox's fast lane (:func:`portal.accounts.adapter.send_code_sms`): the page
+answers at once and says the code is on its way, whatever the provider is doing.
 """
 
 from __future__ import annotations
 
-import logging
-
 from allauth.account.adapter import get_adapter
 from allauth.account.internal.flows.password_reset_by_code import PasswordResetVerificationProcess
 from django.conf import settings
-from django.contrib import messages
 from django.utils.translation import gettext as _
 
-from portal.accounts.sms import SMSError, sms_send
-
-logger = logging.getLogger(__name__)
+from portal.accounts.adapter import send_code_sms
 
 
 def password_reset_sms_text(code: str) -> str:
@@ -38,18 +36,14 @@ class PhonePasswordResetProcess(PasswordResetVerificationProcess):
         template_code = getattr(settings, "SMS_PASSWORD_RESET_TEMPLATE_CODE", "") or getattr(
             settings, "SMS_VERIFICATION_TEMPLATE_CODE", ""
         )
-        try:
-            sms_send(
-                phone=self.state["phone"],
-                text=password_reset_sms_text(code),
-                template_code=template_code,
-                params={"code": code},
-            )
-        except SMSError as exc:
-            logger.warning("password reset SMS could not be sent: %s (retryable=%s)", exc, exc.retryable)
-            messages.error(
-                self.request, _("We could not send the text message just now. Please try again in a minute.")
-            )
+        send_code_sms(
+            kind="reset_code",
+            user=self.user,
+            phone=self.state["phone"],
+            text=password_reset_sms_text(code),
+            template_code=template_code,
+            params={"code": code},
+        )
 
     @classmethod
     def initiate(cls, *, request, user, phone: str, email: str | None = None) -> PhonePasswordResetProcess:

@@ -20,6 +20,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.accounts import ratelimits
+from portal.accounts.adapter import limits_refuse
 from portal.accounts.codes import code_is_expired
 from portal.accounts.phone import normalize_cn_mobile
 
@@ -81,7 +83,15 @@ class SignupForm(AllauthSignupForm):
         expensive work (the password is hashed, one SMS is sent: to the owner, telling her someone tried).
 
         A concurrent sign-up with the same number loses at the database's unique constraint; it is then
-        answered exactly like a sign-up for a number that already has an account (no 500, no leak)."""
+        answered exactly like a sign-up for a number that already has an account (no 500, no leak).
+
+        Limits first: a sign-up goes on to send a code (allauth's ``verify_phone``, by number and by client
+        address, counted after the account is saved). When that code would be refused, the sign-up is
+        refused before anything is saved, with the portal's 429 page saying when to try again; a taken
+        number and a new one are refused alike."""
+        wait = limits_refuse(request, action="verify_phone", key=self.cleaned_data.get("phone") or None)
+        if wait:
+            return None, ratelimits.respond_429(request, seconds=wait)
         if self.account_already_exists:
             return self._answer_existing_account(request)
         try:

@@ -10,8 +10,18 @@ from .models import ContactPreference, Message, MessageStatus, MessageTemplate
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ("key", "channel", "status", "address", "attempts", "not_before", "sent_at", "created_at")
-    list_filter = ("channel", "status", "template")
+    list_display = (
+        "key",
+        "channel",
+        "status",
+        "urgent",
+        "address",
+        "attempts",
+        "not_before",
+        "sent_at",
+        "created_at",
+    )
+    list_filter = ("channel", "status", "urgent", "template")
     search_fields = ("key", "address")
     date_hierarchy = "created_at"
     list_select_related = ("template",)
@@ -25,14 +35,18 @@ class MessageAdmin(admin.ModelAdmin):
         "address",
         "language",
         "subject",
-        "body",
+        "shown_body",
         "sms_template_code",
-        "params",
+        "shown_params",
         "status",
+        "urgent",
         "attempts",
+        "blind_resends",
         "not_before",
+        "expires_at",
         "queued_at",
         "claimed_at",
+        "handed_at",
         "sent_at",
         "read_at",
         "provider_id",
@@ -40,6 +54,15 @@ class MessageAdmin(admin.ModelAdmin):
         "created_at",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("body"))
+    def shown_body(self, obj):
+        # A one-time code is nobody's business but its owner's, staff included.
+        return _("(a one-time code, not shown)") if obj.urgent else obj.body
+
+    @admin.display(description=_("provider parameters"))
+    def shown_params(self, obj):
+        return {k: "******" for k in obj.params} if obj.urgent else obj.params
 
     def has_add_permission(self, request):
         return False

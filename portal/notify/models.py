@@ -2,8 +2,10 @@
 
 A message to send is a ``Message`` row with a unique key (what, to whom, why, which channel), rendered in
 the recipient's language when it is enqueued. The sender claims a row with a conditional UPDATE
-(pending → sending), so a duplicated or retried task never sends it twice. The in-site inbox needs no
-sender: the row itself is the inbox item.
+(pending → sending), so a duplicated or retried task never sends it twice, and records the hand-over
+(``handed_at``) before it calls the provider, so a send whose answer never came (a timeout, a worker
+killed mid-send) is "unknown" and settled by asking the provider, not sent again. The in-site inbox needs
+no sender: the row itself is the inbox item.
 """
 
 from datetime import time
@@ -27,6 +29,8 @@ class MessageStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
+    #: Handed to the provider, but no answer came back: being checked with the provider.
+    UNKNOWN = "unknown", _("Checking with the provider")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -149,6 +153,28 @@ class Message(models.Model):
         _("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    urgent = models.BooleanField(
+        _("urgent"),
+        default=False,
+        help_text=_(
+            "Verification and reset codes: sent at once on their own queue, whatever the quiet hours."
+        ),
+    )
+    expires_at = models.DateTimeField(
+        _("expires"),
+        null=True,
+        blank=True,
+        help_text=_("Not sent after this time (a code that has expired)."),
+    )
+    handed_at = models.DateTimeField(_("handed to the provider"), null=True, blank=True, editable=False)
+    blind_resends = models.PositiveSmallIntegerField(
+        _("resends without confirmation"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "Resent after an unknown outcome although the provider could not be asked (at most once)."
+        ),
+    )
     not_before = models.DateTimeField(_("not before"), null=True, blank=True)
     queued_at = models.DateTimeField(_("queued"), null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True, editable=False)
@@ -167,6 +193,11 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["status", "not_before"], name="message_due"),
             models.Index(fields=["user", "channel", "status", "read_at"], name="message_inbox"),
+            models.Index(
+                fields=["status", "claimed_at"],
+                name="message_in_flight",
+                condition=Q(status__in=["sending", "unknown"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -80,3 +80,13 @@ def messages_due(*, now: datetime, requeue_after: timedelta, limit: int = 500) -
         .order_by("not_before", "id")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def messages_to_settle(*, now: datetime, settle_after: timedelta, limit: int = 500) -> list[int]:
+    """Ids of sends whose outcome is unknown and that are old enough to ask the provider about."""
+    return list(
+        Message.objects.filter(status=MessageStatus.UNKNOWN)
+        .filter(Q(handed_at__isnull=True) | Q(handed_at__lte=now - settle_after))
+        .order_by("handed_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )

@@ -1,16 +1,29 @@
 """Writes for notify: enqueue, deliver (claim → send → mark), retry, cancel, recover; preferences; read.
 
 Exactly once: ``message_deliver`` claims a row with ``UPDATE ... SET status='sending' WHERE
-status='pending'`` and only the one caller that updated the row sends it. A retryable failure releases
-the claim (back to pending, ``not_before`` pushed out by an exponential backoff); a worker that died
-after claiming leaves the row in "sending", which ``messages_recover_stuck`` releases (or marks sent when
-the provider id shows the send went through).
+status='pending'`` and only the one caller that updated the row sends it. Before it calls the provider it
+records the hand-over (``handed_at``, committed). Then:
+
+- the provider answers: the row is sent (if the database is away at that moment, the task comes back with
+  the provider's id and only marks the row);
+- the provider refuses, or the connection was never made: nothing is on its way; a retryable failure
+  releases the claim (back to pending, ``not_before`` pushed out by an exponential backoff);
+- no answer (a read timeout, a dropped connection, a server error) or a worker that died after the
+  hand-over: the outcome is *unknown* and the row says so. ``message_settle`` asks the provider
+  (``query_sent``: Aliyun's QuerySendDetails by phone, date and the row's id as ``OutId``) and sends again
+  only when the provider has no record. A provider that cannot be asked gets at most one resend
+  (``blind_resends``) and the row says so.
+
+A worker that died before the hand-over leaves the row in "sending" without ``handed_at``:
+``messages_recover_stuck`` releases it. Codes (``message_send_code``) take a fast lane: their own queue,
+no quiet hours, and never sent once expired.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import smtplib
 from datetime import datetime, time, timedelta
 from email.utils import make_msgid
 from zoneinfo import ZoneInfo
@@ -37,8 +50,15 @@ BACKOFF_BASE_SECONDS = getattr(settings, "NOTIFY_BACKOFF_BASE_SECONDS", 60)
 BACKOFF_MAX_SECONDS = getattr(
     settings, "NOTIFY_BACKOFF_MAX_SECONDS", 30 * 60
 )  # below Redis' visibility timeout
-STUCK_AFTER = timedelta(minutes=getattr(settings, "NOTIFY_STUCK_MINUTES", 10))
-REQUEUE_AFTER = timedelta(minutes=getattr(settings, "NOTIFY_REQUEUE_MINUTES", 5))
+#: A row "sending" for longer than this was left by a worker that died (a send holds a row for at most the
+#: task's time limit, NOTIFY_SEND_TIME_LIMIT, well below it).
+STUCK_AFTER = timedelta(seconds=getattr(settings, "NOTIFY_STUCK_SECONDS", 120))
+#: An unknown outcome is asked about this long after the hand-over (the provider has its record by then).
+SETTLE_AFTER = timedelta(seconds=getattr(settings, "NOTIFY_SETTLE_SECONDS", 30))
+#: A due row queued longer ago than this and still pending lost its task (a broker restart, a dead worker).
+REQUEUE_AFTER = timedelta(seconds=getattr(settings, "NOTIFY_REQUEUE_SECONDS", 60))
+#: The fast lane's Celery queue (codes), consumed by a worker of its own in production.
+URGENT_QUEUE = getattr(settings, "NOTIFY_URGENT_QUEUE", "urgent")
 
 
 class NotifyError(Exception):
@@ -127,14 +147,15 @@ def _mark_unpublished(calls: list[tuple]) -> None:
     logger.warning("Broker unreachable: %s message(s) left for the next scan", len(ids))
 
 
-def _queue_send(message_ids: list[int]) -> None:
-    """Publish the sends (``portal.tasks.publish_many``): a broker error never raises, it leaves the rows
-    for the next scan."""
+def _queue_send(message_ids: list[int], *, urgent: bool = False) -> None:
+    """Publish the sends (``portal.tasks.publish_many``), codes on the fast lane's queue: a broker error
+    never raises, it leaves the rows for the next scan."""
     from portal.tasks import publish_many
 
     from .tasks import send_message
 
-    missed = publish_many(send_message, [(pk,) for pk in message_ids])
+    options = {"queue": URGENT_QUEUE} if urgent else {}
+    missed = publish_many(send_message, [(pk,) for pk in message_ids], **options)
     if missed:
         try:
             _mark_unpublished(missed)
@@ -142,9 +163,80 @@ def _queue_send(message_ids: list[int]) -> None:
             logger.exception("Could not mark %s unpublished message(s)", len(missed))
 
 
-def _queue_send_on_commit(message_ids: list[int]) -> None:
+def _queue_send_on_commit(message_ids: list[int], *, urgent: bool = False) -> None:
     """Publish the sends once the transaction commits; a broker outage never fails the request."""
-    transaction.on_commit(lambda: _queue_send(message_ids))
+    transaction.on_commit(lambda: _queue_send(message_ids, urgent=urgent))
+
+
+def _queue_rows(ids: list[int]) -> None:
+    """Publish the sends of these rows, each on its lane."""
+    if not ids:
+        return
+    urgent = set(Message.objects.filter(pk__in=ids, urgent=True).values_list("pk", flat=True))
+    normal = [pk for pk in ids if pk not in urgent]
+    if urgent:
+        _queue_send([pk for pk in ids if pk in urgent], urgent=True)
+    if normal:
+        _queue_send(normal)
+
+
+def message_send_code(
+    *,
+    key: str,
+    user,
+    phone: str,
+    text: str,
+    sms_template_code: str = "",
+    params: dict | None = None,
+    valid_for: timedelta,
+) -> Message:
+    """Queue a one-time code (sign-up, sign-in, a new number, a password reset) by SMS on the fast lane.
+
+    One SMS row to ``phone`` for ``user``: ``text`` is already rendered in the request's language,
+    ``params`` go to the provider's approved template (``sms_template_code``). The row bypasses quiet
+    hours and the SMS-off preference (the person asked for the code), goes to its own queue, and is never
+    sent after ``valid_for`` (a late code is worse than none: it is cancelled). Nothing is sent in the
+    request: the send is queued after commit, and a broker outage leaves the row to the next scan.
+    ``key`` must be unique per code (and must not contain it); the same key again returns the row already
+    there and sends nothing new.
+    """
+    from portal.accounts.phone import parse_cn_mobile
+
+    if not key:
+        raise ValueError("message_send_code needs a key")
+    if user is None or not getattr(user, "pk", None):
+        raise ValueError("message_send_code needs a saved user")
+    address = parse_cn_mobile(str(phone)) if phone else None
+    if not address:
+        raise ValueError("message_send_code needs a mobile number")
+    now = timezone.now()
+    with transaction.atomic():
+        message, created = Message.objects.get_or_create(
+            key=key,
+            defaults={
+                "user": user,
+                "person": _person_of(user),
+                "channel": Channel.SMS,
+                "address": address,
+                "language": _code_language() if translation.get_language() else _language_of(user),
+                "subject": "",
+                "body": text,
+                "sms_template_code": sms_template_code or "",
+                "params": {str(k): str(v) for k, v in (params or {}).items()},
+                "status": MessageStatus.PENDING,
+                "urgent": True,
+                "expires_at": now + valid_for,
+                "queued_at": now,
+            },
+        )
+        if created:
+            _queue_send_on_commit([message.pk], urgent=True)
+    return message
+
+
+def _code_language() -> str:
+    """The language the code's text was rendered in: the request's."""
+    return "en" if (translation.get_language() or "").lower().startswith("en") else "zh-hans"
 
 
 def message_enqueue(
@@ -509,7 +601,7 @@ def messages_retry(*, message_ids: list[int]) -> int:
             status=MessageStatus.PENDING, attempts=0, not_before=None, queued_at=now, claimed_at=None
         )
         if ids:
-            _queue_send_on_commit(ids)
+            transaction.on_commit(lambda: _queue_rows(ids))
     return updated
 
 
@@ -521,6 +613,8 @@ class DeliveryResult:
     SKIPPED = "skipped"  # somebody else holds or already sent it, or it is not due
     RETRY = "retry"
     FAILED = "failed"
+    UNKNOWN = "unknown"  # handed over, no answer: to be settled with the provider
+    EXPIRED = "expired"  # a code not sent in time: cancelled
 
 
 @dataclasses.dataclass(frozen=True)
@@ -528,6 +622,17 @@ class DeliveryOutcome:
     result: str
     countdown: int = 0
     error: str = ""
+
+
+class SentButUnrecorded(Exception):
+    """The provider took the message, but the row could not be marked sent (the database went away).
+
+    The send task comes back with ``provider_id`` and only marks the row (``message_mark_sent``)."""
+
+    def __init__(self, message_id: int, provider_id: str):
+        super().__init__(f"message {message_id} sent as {provider_id!r} but not recorded")
+        self.message_id = message_id
+        self.provider_id = provider_id
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -554,6 +659,7 @@ def _send_sms(message: Message) -> str:
         text=message.body,
         template_code=message.sms_template_code,
         params=message.params or None,
+        out_id=str(message.pk),
     )
 
 
@@ -588,20 +694,79 @@ def _is_retryable(exc: Exception) -> bool:
     return isinstance(exc, OSError | TimeoutError | ConnectionError)
 
 
+def _outcome_unknown(exc: Exception) -> bool:
+    """Whether the provider may have the message although the send raised: no answer came back."""
+    from portal.accounts.sms import SMSError
+
+    if isinstance(exc, SMSError):
+        return bool(exc.unknown)
+    if isinstance(exc, ConnectionRefusedError | smtplib.SMTPConnectError):
+        return False
+    # The mail server stopped answering after the connection was made: the mail may be on its way.
+    return isinstance(exc, TimeoutError | smtplib.SMTPServerDisconnected | ConnectionResetError)
+
+
+def _error_text(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def message_mark_sent(*, message_id: int, provider_id: str) -> bool:
+    """The provider took the row's message (its id ``provider_id``): mark it sent, once."""
+    return (
+        Message.objects.filter(
+            pk=message_id, status__in=[MessageStatus.SENDING, MessageStatus.UNKNOWN]
+        ).update(
+            status=MessageStatus.SENT,
+            sent_at=timezone.now(),
+            provider_id=(provider_id or "")[:200],
+            last_error="",
+        )
+        == 1
+    )
+
+
 def message_deliver(*, message_id: int) -> DeliveryOutcome:
-    """Claim, send and mark one message. Safe to call any number of times: it sends at most once."""
+    """Claim, hand over, send and mark one message. Safe to call any number of times: it sends at most once.
+
+    Raises ``SentButUnrecorded`` when the provider took the message but the database went away before the
+    row was marked; a database error before the hand-over leaves the row for ``messages_recover_stuck``.
+    """
     now = timezone.now()
     if not message_claim(message_id=message_id, now=now):
         return DeliveryOutcome(DeliveryResult.SKIPPED)
     message = Message.objects.get(pk=message_id)
+    if message.expires_at is not None and message.expires_at <= now:
+        Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
+            status=MessageStatus.CANCELLED, last_error="Expired before it could be sent: not sent late."
+        )
+        logger.info("Message %s expired before it could be sent", message.key)
+        return DeliveryOutcome(DeliveryResult.EXPIRED)
+    # The hand-over is on record (committed) before the provider hears of the message.
+    if not Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
+        handed_at=timezone.now()
+    ):
+        return DeliveryOutcome(DeliveryResult.SKIPPED)
     try:
         provider_id = _transport(message)
     except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+        error = _error_text(exc)
+        if _outcome_unknown(exc):
+            Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
+                status=MessageStatus.UNKNOWN, last_error=error
+            )
+            logger.warning(
+                "Message %s: no answer from the provider (%s); to be checked in %ss",
+                message.key,
+                error,
+                int(SETTLE_AFTER.total_seconds()),
+            )
+            return DeliveryOutcome(
+                DeliveryResult.UNKNOWN, countdown=int(SETTLE_AFTER.total_seconds()), error=error
+            )
         retryable = _is_retryable(exc)
         if not retryable or message.attempts >= MAX_ATTEMPTS:
             Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
-                status=MessageStatus.FAILED, last_error=error
+                status=MessageStatus.FAILED, last_error=error, handed_at=None
             )
             logger.warning(
                 "Message %s failed for good after %s attempt(s): %s", message.key, message.attempts, error
@@ -614,49 +779,200 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
             not_before=timezone.now() + timedelta(seconds=countdown),
             queued_at=timezone.now(),
             claimed_at=None,
+            handed_at=None,
         )
         logger.info(
             "Message %s: attempt %s failed, retry in %ss: %s", message.key, message.attempts, countdown, error
         )
         return DeliveryOutcome(DeliveryResult.RETRY, countdown=countdown, error=error)
-    Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
-        status=MessageStatus.SENT,
-        sent_at=timezone.now(),
-        provider_id=(provider_id or "")[:200],
-        last_error="",
-    )
+    try:
+        message_mark_sent(message_id=message_id, provider_id=provider_id)
+    except DatabaseError as exc:
+        raise SentButUnrecorded(message_id, provider_id or "") from exc
     return DeliveryOutcome(DeliveryResult.SENT)
 
 
-def messages_recover_stuck(*, older_than: timedelta = STUCK_AFTER) -> tuple[int, int]:
+# --- Settling an unknown outcome ------------------------------------------------------------------
+
+
+class SettleResult:
+    SENT = "sent"  # the provider has it: marked sent, never sent again
+    RESEND = "resend"  # the provider has no record (or cannot be asked, first time): sent again
+    FAILED = "failed"
+    LATER = "later"  # too early to ask, or the provider could not be asked: ask again later
+    SKIPPED = "skipped"  # settled by someone else, or nothing to settle
+
+
+def _dates_to_ask(handed_at: datetime) -> list:
+    """The China-time dates a send handed over at ``handed_at`` may be filed under at the provider."""
+    first = handed_at.astimezone(SHANGHAI).date()
+    last = (handed_at + STUCK_AFTER).astimezone(SHANGHAI).date()
+    return [first] if first == last else [first, last]
+
+
+def _release_for_resend(message: Message, *, now: datetime, note: str, blind: bool = False) -> bool:
+    """Back to pending for another attempt (failed when out of attempts); only the caller that changed
+    the row gets True and publishes the send."""
+    current = Message.objects.filter(pk=message.pk, status=message.status, handed_at=message.handed_at)
+    if message.attempts >= MAX_ATTEMPTS:
+        current.update(status=MessageStatus.FAILED, last_error=f"{note} No attempts left.")
+        return False
+    changes = {
+        "status": MessageStatus.PENDING,
+        "claimed_at": None,
+        "handed_at": None,
+        "not_before": None,
+        "queued_at": now,
+        "last_error": note,
+    }
+    if blind:
+        changes["blind_resends"] = F("blind_resends") + 1
+    return current.update(**changes) == 1
+
+
+def message_settle(*, message_id: int, now: datetime | None = None) -> str:
+    """Settle a send whose outcome is unknown (status "unknown"): ask the provider, then mark it sent or
+    send it again. A row the provider cannot be asked about is resent at most once (``blind_resends``).
+
+    Concurrent calls are safe: every change is a conditional UPDATE on the row's status and hand-over
+    time, so only one caller settles it and at most one resend is queued.
+    """
+    from portal.accounts.sms import SMSError, get_sms_backend
+
+    now = now or timezone.now()
+    message = Message.objects.filter(pk=message_id, status=MessageStatus.UNKNOWN).first()
+    if message is None:
+        return SettleResult.SKIPPED
+    handed_at = message.handed_at or message.claimed_at or now
+    if now < handed_at + SETTLE_AFTER:
+        return SettleResult.LATER
+    current = Message.objects.filter(pk=message.pk, status=MessageStatus.UNKNOWN, handed_at=message.handed_at)
+    backend = get_sms_backend() if message.channel == Channel.SMS else None
+    record = None
+    can_ask = backend is not None and backend.supports_query
+    if can_ask:
+        try:
+            for day in _dates_to_ask(handed_at):
+                record = backend.query_sent(phone=message.address, out_id=str(message.pk), sent_on=day)
+                if record is not None:
+                    break
+        except SMSError as exc:
+            if exc.retryable:
+                current.update(last_error=f"Could not ask the provider yet: {exc}"[:2000])
+                logger.warning(
+                    "Message %s: could not ask the provider (%s); asking again later", message.key, exc
+                )
+                return SettleResult.LATER
+            # The provider refuses to be asked (the key may not query, the action is unknown): as good
+            # as a provider without a query.
+            logger.warning("Message %s: the provider refuses to be asked (%s)", message.key, exc)
+            can_ask = False
+    if not can_ask:
+        if message.blind_resends >= 1:
+            current.update(
+                status=MessageStatus.FAILED,
+                last_error=(
+                    "No answer from the provider again, and it cannot be asked whether it took the message: "
+                    "it was resent once already and is not resent again."
+                ),
+            )
+            logger.warning("Message %s: outcome unknown twice, not resent again", message.key)
+            return SettleResult.FAILED
+        note = "No answer from the provider, which cannot be asked whether it took the message: resent once."
+        if _release_for_resend(message, now=now, note=note, blind=True):
+            _queue_rows([message.pk])
+            logger.warning("Message %s: outcome unknown, provider cannot be asked: resent once", message.key)
+            return SettleResult.RESEND
+        return SettleResult.SKIPPED
+    if record is None:
+        note = "No answer from the provider, which has no record of the message: sent again."
+        if _release_for_resend(message, now=now, note=note):
+            _queue_rows([message.pk])
+            logger.warning("Message %s: the provider has no record of it: sent again", message.key)
+            return SettleResult.RESEND
+        return SettleResult.SKIPPED
+    if record.status == "failed":
+        current.update(
+            status=MessageStatus.FAILED,
+            provider_id=(record.provider_id or "")[:200],
+            last_error="The provider took the message but reports it could not be delivered.",
+        )
+        return SettleResult.FAILED
+    changed = current.update(
+        status=MessageStatus.SENT,
+        sent_at=record.sent_at or handed_at,
+        provider_id=(record.provider_id or "")[:200],
+        last_error="",
+    )
+    if changed:
+        logger.info("Message %s: the provider has it (%s): marked sent", message.key, record.provider_id)
+    return SettleResult.SENT if changed else SettleResult.SKIPPED
+
+
+def queue_settle(ids: list[int], *, countdown: int = 0) -> None:
+    """Publish ``settle_message`` for these rows (codes on the fast lane), in ``countdown`` seconds. A
+    broker error never raises: the scan settles unknown rows anyway."""
+    from portal.tasks import publish_with
+
+    from .tasks import settle_message
+
+    urgent = set(Message.objects.filter(pk__in=ids, urgent=True).values_list("pk", flat=True))
+    for pk in ids:
+        options = {"queue": URGENT_QUEUE} if pk in urgent else {}
+        if countdown:
+            options["countdown"] = countdown
+        if not publish_with(settle_message, args=(pk,), **options):
+            return  # the broker is away: the next scan asks again
+
+
+def messages_recover_stuck(*, older_than: timedelta | None = None) -> tuple[int, int]:
     """Rows left in "sending" by a worker that died: (marked sent, released to pending).
 
-    A row whose provider id is recorded did go out: it is marked sent, never sent again. The others are
-    released for another attempt, or failed once they have used up their attempts.
+    A row whose provider id is recorded did go out: it is marked sent, never sent again. A row handed to
+    the provider without an answer on record has an unknown outcome: it becomes "unknown", for
+    ``message_settle`` to ask the provider. The others never reached the provider: they are released for
+    another attempt, or failed once they have used up their attempts.
     """
+    older_than = STUCK_AFTER if older_than is None else older_than
     now = timezone.now()
     stuck = Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=now - older_than)
     sent = stuck.exclude(provider_id="").update(status=MessageStatus.SENT, sent_at=F("claimed_at"))
-    failed = stuck.filter(provider_id="", attempts__gte=MAX_ATTEMPTS).update(
+    unknown = stuck.filter(provider_id="", handed_at__isnull=False).update(
+        status=MessageStatus.UNKNOWN, last_error="The worker stopped while the provider had the message."
+    )
+    failed = stuck.filter(provider_id="", handed_at__isnull=True, attempts__gte=MAX_ATTEMPTS).update(
         status=MessageStatus.FAILED, last_error="The worker stopped while sending; no attempts left."
     )
-    released = stuck.filter(provider_id="").update(
+    released = stuck.filter(provider_id="", handed_at__isnull=True).update(
         status=MessageStatus.PENDING,
         claimed_at=None,
         queued_at=None,
-        last_error="The worker stopped while sending.",
+        last_error="The worker stopped before it handed the message over.",
     )
-    if sent or released or failed:
-        logger.warning("Recovered stuck messages: %s sent, %s released, %s failed", sent, released, failed)
+    if sent or released or failed or unknown:
+        logger.warning(
+            "Recovered stuck messages: %s sent, %s released, %s failed, %s to check with the provider",
+            sent,
+            released,
+            failed,
+            unknown,
+        )
     return sent, released
 
 
 def messages_queue_due(*, limit: int = 500) -> int:
-    """The periodic scan: recover stuck rows, then queue every due pending row not queued recently."""
-    from .selectors import messages_due
+    """The periodic scan: recover stuck rows, settle unknown outcomes, cancel expired codes, then queue
+    every due pending row not queued recently. Returns how many sends it queued."""
+    from .selectors import messages_due, messages_to_settle
 
     messages_recover_stuck()
     now = timezone.now()
+    Message.objects.filter(status=MessageStatus.PENDING, expires_at__lte=now).update(
+        status=MessageStatus.CANCELLED, last_error="Expired before it could be sent: not sent late."
+    )
+    to_settle = messages_to_settle(now=now, settle_after=SETTLE_AFTER, limit=limit)
+    if to_settle:
+        queue_settle(to_settle)
     ids = messages_due(now=now, requeue_after=REQUEUE_AFTER, limit=limit)
     if not ids:
         return 0
@@ -666,7 +982,7 @@ def messages_queue_due(*, limit: int = 500) -> int:
     )
     ids = list(Message.objects.filter(pk__in=ids, status=MessageStatus.PENDING).values_list("pk", flat=True))
     Message.objects.filter(pk__in=ids, status=MessageStatus.PENDING).update(queued_at=now)
-    _queue_send(ids)
+    _queue_rows(ids)
     return len(ids)
 
 

@@ -1,6 +1,9 @@
-"""The account pages in the browser: a wrong texted code, and a password reset by SMS."""
+"""The account pages in the browser: a wrong texted code, a new code asked for too soon, and a password reset by
+SMS. The code leaves through the outbox after the page answered: the page says it is on its way."""
 
 from __future__ import annotations
+
+import re
 
 from django.urls import reverse
 
@@ -19,6 +22,24 @@ def test_a_wrong_code_is_refused_next_to_the_field_and_the_right_one_verifies(pa
     page.fill("input[name=password2]", "Lantern-by-the-river-8")
     submit(page, "password1")
     assert page.url.endswith(reverse("account_verify_phone")), page.url
+    assert "139****0021" in page.locator("[data-testid=code-on-its-way]").inner_text()
+    axe_check(page)
+    # The wait counts down in the page (static/js/portal.js), the number in the sentence with it.
+    wait = page.locator("[data-testid=resend-wait]")
+    first = int(wait.get_attribute("data-resend-after"))
+    assert 50 <= first <= 60
+    page.wait_for_function(
+        "n => Number(document.querySelector('[data-testid=resend-wait]').dataset.resendAfter) < n", arg=first
+    )
+    left = int(wait.get_attribute("data-resend-after"))
+    assert left < first and str(left) in wait.inner_text()
+
+    # A new code within the minute: the button is there (no script needed), the server says how long to wait.
+    with page.expect_navigation():
+        page.locator("button[form=resend]").click()
+    assert page.url.endswith(reverse("account_verify_phone")), page.url
+    assert re.search(r"请\d+秒后再试", page.locator("main").inner_text())
+    assert len(sms_outbox) == 1
     axe_check(page)
 
     code = texted_code(sms_outbox, "13912340021")
@@ -41,6 +62,7 @@ def test_resident_resets_her_password_with_a_texted_code(page, sms_outbox):
     page.fill("input[name=email]", "13912340031")
     submit(page, "email")
     assert page.url.endswith(reverse("account_confirm_password_reset_code")), page.url
+    assert "139****0031" in page.locator("[data-testid=code-on-its-way]").inner_text()
     axe_check(page)
 
     page.fill("input[name=code]", texted_code(sms_outbox, "+8613912340031"))

@@ -37,8 +37,9 @@ def test_resident_signs_up_adds_a_child_and_switches_to_english_elder_mode(phone
     page.fill("input[name=password2]", PASSWORD)
     submit(page, "password1")
 
-    # The phone verification page: the code arrives by SMS.
+    # The phone verification page: the code is on its way by SMS (the outbox sends it after the page answered).
     assert page.url.endswith(reverse("account_verify_phone")), page.url
+    assert "139****5678" in page.locator("[data-testid=code-on-its-way]").inner_text()
     axe_check(page)
     page.fill("input[name=code]", texted_code(sms_outbox, "+86" + PHONE))
     submit(page, "code")

@@ -48,7 +48,7 @@ def sms_row(monkeypatch):
     """A pending SMS nobody has sent yet (the task queued on commit is held back)."""
     # A transactional test starts from a flushed database, without the default templates.
     template = MessageTemplateFactory(code="test.race")
-    monkeypatch.setattr(services, "_queue_send", lambda ids: None)
+    monkeypatch.setattr(services, "_queue_send", lambda ids, **lane: None)
     [row] = message_enqueue(
         key="race:1",
         template=template.code,

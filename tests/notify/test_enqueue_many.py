@@ -235,7 +235,7 @@ def test_racing_batches_with_the_same_keys_write_each_row_once_and_send_each_sms
     queued: list[int] = []
     guard = threading.Lock()
 
-    def collect(ids):
+    def collect(ids, **lane):
         with guard:
             queued.extend(ids)
 

@@ -32,7 +32,7 @@ _eager_celery = events_fixtures._eager_celery
 
 
 class BrokerDown:
-    """Stands in for ``send_message.delay`` while Redis is unreachable; counts the attempts."""
+    """Stands in for ``send_message.apply_async`` while Redis is unreachable; counts the attempts."""
 
     def __init__(self):
         self.calls = 0
@@ -45,7 +45,7 @@ class BrokerDown:
 @pytest.fixture
 def broker_down(monkeypatch):
     down = BrokerDown()
-    monkeypatch.setattr(send_message, "delay", down)
+    monkeypatch.setattr(send_message, "apply_async", down)
     return down
 
 
@@ -158,10 +158,10 @@ def test_publish_returns_false_instead_of_raising_for_each_broker_error(monkeypa
         ConnectionRefusedError(111, "refused"),
     ):
 
-        def delay(*args, _error=error, **kwargs):
+        def apply_async(*args, _error=error, **kwargs):
             raise _error
 
-        monkeypatch.setattr(send_message, "delay", delay)
+        monkeypatch.setattr(send_message, "apply_async", apply_async)
         assert platform.publish(send_message, 1) is False
     assert platform.publish_many(send_message, [(1,), (2,), (3,)]) == [(1,), (2,), (3,)]
 

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def sms_row(monkeypatch):
     """A pending SMS; the send queued on commit is held back so that the test runs it."""
     template = MessageTemplateFactory(code="test.dbretry")
-    monkeypatch.setattr(services, "_queue_send", lambda ids: None)
+    monkeypatch.setattr(services, "_queue_send", lambda ids, **lane: None)
     [row] = message_enqueue(
         key="dbretry:1",
         template=template.code,
@@ -131,7 +131,7 @@ def test_send_message_keeps_its_own_backoff_for_a_provider_failure(sms_row, sms_
 def test_the_scan_retries_an_interface_error_and_queues_the_due_rows(sms_row, retry_countdowns, monkeypatch):
     Message.objects.filter(pk=sms_row.pk).update(queued_at=None)
     queued: list[list[int]] = []
-    monkeypatch.setattr(services, "_queue_send", lambda ids: queued.append(list(ids)))
+    monkeypatch.setattr(services, "_queue_send", lambda ids, **lane: queued.append(list(ids)))
     _flaky(monkeypatch, services, "messages_queue_due", failures=1, error=InterfaceError)
 
     result = send_due_messages.apply()

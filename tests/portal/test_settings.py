@@ -255,3 +255,24 @@ def test_a_worker_runs_a_task_on_the_default_filesystem_broker(tmp_path):
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+def test_the_outbox_scan_follows_its_setting_and_a_stuck_limit_below_the_send_limit_is_refused(tmp_path):
+    schedule = _settings(
+        tmp_path,
+        "print(json.dumps(settings.CELERY_BEAT_SCHEDULE['notify-send-due']['schedule']))",
+        DJANGO_DEBUG="true",
+        ZHAOXI_NOTIFY_SCAN_SECONDS="7",
+    )
+    assert schedule == 7.0
+    result = _run(
+        ["manage.py", "check"],
+        _env(
+            tmp_path,
+            DJANGO_DEBUG="true",
+            ZHAOXI_NOTIFY_STUCK_SECONDS="30",
+            ZHAOXI_NOTIFY_SEND_TIME_LIMIT="60",
+        ),
+    )
+    assert result.returncode != 0
+    assert "ZHAOXI_NOTIFY_STUCK_SECONDS must be longer than ZHAOXI_NOTIFY_SEND_TIME_LIMIT" in result.stderr
