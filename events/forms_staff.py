@@ -153,16 +153,6 @@ class StaffMessageForm(ServiceErrorsMixin, forms.Form):
         if self.has_error("text", code="repeat"):
             self._offer_repeat()
 
-    @property
-    def field_errors(self) -> list[tuple[forms.BoundField, str]]:
-        """Each field's errors with its field, for the summary above the form (crispy shows the others)."""
-        return [
-            (self[name], error)
-            for name, errors in self.errors.items()
-            if name in self.fields
-            for error in errors
-        ]
-
     def clean_request_key(self) -> str:
         key = self.cleaned_data.get("request_key") or ""
         # A missing or odd key (an old form, a tampered one) gets a fresh one: the message still sends once.

@@ -29,4 +29,9 @@
     }, 1000);
   }
   document.querySelectorAll("[data-resend-after]").forEach(countDown);
+  // A form that came back with errors: focus its error summary, so the reader hears what to fix first.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+  }
 })();

@@ -69,6 +69,8 @@ def test_sending_again_after_a_reload_asks_first_and_sends_once_confirmed(page, 
     assert error_for(page, "text") == question
     summary = page.get_by_test_id("error-summary")
     assert summary.get_by_role("link", name=question).get_attribute("href") == "#id_text"
+    # the portal's error summary takes the focus, so the question is read out first (static/js/portal.js)
+    assert page.evaluate("document.activeElement.dataset.testid") == "error-summary"
     assert page.locator("[name=text]").input_value() == TEXT
     assert page.locator("[name=confirm_repeat]").is_visible()
     axe_check(page)
