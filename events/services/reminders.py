@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.notify.models import ELDER_QUIET_END, ELDER_QUIET_START
-from portal.notify.services import NotifyBatchError, message_enqueue, message_enqueue_many
+from portal.notify.services import NotifyBatchError, message_enqueue_many
 
 from ..models import (
     DEFAULT_REMINDER_LEADS,
@@ -650,13 +650,19 @@ def session_message_send(
                 recipients=len(recipients),
                 request_key=request_key,
             )
-            for who, target in recipients.items():
-                message_enqueue(
-                    key=f"events.staff_message:{message.pk}:{who}",
-                    template="staff.notice",
-                    context={"title": title, "text": text, "activity": activity.title},
-                    **target,
-                )
+            # one batch, at a constant number of queries however many families are told
+            context = {"title": title, "text": text, "activity": activity.title}
+            message_enqueue_many(
+                items=[
+                    {
+                        "key": f"events.staff_message:{message.pk}:{who}",
+                        "template": "staff.notice",
+                        "context": context,
+                        **target,
+                    }
+                    for who, target in recipients.items()
+                ]
+            )
     except IntegrityError:
         # the same request, sent at the same moment by a double click: the first one wins
         done = StaffMessage.objects.filter(request_key=request_key).first() if request_key else None

@@ -3,14 +3,13 @@
 allauth's native phone support calls the methods below to read, set, verify and look up phone numbers
 and to send verification codes by SMS. Codes leave through the outbox's fast lane (:func:`send_code_sms`,
 ``portal.notify.services.message_send_code``): the page answers at once, the worker sends within seconds.
-Limits that a request will hit are checked before anything is saved (:func:`limits_refuse`).
+Limits that a request will hit are checked before anything is saved
+(:func:`portal.accounts.ratelimits.limits_refuse`).
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import time
 from datetime import timedelta
 from uuid import uuid4
 
@@ -85,42 +84,6 @@ def send_code_sms(*, kind: str, user, phone: str, text: str, template_code: str,
     )
 
 
-# --- limits checked before anything is saved ------------------------------------------------------
-
-
-def limit_wait(request, *, action: str, key: str | None = None) -> int:
-    """Seconds until allauth's limits of ``action`` (``ACCOUNT_RATE_LIMITS``) let one more through for
-    ``key`` and the request's client address; 0 when they do now. Reads the limits' history, counts
-    nothing (also on a GET, where allauth's own check always says yes)."""
-    from allauth.core.internal import ratelimit as allauth_ratelimit
-    from django.core.cache import cache
-
-    now = time.time()
-    wait = 0.0
-    for rate in allauth_ratelimit.get_rates(app="allauth.account", action=action):
-        if (rate.per == "key" and not key) or (
-            rate.per == "user" and not getattr(getattr(request, "user", None), "is_authenticated", False)
-        ):
-            continue
-        cache_key = allauth_ratelimit.get_cache_key(
-            request, app="allauth.account", action=action, rate=rate, key=key
-        )
-        live = [ts for ts in cache.get(cache_key, []) if ts > now - rate.duration]
-        if len(live) >= rate.amount:
-            wait = max(wait, live[rate.amount - 1] + rate.duration - now)
-    return math.ceil(wait) if wait > 0 else 0
-
-
-def limits_refuse(request, *, action: str, key: str | None = None) -> int | None:
-    """None when one more ``action`` for ``key`` is within every limit it will hit (allauth's dry run:
-    nothing is counted); otherwise the seconds to wait. For checking before anything is saved."""
-    from allauth.core import ratelimit
-
-    if request is None or ratelimit.consume(request, action=action, key=key, dry_run=True):
-        return None
-    return max(1, limit_wait(request, action=action, key=key))
-
-
 # allauth's "try again later" messages, which we complete with how long to wait (portal.accounts.ratelimits).
 _WAIT_MESSAGES = {
     "too_many_login_attempts": gettext_lazy("Too many failed sign-in attempts."),
@@ -184,7 +147,9 @@ class AccountAdapter(DefaultAccountAdapter):
         "use a different number") is saved only when a code may be sent to it now: refused otherwise, with
         the wait, before anything changes (allauth would save the number first and then refuse the code)."""
         if user.pk and not verified:
-            wait = limits_refuse(self.request, action="verify_phone", key=normalize_cn_mobile(phone))
+            wait = ratelimits.limits_refuse(
+                self.request, action="verify_phone", key=normalize_cn_mobile(phone)
+            )
             if wait:
                 ratelimits.note_retry_after(self.request, wait)
                 raise RateLimited

@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from portal.accounts import ratelimits
-from portal.accounts.adapter import limits_refuse
 from portal.accounts.codes import code_is_expired
 from portal.accounts.phone import normalize_cn_mobile
 
@@ -89,7 +88,9 @@ class SignupForm(AllauthSignupForm):
         address, counted after the account is saved). When that code would be refused, the sign-up is
         refused before anything is saved, with the portal's 429 page saying when to try again; a taken
         number and a new one are refused alike."""
-        wait = limits_refuse(request, action="verify_phone", key=self.cleaned_data.get("phone") or None)
+        wait = ratelimits.limits_refuse(
+            request, action="verify_phone", key=self.cleaned_data.get("phone") or None
+        )
         if wait:
             return None, ratelimits.respond_429(request, seconds=wait)
         if self.account_already_exists:

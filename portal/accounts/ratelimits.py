@@ -88,12 +88,18 @@ def respond_429(request, *, seconds: int | None = None):
     return response
 
 
-def _history_wait(history: list[float], rate, now: float) -> float:
-    """Seconds until a rate with this hit history (newest first) accepts one more hit."""
+def history_wait(history: list[float], rate, now: float) -> float:
+    """Seconds until a rate with this hit history (newest first) accepts one more hit; 0 when it does now."""
     live = [ts for ts in history if ts > now - rate.duration]
     if len(live) < rate.amount:
-        return 1  # refused for another reason (the cache lock was busy): a moment is enough
-    return live[rate.amount - 1] + rate.duration - now
+        return 0
+    return max(0.0, live[rate.amount - 1] + rate.duration - now)
+
+
+def _history_wait(history: list[float], rate, now: float) -> float:
+    """``history_wait`` for a rate that refused: at least a moment (refused for another reason, such as a
+    busy cache lock, a moment is enough)."""
+    return history_wait(history, rate, now) or 1
 
 
 def install() -> None:
@@ -141,6 +147,39 @@ def install() -> None:
 
     consume_single_rate.zhaoxi_notes_retry_after = True
     allauth_ratelimit._consume_single_rate = consume_single_rate
+
+
+# --- limits checked before anything is saved ------------------------------------------------------
+
+
+def limit_wait(request, *, action: str, key: str | None = None) -> int:
+    """Seconds until allauth's limits of ``action`` (``ACCOUNT_RATE_LIMITS``) let one more through for
+    ``key`` and the request's client address; 0 when they do now. Reads the limits' history, counts
+    nothing (also on a GET, where allauth's own check always says yes)."""
+    from allauth.core.internal import ratelimit as allauth_ratelimit
+
+    now = time.time()
+    wait = 0.0
+    for rate in allauth_ratelimit.get_rates(app="allauth.account", action=action):
+        if (rate.per == "key" and not key) or (
+            rate.per == "user" and not getattr(getattr(request, "user", None), "is_authenticated", False)
+        ):
+            continue
+        cache_key = allauth_ratelimit.get_cache_key(
+            request, app="allauth.account", action=action, rate=rate, key=key
+        )
+        wait = max(wait, history_wait(cache.get(cache_key, []), rate, now))
+    return math.ceil(wait) if wait > 0 else 0
+
+
+def limits_refuse(request, *, action: str, key: str | None = None) -> int | None:
+    """None when one more ``action`` for ``key`` is within every limit it will hit (allauth's dry run:
+    nothing is counted); otherwise the seconds to wait. For checking before anything is saved."""
+    from allauth.core import ratelimit
+
+    if request is None or ratelimit.consume(request, action=action, key=key, dry_run=True):
+        return None
+    return max(1, limit_wait(request, action=action, key=key))
 
 
 # --- the client address ---------------------------------------------------------------------------

@@ -168,11 +168,16 @@ def _queue_send_on_commit(message_ids: list[int], *, urgent: bool = False) -> No
     transaction.on_commit(lambda: _queue_send(message_ids, urgent=urgent))
 
 
+def _urgent_among(ids: list[int]) -> set[int]:
+    """Which of these rows take the fast lane (codes)."""
+    return set(Message.objects.filter(pk__in=ids, urgent=True).values_list("pk", flat=True))
+
+
 def _queue_rows(ids: list[int]) -> None:
     """Publish the sends of these rows, each on its lane."""
     if not ids:
         return
-    urgent = set(Message.objects.filter(pk__in=ids, urgent=True).values_list("pk", flat=True))
+    urgent = _urgent_among(ids)
     normal = [pk for pk in ids if pk not in urgent]
     if urgent:
         _queue_send([pk for pk in ids if pk in urgent], urgent=True)
@@ -916,7 +921,7 @@ def queue_settle(ids: list[int], *, countdown: int = 0) -> None:
 
     from .tasks import settle_message
 
-    urgent = set(Message.objects.filter(pk__in=ids, urgent=True).values_list("pk", flat=True))
+    urgent = _urgent_among(ids)
     for pk in ids:
         options = {"queue": URGENT_QUEUE} if pk in urgent else {}
         if countdown:

@@ -328,3 +328,28 @@ def test_whether_the_waitlist_is_included_does_not_make_it_another_message(world
             include_waitlist=True,
         )
     _repeat_error(exc)
+
+
+def _session_with_families(staff, n: int, phone_base: int):
+    from tests.community.factories import HouseholdFactory, PersonFactory
+
+    activity = ActivityFactory(organiser_user=staff)
+    session = SessionFactory(activity=activity, capacity=50)
+    for i in range(n):
+        person = PersonFactory(household=HouseholdFactory(), phone=f"+86137{phone_base + i:08d}")
+        booking_create_on_behalf(staff=staff, activity=activity, session=session, persons=[person])
+    return session
+
+
+def test_a_message_to_many_families_takes_no_more_queries_than_to_a_few(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    # the first send warms what is looked up once per process (content types); then 3 and 12 families
+    for n, base in ((1, 500), (3, 1000), (12, 2000)):
+        session = _session_with_families(world.staff, n, base)
+        with CaptureQueriesContext(connection) as queries:
+            assert session_message_send(actor=world.staff, session=session, text=f"通知 {n}") == n
+        counts.append(len(queries))
+    assert counts[1] == counts[2], counts

@@ -27,7 +27,7 @@ def masked_phone(value) -> str:
 @register.simple_tag(takes_context=True)
 def code_resend_wait(context, action: str, key) -> int:
     """Seconds until a new code for ``key`` may be sent by ``action`` (0: now)."""
-    from portal.accounts.adapter import limit_wait
+    from portal.accounts.ratelimits import limit_wait
 
     request = context.get("request")
     if request is None or not key:
