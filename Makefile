@@ -34,6 +34,7 @@ $(STAMP): $(LOCKS)
 	@$(BIN)/python -c "import django, celery, allauth, pytest, time_machine"
 	@rm -f $(VENV)/.installed-* && touch $@
 
+# The demo committee's phone (ZHAOXI_COMMUNITY_PHONE; set it empty to hide the "call" tile and the number).
 run: install
 	@mkdir -p $(VAR_DIR)/celery-broker/queue $(VAR_DIR)/celery-broker/processed $(VAR_DIR)/celery-broker/control
 	@test -f .env || { echo "DJANGO_DEBUG=true" > .env; echo "Wrote .env (DJANGO_DEBUG=true): plain manage.py commands run in development mode in this checkout."; }
@@ -41,7 +42,8 @@ run: install
 	DJANGO_DEBUG=true $(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "Serving the portal at http://127.0.0.1:8000 with a Celery worker and beat (Ctrl-C stops all three)."
-	DJANGO_DEBUG=true PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile.dev start
+	DJANGO_DEBUG=true ZHAOXI_COMMUNITY_PHONE="$${ZHAOXI_COMMUNITY_PHONE-0513-8359 1234}" \
+		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile.dev start
 
 # The suite in PYTEST_WORKERS processes, in file order.
 test: install

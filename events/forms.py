@@ -4,7 +4,7 @@ eligibility, seats) live in ``events.services`` and their refusals are put next 
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import HTML, Field, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -34,8 +34,29 @@ ID_MAX = 2**63 - 1
 
 
 class PersonChoiceField(forms.ModelMultipleChoiceField):
+    #: Persons who already hold a place (``{pk: name}``): not offered as boxes, refused if posted anyway.
+    held: dict[int, str] = {}
+
     def label_from_instance(self, obj):
         return obj.name
+
+    def clean(self, value):
+        if self.held and value:
+            names = []
+            for pk in value if isinstance(value, (list, tuple)) else [value]:
+                try:
+                    key = int(str(pk))
+                except (TypeError, ValueError):
+                    continue
+                if key in self.held:
+                    names.append(self.held[key])
+            if names:
+                raise ValidationError(
+                    _("Already booked or on the waitlist here: %(names)s. See My bookings.")
+                    % {"names": "、".join(names)},
+                    code="already_booked",
+                )
+        return super().clean(value)
 
     def _check_values(self, value):
         # Django looks the ticked ids up with ``pk__in`` unchecked: an id too big for the column crashes
@@ -87,10 +108,17 @@ class BookingForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, activity: Activity, people, sessions, submit_label, **kwargs):
+    def __init__(self, *args, activity: Activity, people, sessions, submit_label, held=None, **kwargs):
+        """``held`` lists the family members who already hold a place in every pool the form can book
+        (``[(person, status)]``, see ``events.views.held_places``): they are shown as booked, in words,
+        rather than as boxes to tick, and the form refuses them if they are posted anyway."""
         super().__init__(*args, **kwargs)
         self.activity = activity
-        self.fields["persons"].queryset = people
+        self.held = list(held or [])
+        held_ids = {person.pk: person.name for person, _status in self.held}
+        field = self.fields["persons"]
+        field.queryset = people.exclude(pk__in=held_ids) if held_ids else people
+        field.held = held_ids
         if activity.is_course:
             del self.fields["session"]
         else:
@@ -99,7 +127,17 @@ class BookingForm(forms.Form):
                 self.initial["session"] = sessions[0].pk
         self.helper = FormHelper()
         self.helper.form_method = "post"
+        fields = [name for name in self.fields if name != "persons"]
+        if self.held:
+            # A fixed template text (crispy compiles it): the names come from the context, escaped.
+            booked = HTML('{% include "events/_held_persons.html" with held=form.held %}')
+            self.helper.layout = Layout(booked, Field("persons"), *fields)
         self.helper.add_input(Submit("book", submit_label, css_class="btn-brand btn-lg"))
+
+    @property
+    def nobody_left(self) -> bool:
+        """Everyone the user may book for already holds a place: nothing left to tick."""
+        return bool(self.held) and not self.fields["persons"].queryset.exists()
 
     @property
     def chosen_session(self) -> Session | None:

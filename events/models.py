@@ -125,7 +125,7 @@ class Activity(models.Model):
         _("capacity counted in"), max_length=10, choices=CapacityUnit.choices, default=CapacityUnit.PERSON
     )
     registration_scope = models.CharField(
-        _("registration"), max_length=10, choices=RegistrationScope.choices, default=RegistrationScope.SESSION
+        _("booked as"), max_length=10, choices=RegistrationScope.choices, default=RegistrationScope.SESSION
     )
     capacity = models.PositiveIntegerField(
         _("capacity of the course"),
@@ -183,6 +183,7 @@ class Activity(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -270,7 +271,7 @@ class PriorityTier(models.Model):
     rank = models.PositiveSmallIntegerField(_("rank"))
     group = models.ForeignKey(
         TargetGroup,
-        verbose_name=_("group"),
+        verbose_name=_("target group"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -465,7 +466,12 @@ class Registration(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("cancelled by"),
     )
 
     class Meta:

@@ -48,6 +48,7 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.community.selectors import people_actable_by, person_of
 from portal.context_processors import community_name
 
+from .deadline import deadline_text
 from .filters import ActivityFilter
 from .forms import BookingForm
 from .models import (
@@ -67,6 +68,7 @@ from .selectors import (
     course_seats_left,
     family_bookings,
     offer_get_for,
+    places_held,
     registration_get_for,
     registrations_visible_to,
     sessions_with_seats,
@@ -127,12 +129,12 @@ def booking_state(*, activity: Activity, now: datetime.datetime) -> BookingState
         )
     if activity.is_lottery:
         if activity.booking_closes_at:
-            text = _("Lottery: apply until %(when)s") % {"when": _fmt(activity.booking_closes_at)}
+            text = _("Lottery: apply until %(when)s") % {"when": deadline_text(activity.booking_closes_at)}
         else:
             text = _("Lottery: applications open")
         return BookingState("lottery", text, "text-bg-brand")
     if activity.booking_closes_at:
-        text = _("Open for booking until %(when)s") % {"when": _fmt(activity.booking_closes_at)}
+        text = _("Open for booking until %(when)s") % {"when": deadline_text(activity.booking_closes_at)}
     else:
         text = _("Open for booking")
     return BookingState("open", text, "text-bg-success")
@@ -335,6 +337,7 @@ def activity_detail(request, pk):
                 activity=activity,
                 people=people,
                 sessions=bookable,
+                held=places_held(activity=activity, people=people, sessions=bookable),
                 submit_label=_("Apply for the lottery") if activity.is_lottery else _("Book"),
             )
     if request.method == "POST":
@@ -497,7 +500,7 @@ def offer_accept_view(request, offer_id):
         request,
         title=_("Accept the offered place"),
         question=_("Take the offered place at %(activity)s? Please accept by %(when)s.")
-        % {"activity": offer.booking.activity.title, "when": _fmt(offer.expires_at)},
+        % {"activity": offer.booking.activity.title, "when": deadline_text(offer.expires_at)},
         button=_("Yes, take the place"),
         action=lambda: offer_accept(actor=request.user, offer=offer),
         done=_("The place at %(activity)s is yours. See you there!")
@@ -570,13 +573,24 @@ def ticket(request, token):
     regs = list(booking.registrations.select_related("person", "offer").order_by("id"))
     _status_rows(regs)
     confirmed = any(r.status == RegistrationStatus.CONFIRMED for r in regs)
+    sessions = _booking_sessions(booking)
+    # A ticket that can no longer be used does not ask to be shown: the activity is over (its last
+    # session has ended), or nobody on it holds a place any more (cancelled, declined, not drawn...).
+    now = timezone.now()
+    if not any(r.is_active for r in regs) or (booking.session_id and booking.session.cancelled):
+        void = "cancelled"
+    elif sessions and max(s.ends_at for s in sessions) < now:
+        void = "ended"
+    else:
+        void = ""
     return render(
         request,
         "events/ticket.html",
         {
+            "void": void,
             "booking": booking,
             "activity": booking.activity,
-            "sessions": _booking_sessions(booking),
+            "sessions": sessions,
             "registrations": regs,
             "confirmed": confirmed,
             "qr": qr_svg(

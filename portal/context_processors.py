@@ -10,4 +10,6 @@ def portal(request):
     return {
         "community_name": community_name(),
         "elder_mode": getattr(request, "elder_mode", False),
+        # The residents' committee's phone (settings.COMMUNITY_PHONE, ZHAOXI_COMMUNITY_PHONE); empty: not shown.
+        "community_phone": settings.COMMUNITY_PHONE,
     }

@@ -302,6 +302,7 @@ ACCOUNT_FORMS = {
     "verify_phone": "portal.accounts.forms.VerifyPhoneForm",
     "confirm_login_code": "portal.accounts.forms.ConfirmLoginCodeForm",
     "confirm_password_reset_code": "portal.accounts.forms.ConfirmPasswordResetCodeForm",
+    "request_login_code": "portal.accounts.forms.RequestLoginCodeForm",
 }
 ACCOUNT_LOGIN_METHODS = {"phone", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["phone*", "email", "password1*", "password2*"]
@@ -404,7 +405,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="永兴社区 <norepl
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# ZHAOXI_EXTRA_LOCALE: a catalogue directory searched before the portal's own (translators try their work there).
+LOCALE_PATHS = [
+    *([Path(p)] if (p := env.str("ZHAOXI_EXTRA_LOCALE", default="")) else []),
+    BASE_DIR / "locale",
+]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -2,7 +2,10 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -12,6 +15,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Browsers ask for /favicon.ico by themselves: send them to the icon (not a 404 in every log).
+    path("favicon.ico", RedirectView.as_view(url=lazy(static_url, str)("img/favicon.ico"), permanent=True)),
     path("health/", views.health, name="health"),
     path("elder-mode/", views.elder_mode_set, name="elder_mode"),
     path("i18n/", include("django.conf.urls.i18n")),

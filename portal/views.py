@@ -70,7 +70,10 @@ def _first_url(names) -> str | None:
 
 
 def home(request):
-    """The community's front page: what the portal offers, its partners and how to reach the committee."""
+    """The community's front page: what the portal offers, its partners and how to reach the committee.
+
+    In elder mode (长辈版) a few large tiles instead: my bookings, activities for elders, messages, my
+    family, and a call to the residents' committee when its phone is set (issue 9)."""
     from portal.community.models import Organization, OrganizationKind
 
     areas = [{**area, "url": _first_url(area["urls"])} for area in HOME_SERVICE_AREAS]
@@ -92,7 +95,56 @@ def home(request):
         "phone": settings.COMMUNITY_PHONE,
         "hours": settings.COMMUNITY_OFFICE_HOURS or _("Monday to Friday, 8:30-11:30 and 13:30-17:30"),
     }
-    return render(request, "home.html", {"areas": areas, "partners": partners, "committee": committee})
+    context = {"committee": committee}
+    if getattr(request, "elder_mode", False):
+        # The elder home: tiles only (no service areas, no partners to query).
+        context["elder_tiles"] = _elder_tiles(request.user)
+    else:
+        context.update(areas=areas, partners=partners)
+    return render(request, "home.html", context)
+
+
+def _elder_tiles(user) -> list[dict]:
+    """The elder home's tiles, in the order elders use them (the call to the committee is added by the
+    template, from the ``community_phone`` every page has)."""
+    activities = {
+        "key": "activities",
+        "url": reverse("events:list") + "?audience=elders",
+        "icon": "bi-calendar-heart",
+        "label": _("Activities for me"),
+    }
+    if not user.is_authenticated:
+        return [
+            {
+                "key": "sign-in",
+                "url": reverse("account_login"),
+                "icon": "bi-box-arrow-in-right",
+                "label": _("Sign in"),
+            },
+            {
+                "key": "sign-up",
+                "url": reverse("account_signup"),
+                "icon": "bi-person-plus",
+                "label": _("Sign up with your phone"),
+            },
+            activities,
+        ]
+    return [
+        {
+            "key": "bookings",
+            "url": reverse("events:my_bookings"),
+            "icon": "bi-ticket-perforated",
+            "label": _("My bookings"),
+        },
+        activities,
+        {"key": "messages", "url": reverse("notify:inbox"), "icon": "bi-envelope", "label": _("Messages")},
+        {
+            "key": "family",
+            "url": reverse("community:my_family"),
+            "icon": "bi-people",
+            "label": _("My family"),
+        },
+    ]
 
 
 def _safe_next(request) -> str:

@@ -17,7 +17,9 @@ Fixtures:
                     code of ``text`` (Chromium's fake capture device reading a Y4M file)
 
 Helpers (import them from ``tests.browser``):
-    ``axe_check(page)``  fails listing every axe violation of impact serious or critical
+    ``axe_check(page)``  fails listing every axe violation of impact serious or critical; then opens the
+                    same URL in elder mode on a 390 px phone, in Chinese and in English, and fails on axe
+                    violations there, on sideways scrolling and on any target under 60x60 px (see below)
     ``go(page, path)``   opens a path on the live server and fails unless it answers 200
     ``error_for(page, field)``  the error message tied to a form field (fails when there is none)
     ``assert_fits_width(page)``  fails when the page scrolls sideways (on a phone)
@@ -28,10 +30,23 @@ Helpers (import them from ``tests.browser``):
 Surveying pages while the scans fail: ``E2E_AXE=report`` turns axe failures into warnings (every page
 in one run); ``E2E_AXE_EXCLUDE=header,footer`` leaves those CSS selectors out of every scan (a shared
 part already reported broken). Neither is for CI.
+
+The elder-mode target test (issue 9, MIIT 互联网网站适老化通用设计规范): ``axe_check(page)`` also opens the
+page's URL, once per test, in a new context holding the same cookies plus the elder-mode cookie, 390x844,
+in both languages, and measures every visible interactive element (links, buttons, fields, summary,
+[role=button], [tabindex>=0]; a checkbox or radio by its .form-check row or its label when larger). Each
+must be at least 60x60 px; a link inside running text (a <p> with other text) is allowed (WCAG 2.5.8's
+inline exception) and counted. The Django admin and file downloads are left out; a page already in elder
+mode at 390 px is measured in place. ``axe_check(page, targets=False)`` skips it, only for pages that are
+not the portal's HTML pages. ``ZHAOXI_TARGETS_REPORT=/path.jsonl`` appends one JSON line per page and
+language (read by bench/elder_targets.py); ``ZHAOXI_TARGETS_RECORD_ONLY=1`` records without failing (the
+"before" figures). Full-page screenshots of the home, activity, booking and family pages in elder mode at
+390 px are saved under test-results/ (elder-390-home-zh.png ...).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import warnings
@@ -57,6 +72,9 @@ CHROMIUM_ARGS = [
 DEFAULT_TIMEOUT_MS = 10_000
 BLOCKING_IMPACTS = ("serious", "critical")
 AXE_REPORT_ONLY = os.environ.get("E2E_AXE", "") == "report"
+MIN_TARGET_PX = 60  # MIIT 适老化 guideline: touch targets of at least 60x60 px in elder mode
+TARGETS_REPORT = os.environ.get("ZHAOXI_TARGETS_REPORT", "")
+TARGETS_RECORD_ONLY = os.environ.get("ZHAOXI_TARGETS_RECORD_ONLY", "") == "1"
 
 # Violations in other people's pages, reported to the page's owner and not fixed by the time these tests
 # were written: (axe rule id, regular expression searched in the node's CSS target and its HTML, reason).
@@ -327,13 +345,17 @@ def _without_known(violations: list[dict]) -> tuple[list[dict], set[str]]:
     return left, matched
 
 
-def axe_check(page):
+def axe_check(page, *, targets: bool = True):
     """Fail, listing each one, when the page has axe violations of impact serious or critical.
 
     Also fails when, since the last check, the browser refused something under the Content Security
     Policy (inline script or style) or a script threw: such a page looks fine to the test and is broken
     for the resident. Violations listed in KNOWN_ISSUES do not fail the check: the journey goes on, and
     the test is reported as xfail with the reason (see pytest_runtest_makereport).
+
+    Then, once per URL and test, the elder-mode check (``elder_check``): the same URL in elder mode on a
+    390 px phone, in both languages. ``targets=False`` leaves it out, only for pages that are not HTML
+    pages of the portal.
     """
     violations, known = _without_known(axe_violations(page))
     if known:
@@ -347,12 +369,242 @@ def axe_check(page):
     if refused:
         page.browser_problems.clear()
         problems.append("In the browser console:\n" + "\n".join(f"- {m}" for m in refused))
+    if problems:
+        message = f"on {page.url}:\n" + "\n".join(problems)
+        if AXE_REPORT_ONLY:
+            # E2E_AXE=report: list what the scans find without stopping the journey (for surveying pages).
+            warnings.warn(message, stacklevel=2)
+        else:
+            pytest.fail(message, pytrace=False)
+    if targets:
+        elder_check(page)
+
+
+# --- the elder-mode target test ------------------------------------------------------------------------
+
+# Measures, in the page, every visible interactive element. A checkbox or radio is measured by the largest
+# of its own box, its .form-check row and its labels (the row and the label toggle it too). A link shown
+# inline inside running text (a paragraph or a help text with other words) is WCAG 2.5.8's inline
+# exception: reported as "inline", not as an offender.
+_MEASURE_TARGETS_JS = r"""
+() => {
+  const SEL = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], [tabindex]';
+  const NATIVE = 'a[href], button, input, select, textarea, summary, [role=button]';
+  const shown = (el) => el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});
+  const words = (el) => {
+    let text = el.innerText || el.getAttribute('aria-label') || el.title || '';
+    if (el.tagName === 'INPUT' && /^(submit|button|reset)$/i.test(el.type)) text = el.value || text;
+    else if (el.labels && el.labels.length) text = text || el.labels[0].innerText;
+    return text.replace(/\s+/g, ' ').trim();
+  };
+  const path = (el) => {
+    const parts = [];
+    for (let e = el, i = 0; e && e !== document.body && i < 4; e = e.parentElement, i++) {
+      let part = e.tagName.toLowerCase();
+      if (e.id) { parts.unshift(part + '#' + e.id); break; }
+      if (e.classList.length) part += '.' + [...e.classList].slice(0, 2).join('.');
+      if (e.getAttribute('name')) part += '[name=' + e.getAttribute('name') + ']';
+      parts.unshift(part);
+    }
+    return parts.join(' > ');
+  };
+  const blockOf = (el) => {
+    let b = el.parentElement;
+    while (b && getComputedStyle(b).display.startsWith('inline')) b = b.parentElement;
+    return b;
+  };
+  const out = [];
+  for (const el of document.querySelectorAll(SEL)) {
+    if (!el.matches(NATIVE) && !(parseInt(el.getAttribute('tabindex'), 10) >= 0)) continue;
+    if (el.disabled || el.closest('[inert], [aria-hidden=true]')) continue;
+    const type = (el.getAttribute('type') || '').toLowerCase();
+    const check = el.tagName === 'INPUT' && (type === 'checkbox' || type === 'radio');
+    let box = el.getBoundingClientRect();
+    if (check) {
+      const boxes = [];
+      if (shown(el) && box.width > 2 && box.height > 2) boxes.push(box);
+      const row = el.closest('.form-check');
+      if (row && shown(row)) boxes.push(row.getBoundingClientRect());
+      for (const label of el.labels || []) if (shown(label)) boxes.push(label.getBoundingClientRect());
+      if (!boxes.length) continue;
+      box = boxes.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
+    } else if (!shown(el) || box.width <= 2 || box.height <= 2) {
+      continue;  // not shown, or visually hidden until focused (the skip link)
+    }
+    let inline = false;
+    if (el.tagName === 'A' && getComputedStyle(el).display === 'inline') {
+      const block = blockOf(el);
+      if (block && block.matches('p, .form-text, .alert, .invalid-feedback, blockquote, figcaption')) {
+        const all = block.innerText.replace(/\s+/g, '').length;
+        inline = all > words(el).replace(/\s+/g, '').length;
+      }
+    }
+    let kind = 'other';
+    if (check) kind = 'check';
+    else if (el.matches('input:not([type=submit]):not([type=button]):not([type=reset]):not([type=image]), select, textarea')) kind = 'field';
+    else if (el.matches('.btn-primary, .btn-brand, [type=submit]')) kind = 'primary';
+    out.push({
+      tag: el.tagName.toLowerCase() + (type ? '[' + type + ']' : ''), text: words(el).slice(0, 40),
+      path: path(el), w: Math.round(box.width * 10) / 10, h: Math.round(box.height * 10) / 10, kind, inline,
+    });
+  }
+  return out;
+}
+"""
+
+# Pages whose elder-mode clone is kept as a full-page screenshot (the issue's "done when").
+_SCREENSHOT_VIEWS = {"home": "home", "events:detail": "activity", "community:my_family": "family"}
+_ELDER_LANGUAGES = (("zh-hans", "zh"), ("en", "en"))
+_elder_checked: dict[str, set[str]] = {}
+
+
+def _reaches(target: dict) -> bool:
+    return target["w"] >= MIN_TARGET_PX - 0.5 and target["h"] >= MIN_TARGET_PX - 0.5
+
+
+def _record_targets(url: str, lang: str, found: list[dict]) -> None:
+    """One JSON line per page and language: how many targets of each kind reach 60x60 (bench input)."""
+    if not TARGETS_REPORT:
+        return
+    line = {"url": url, "lang": lang, "test": os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0]}
+    for kind in ("primary", "field", "check", "all"):
+        items = [t for t in found if not t["inline"] and (kind == "all" or t["kind"] == kind)]
+        line[kind] = {
+            "total": len(items),
+            "reach_60": sum(_reaches(t) for t in items),
+            "under_44": sum(min(t["w"], t["h"]) < 44 for t in items),
+        }
+    line["inline_links"] = sum(t["inline"] for t in found)
+    with open(TARGETS_REPORT, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def measure_targets(page) -> tuple[list[dict], list[dict]]:
+    """(offenders under 60x60, every target) of the page as it is now."""
+    found = page.evaluate(_MEASURE_TARGETS_JS)
+    return [t for t in found if not t["inline"] and not _reaches(t)], found
+
+
+def format_targets(offenders: list[dict]) -> str:
+    return "\n".join(
+        f"- {t['tag']} {t['text']!r} at {t['path']}: {t['w']:g}x{t['h']:g} px" for t in offenders
+    )
+
+
+_elder_axed: set[tuple[str, str]] = set()
+_elder_shots: set[tuple[str, str]] = set()
+
+
+def _elder_problems(page, url: str, lang: str, view_name: str) -> list[str]:
+    """axe, width and targets of a page shown in elder mode at 390 px (one language)."""
+    problems = []
+    # axe once per view and language in a process: the test's own scan covers each state of the page, this
+    # one what elder mode changes (colours, sizes), the same in every state (it keeps the suite short).
+    if not view_name or (view_name, lang) not in _elder_axed:
+        _elder_axed.add((view_name, lang))
+        violations, known = _without_known(axe_violations(page))
+        if violations:
+            problems.append(f"axe, {len(violations)} serious/critical:\n{format_violations(violations)}")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    if overflow > 0:
+        problems.append(f"the page is {overflow}px wider than the 390px screen")
+    offenders, found = measure_targets(page)
+    _record_targets(url, lang, found)
+    if offenders:
+        problems.append(
+            f"{len(offenders)} target(s) under {MIN_TARGET_PX}x{MIN_TARGET_PX} px:\n{format_targets(offenders)}"
+        )
+    shot = _SCREENSHOT_VIEWS.get(view_name)
+    if shot == "activity" and page.locator("[data-testid=booking-form]").count():
+        shot = "booking"
+    if shot and (shot, lang) not in _elder_shots:
+        _elder_shots.add((shot, lang))
+        RESULTS_DIR.mkdir(exist_ok=True)
+        page.screenshot(path=str(RESULTS_DIR / f"elder-390-{shot}-{lang}.png"), full_page=True)
+    return problems
+
+
+_elder_english_views: set[str] = set()
+
+
+def elder_check(page):
+    """The page's URL in elder mode on a 390x844 phone, in Chinese and in English: no serious/critical axe
+    violation, no sideways scrolling, no target under 60x60 px. In Chinese once per URL per test, in English
+    once per view per process."""
+    from urllib.parse import urlsplit
+
+    from django.urls import Resolver404, resolve, reverse
+    from playwright.sync_api import Error as PlaywrightError
+
+    url = page.url
+    parts = urlsplit(url)
+    if not url.startswith("http") or parts.path.startswith(reverse("admin:index")):
+        return  # Django's admin: its own desktop tool (its axe scans still run)
+    test_id = os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0]
+    checked = _elder_checked.setdefault(test_id, set())
+    if len(_elder_checked) > 1:
+        for other in [k for k in _elder_checked if k != test_id]:
+            del _elder_checked[other]
+    if url in checked:
+        return
+    checked.add(url)
+    try:
+        view_name = resolve(parts.path).view_name
+    except Resolver404:
+        view_name = ""
+    current_lang = page.locator("html").get_attribute("lang") or ""
+    current_lang = "zh" if current_lang.lower().startswith("zh") else "en"
+    in_place = (
+        page.viewport_size
+        and page.viewport_size["width"] == PHONE["viewport"]["width"]
+        and "elder-mode" in (page.locator("body").get_attribute("class") or "").split()
+    )
+    problems = []
+    if in_place:
+        # Measured as it is (it may be the answer to a POST that a GET cannot show again).
+        problems += [f"[{current_lang}] {p}" for p in _elder_problems(page, url, current_lang, view_name)]
+    state = page.context.storage_state()
+    origin = f"{parts.scheme}://{parts.netloc}"
+    browser = page.context.browser
+    for lang, short in _ELDER_LANGUAGES:
+        if in_place and short == current_lang:
+            continue
+        if short == "en" and view_name:
+            # English once per view in a process: what differs from Chinese is the words' length, the same for
+            # every state of a view; each state a test reaches is measured in Chinese (it keeps the suite short).
+            if view_name in _elder_english_views:
+                continue
+            _elder_english_views.add(view_name)
+        context = browser.new_context(
+            base_url=origin, locale="zh-CN", timezone_id="Asia/Shanghai", storage_state=state, **PHONE
+        )
+        try:
+            context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+            context.add_cookies(
+                [
+                    {"name": settings.ELDER_MODE_COOKIE, "value": "1", "url": origin},
+                    {"name": settings.LANGUAGE_COOKIE_NAME, "value": lang, "url": origin},
+                ]
+            )
+            clone = context.new_page()
+            try:
+                response = clone.goto(url)
+            except PlaywrightError as exc:
+                if "Download is starting" in str(exc) or "ERR_HTTP_RESPONSE_CODE_FAILURE" in str(exc):
+                    continue  # a file download, or an empty error answer (a POST-only URL, e.g. a form's answer)
+                raise
+            content_type = (response.headers.get("content-type", "") if response else "").lower()
+            disposition = (response.headers.get("content-disposition", "") if response else "").lower()
+            if "text/html" not in content_type or "attachment" in disposition or response.status == 405:
+                continue  # not a page of the portal that a GET shows again
+            problems += [f"[{short}] {p}" for p in _elder_problems(clone, url, short, view_name)]
+        finally:
+            context.close()
     if not problems:
         return
-    message = f"on {page.url}:\n" + "\n".join(problems)
-    if AXE_REPORT_ONLY:
-        # E2E_AXE=report: list what the scans find without stopping the journey (for surveying pages).
-        warnings.warn(message, stacklevel=2)
+    message = f"elder mode (长辈版) at 390 px, {url}:\n" + "\n".join(problems)
+    if TARGETS_RECORD_ONLY or AXE_REPORT_ONLY:
+        warnings.warn(message, stacklevel=3)
         return
     pytest.fail(message, pytrace=False)
 

@@ -23,7 +23,7 @@ TEMPLATES = [
         "code": "events.session_cancelled",
         "description": "Staff cancelled a session. Context: activity, when, place, persons, reason.",
         "subject_zh": "活动取消通知：{{ activity }}",
-        "body_zh": "{{ recipient_name }}，您好！很抱歉，{{ persons }}报名的“{{ activity }}”（{{ when }}，{{ place }}）已取消。{% if reason %}原因：{{ reason }}。{% endif %}",
+        "body_zh": "{{ recipient_name }}，您好！很抱歉，{{ persons }}预约的“{{ activity }}”（{{ when }}，{{ place }}）已取消。{% if reason %}原因：{{ reason }}。{% endif %}",
         "subject_en": "Cancelled: {{ activity }}",
         "body_en": "Hello {{ recipient_name }}, we are sorry: \"{{ activity }}\" ({{ when }}, {{ place }}), booked for {{ persons }}, has been cancelled.{% if reason %} Reason: {{ reason }}.{% endif %}",
     },

@@ -231,6 +231,35 @@ def family_bookings(*, user, include_past: bool = False) -> QuerySet[Registratio
     return qs.order_by("session__starts_at", "activity_id", "person_id")
 
 
+def places_held(*, activity: Activity, people, sessions) -> list[tuple[Person, str]]:
+    """Who among ``people`` already holds a place (a seat, an offer, a waitlist place or a lottery
+    application) in every pool the booking form offers: the course itself, or each of ``sessions``.
+    ``[(person, status)]`` in the order of ``people``; one query. The booking form shows them as booked
+    instead of as boxes to tick (a person booked for one session of several may still book another)."""
+    session_ids = [] if activity.is_course else [s.pk for s in sessions]
+    if not activity.is_course and not session_ids:
+        return []
+    regs = Registration.objects.filter(activity=activity, person__in=people, status__in=ACTIVE_STATUSES)
+    regs = (
+        regs.filter(session__isnull=True) if activity.is_course else regs.filter(session_id__in=session_ids)
+    )
+    by_person: dict[int, dict[int | None, str]] = {}
+    for person_id, session_id, status in regs.values_list("person_id", "session_id", "status").order_by("id"):
+        by_person.setdefault(person_id, {})[session_id] = status
+    needed = {None} if activity.is_course else set(session_ids)
+    held = []
+    for person in people:
+        pools = by_person.get(person.pk, {})
+        if pools and needed <= set(pools):
+            statuses = set(pools.values())
+            # The best of her places speaks for her: a seat, then an offer, then a waitlist place.
+            for status in ("confirmed", "offered", "waitlisted", "applied"):
+                if status in statuses:
+                    held.append((person, status))
+                    break
+    return held
+
+
 def registration_get_for(*, user, registration_id) -> Registration:
     try:
         return (
@@ -304,6 +333,7 @@ __all__ = [
     "course_seats_left",
     "family_bookings",
     "offer_get_for",
+    "places_held",
     "pool_counts",
     "registration_get_for",
     "registrations_visible_to",

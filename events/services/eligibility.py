@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.community.models import Person
 
+from ..deadline import deadline_text
 from ..models import ACTIVE_STATUSES, Activity, ActivityStatus, EarlyWindowFor, Session
 from ._pool import Pool, pool_for
 
@@ -95,7 +96,8 @@ def activity_bookable(
     state = window_state(activity=activity, now=now)
     if state == WindowState.CLOSED:
         return _refuse(
-            "window_closed", _("Booking closed on %(when)s.") % {"when": _fmt(activity.booking_closes_at)}
+            "window_closed",
+            _("Booking closed on %(when)s.") % {"when": deadline_text(activity.booking_closes_at)},
         )
     if state == WindowState.NOT_YET_OPEN:
         opens = activity.early_opens_at or activity.booking_opens_at

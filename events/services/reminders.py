@@ -43,6 +43,7 @@ from django.utils.translation import ngettext
 from portal.notify.models import ELDER_QUIET_END, ELDER_QUIET_START
 from portal.notify.services import NotifyBatchError, message_enqueue_many
 
+from ..deadline import DeadlineText
 from ..models import (
     DEFAULT_REMINDER_LEADS,
     SEATED_STATUSES,
@@ -435,7 +436,8 @@ def _reminder_items(
         "when": _fmt(session.starts_at),
         "place": session.place or activity.place,
         "persons": "、".join(r.person.name for r in registrations),
-        "cancel_until": _fmt(deadline) if deadline is not None and deadline > now else "",
+        # midnight written as the end of the day before, in the recipient's language (events.deadline)
+        "cancel_until": DeadlineText(deadline) if deadline is not None and deadline > now else "",
         "lead_minutes": reminder.lead_minutes,
     }
     return [

@@ -16,15 +16,12 @@ from django.utils.translation import gettext as _
 
 from portal.community.selectors import may_act_for
 
+from ..deadline import DeadlineText, deadline_text
 from ..models import Activity, Offer, Registration, RegistrationStatus, Session
 from . import _pool
 from ._messages import notify_booking
 from ._pool import Pool, pool_for, pool_lock, race_pause
 from .reminders import reminders_schedule_for
-
-
-def _fmt(dt: datetime.datetime) -> str:
-    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
 
 
 def _offer_expiry(*, pool: Pool, now: datetime.datetime) -> datetime.datetime | None:
@@ -61,7 +58,7 @@ def promote_locked(*, pool: Pool, now: datetime.datetime) -> list[Offer]:
             booking=head.booking,
             template="events.offer_made",
             key=f"events.offer:{offer.pk}",
-            context={"expires": _fmt(expires), "hours": pool.activity.offer_hold_hours},
+            context={"expires": DeadlineText(expires), "hours": pool.activity.offer_hold_hours},
             persons=[r.person for r in Registration.objects.filter(offer=offer).select_related("person")],
         )
         offers.append(offer)
@@ -107,7 +104,7 @@ def offer_accept(*, actor, offer: Offer, now: datetime.datetime | None = None) -
         if locked.expires_at <= now:
             raise ValidationError(
                 _("This offer expired on %(when)s and has passed on to the next person.")
-                % {"when": _fmt(locked.expires_at)},
+                % {"when": deadline_text(locked.expires_at)},
                 code="offer_expired",
             )
         race_pause()
@@ -168,7 +165,7 @@ def offer_expire(*, offer: Offer, now: datetime.datetime | None = None) -> bool:
             booking=closed.booking,
             template="events.offer_expired",
             key=f"events.offer_expired:{closed.pk}",
-            context={"expires": _fmt(closed.expires_at)},
+            context={"expires": DeadlineText(closed.expires_at)},
             persons=[r.person for r in closed.registrations.select_related("person")],
         )
     return True

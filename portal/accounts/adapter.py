@@ -84,6 +84,26 @@ def send_code_sms(*, kind: str, user, phone: str, text: str, template_code: str,
     )
 
 
+# allauth's error messages that do not say what to do, in the portal's words (same keys as allauth's).
+_PORTAL_MESSAGES = {
+    "incorrect_code": gettext_lazy(
+        "This code is not right. Please check the 6 digits in the text message and enter them again."
+    ),
+    "phone_password_mismatch": gettext_lazy(
+        "The mobile number or the password is not right. Please check both and try again."
+    ),
+    "email_password_mismatch": gettext_lazy(
+        "The e-mail address or the password is not right. Please check both and try again."
+    ),
+    "enter_current_password": gettext_lazy("Please enter your current password."),
+    "incorrect_password": gettext_lazy("This password is not right. Please try again."),
+    "same_as_current": gettext_lazy("This is the one you have now. Please enter the new one."),
+    "select_only_one": gettext_lazy(
+        "Please enter either your mobile number or your e-mail address, not both."
+    ),
+    "phone_taken": gettext_lazy("This mobile number already belongs to an account."),
+}
+
 # allauth's "try again later" messages, which we complete with how long to wait (portal.accounts.ratelimits).
 _WAIT_MESSAGES = {
     "too_many_login_attempts": gettext_lazy("Too many failed sign-in attempts."),
@@ -95,7 +115,7 @@ class AccountAdapter(DefaultAccountAdapter):
     # --- limits: who is counted, and how long to wait (see portal.accounts.ratelimits) -----------
     @property
     def error_messages(self) -> dict:
-        messages_ = dict(DefaultAccountAdapter.error_messages)
+        messages_ = {**DefaultAccountAdapter.error_messages, **_PORTAL_MESSAGES}
         wait = ratelimits.wait_message(ratelimits.retry_after(self.request))
         for code, text in _WAIT_MESSAGES.items():
             messages_[code] = format_lazy("{} {}", text, wait)
@@ -251,11 +271,21 @@ class AccountAdapter(DefaultAccountAdapter):
 
     # --- after sign-in -----------------------------------------------------------------------------
     def post_login(self, request, user, **kwargs):
+        """What she chose on this browser before signing in (elder mode, a language in the switcher) is kept
+        on her account; what the account says and the browser did not choose (her language on a new phone)
+        is put in force. The cookies then say what the account says."""
+        from portal.accounts.services import preference_cookies_set, user_preferences_remember
+
         response = super().post_login(request, user, **kwargs)
-        if getattr(user, "language", "") and hasattr(response, "set_cookie"):
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 24 * 3600, samesite="Lax"
-            )
+        elder_cookie = request.COOKIES.get(settings.ELDER_MODE_COOKIE)
+        language_cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        user_preferences_remember(
+            user=user,
+            elder_mode=None if elder_cookie is None else elder_cookie == "1",
+            language=language_cookie if language_cookie in dict(settings.LANGUAGES) else None,
+        )
+        if hasattr(response, "set_cookie"):
+            preference_cookies_set(response, user=user)
         return response
 
 

@@ -7,6 +7,7 @@ from allauth.account.adapter import get_adapter
 from allauth.account.forms import ConfirmLoginCodeForm as AllauthConfirmLoginCodeForm
 from allauth.account.forms import ConfirmPasswordResetCodeForm as AllauthConfirmPasswordResetCodeForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.forms import VerifyPhoneForm as AllauthVerifyPhoneForm
@@ -24,7 +25,16 @@ from portal.accounts import ratelimits
 from portal.accounts.codes import code_is_expired
 from portal.accounts.phone import normalize_cn_mobile
 
-INVALID_LOGIN = _("Enter a valid mainland China mobile number or e-mail address")
+INVALID_LOGIN = _("Please enter an 11-digit mobile number (for example 139 0080 6011) or an e-mail address.")
+INVALID_EMAIL = _("Please enter the whole e-mail address, for example wang@example.com.")
+LOGIN_REQUIRED = _("Please enter your mobile number or e-mail address.")
+
+
+def _require(form: forms.Form, **messages) -> None:
+    """Say what to do when a field is left empty ("请输入您的手机号。"), not Django's "这个字段是必填项"."""
+    for name, message in messages.items():
+        if name in form.fields:
+            form.fields[name].error_messages = {**form.fields[name].error_messages, "required": message}
 
 
 def _phone_or_email(value: str, *, message=INVALID_LOGIN) -> tuple[str, str]:
@@ -34,7 +44,7 @@ def _phone_or_email(value: str, *, message=INVALID_LOGIN) -> tuple[str, str]:
         try:
             validate_email(value)
         except ValidationError:
-            raise ValidationError(_("Enter a valid e-mail address."), code="invalid_email") from None
+            raise ValidationError(INVALID_EMAIL, code="invalid_email") from None
         return "email", value.lower()
     try:
         return "phone", normalize_cn_mobile(value)
@@ -58,6 +68,19 @@ class SignupForm(AllauthSignupForm):
             self.fields["phone"].label = _("Mobile phone number")
         if "email" in self.fields:
             self.fields["email"].label = _("E-mail (optional)")
+        if "email" in self.fields:
+            self.fields["email"].widget.attrs.pop("placeholder", None)
+            self.fields["email"].error_messages = {
+                **self.fields["email"].error_messages,
+                "invalid": INVALID_EMAIL,
+            }
+        _require(
+            self,
+            name=_("Please enter your name."),
+            phone=_("Please enter your mobile number."),
+            password1=_("Please choose a password."),
+            password2=_("Please enter the same password again."),
+        )
         order = ["name", "phone", "email", "password1", "password2"]
         self.order_fields(order + [f for f in self.fields if f not in order])
 
@@ -126,6 +149,7 @@ class LoginForm(AllauthLoginForm):
         login = self.fields["login"]
         login.label = _("Mobile number or e-mail")
         login.widget.attrs.update({"autocomplete": "username", "placeholder": _("Mobile number or e-mail")})
+        _require(self, login=LOGIN_REQUIRED, password=_("Please enter your password."))
 
     def clean_login(self) -> str:
         _kind, value = _phone_or_email(self.cleaned_data.get("login", ""))
@@ -143,6 +167,7 @@ class ResetPasswordForm(AllauthResetPasswordForm):
         label=_("Mobile number or e-mail"),
         max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "username"}),
+        error_messages={"required": LOGIN_REQUIRED},
     )
 
     def clean_email(self) -> str:
@@ -169,10 +194,67 @@ class ResetPasswordForm(AllauthResetPasswordForm):
         return phone
 
 
+CODE_LENGTH = 6  # settings.ACCOUNT_*_CODE_FORMAT: the codes people type from a text message
+CODE_MALFORMED = _("Please enter the 6-digit code.")
+
+
+def code_field_setup(field: forms.Field) -> None:
+    """The one look of every code field of the portal: labelled "验证码" with the hint "6位数字", the phone
+    opens its numeric keypad and offers the code from the text message (``autocomplete=one-time-code``)."""
+    field.label = _("Verification code")
+    field.help_text = _("6 digits")
+    field.error_messages = {**field.error_messages, "required": CODE_MALFORMED}
+    field.widget.attrs.update(
+        {
+            "inputmode": "numeric",
+            "autocomplete": "one-time-code",
+            "pattern": "[0-9]*",
+            "maxlength": str(CODE_LENGTH),
+        }
+    )
+    field.widget.attrs.pop("placeholder", None)  # allauth's "Code": the label and the hint say it
+
+
+class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
+    """Ask for a sign-in code: the mobile number first, the e-mail address as the other way, one of the two.
+
+    allauth's form takes both as optional, and an empty one passed its validation and crashed its view."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "phone" in self.fields:
+            self.fields["phone"].label = _("Mobile phone number")
+        if "email" in self.fields:
+            self.fields["email"].label = _("Or your e-mail address")
+            self.fields["email"].widget.attrs.pop("placeholder", None)
+            self.fields["email"].error_messages = {
+                **self.fields["email"].error_messages,
+                "invalid": INVALID_EMAIL,
+            }
+        order = ["phone", "email"]
+        self.order_fields(order + [f for f in self.fields if f not in order])
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not self.errors and not cleaned_data.get("phone") and not cleaned_data.get("email"):
+            field = "phone" if "phone" in self.fields else "email"
+            self.add_error(field, ValidationError(_("Please enter your mobile number."), code="required"))
+        return cleaned_data
+
+
 class _ExpiringCodeMixin:
-    """A correct code that is past its validity is refused at the field with its own message."""
+    """A code field that opens the numeric keypad; a code that is not six digits is refused saying so
+    ("请输入6位数字验证码"), and a correct code that is past its validity with its own message."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        code_field_setup(self.fields["code"])
 
     def clean_code(self) -> str:
+        typed = "".join((self.cleaned_data.get("code") or "").split())
+        if len(typed) != CODE_LENGTH or not typed.isdigit():
+            raise ValidationError(CODE_MALFORMED, code="malformed")
+        self.cleaned_data["code"] = typed
         code = super().clean_code()
         if code_is_expired(self.expected_code or ""):
             raise ValidationError(_("This code has expired. Please ask for a new one."), code="expired")

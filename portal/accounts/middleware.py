@@ -1,5 +1,6 @@
 """Sign-in security that holds for every page: two-factor for the sensitive areas, two-factor pages only for
-the roles that may use them, and a translated "please wait" page for allauth's ``RateLimited``.
+the roles that may use them, and a translated "please wait" page for allauth's ``RateLimited``. Also: a
+language chosen in the switcher while signed in is kept on the account (``_language_choice_remember``).
 
 Staff of every kind (community staff, grid workers, partner staff) and admin users see residents'
 personal and health data. They use the sensitive areas (below) only once two-factor sign-in (TOTP) is on;
@@ -11,6 +12,7 @@ always asked for her code.
 from __future__ import annotations
 
 from allauth.core.exceptions import RateLimited
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -71,6 +73,23 @@ def shows_personal_data(view):
     return view
 
 
+def _language_choice_remember(request, response) -> None:
+    """A language chosen in the switcher (Django's ``set_language``) while signed in is saved to her account,
+    so the profile shows it and her next sign-in on another browser keeps it."""
+    match = getattr(request, "resolver_match", None)
+    user = getattr(request, "user", None)
+    if match is None or match.url_name != "set_language" or request.method != "POST":
+        return
+    if user is None or not user.is_authenticated:
+        return
+    cookie = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    if cookie is None or not cookie.value:
+        return
+    from portal.accounts.services import user_preferences_remember
+
+    user_preferences_remember(user=user, language=cookie.value)
+
+
 def _in_sensitive_area(match, view_func=None) -> bool:
     if getattr(view_func, "shows_personal_data", False):
         return True
@@ -84,6 +103,7 @@ class SignInSecurityMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        _language_choice_remember(request, response)
         wait = ratelimits.retry_after(request)
         if wait and response.status_code in (301, 302, 303) and not ratelimits.told(request):
             # A limit that allauth answers by quietly not doing the thing (a confirmation e-mail asked

@@ -11,7 +11,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-INVALID_CN_MOBILE = _("Enter a valid mainland China mobile number")
+# Says what a good number looks like (the national format, as the portal shows numbers: 139 0080 6011).
+INVALID_CN_MOBILE = _("A mobile number has 11 digits and starts with 1, for example 139 0080 6011.")
 
 _MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 

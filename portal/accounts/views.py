@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from portal.accounts.forms import ProfileForm
-from portal.accounts.services import user_profile_update
+from portal.accounts.services import preference_cookies_set, user_profile_update
 
 
 def _notify_preferences_url() -> str:
@@ -33,26 +33,25 @@ def profile(request):
                     for error in errors:
                         form.add_error(field if field in form.fields else None, error)
             else:
-                messages.success(request, _("Your account settings were saved."))
-                response = redirect("accounts:profile")
                 if user.language:
                     translation.activate(user.language)
-                    response.set_cookie(
-                        settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 24 * 3600, samesite="Lax"
-                    )
-                else:
+                messages.success(request, _("Your account settings were saved."))
+                response = redirect("accounts:profile")
+                preference_cookies_set(response, user=user)
+                if not user.language:
                     response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
-                response.set_cookie(
-                    settings.ELDER_MODE_COOKIE,
-                    "1" if user.elder_mode else "0",
-                    max_age=365 * 24 * 3600,
-                    samesite="Lax",
-                    httponly=True,
-                )
                 return response
     else:
+        # What is in force on this page: elder mode as the page shows it, the language the cookie chose
+        # (the switcher), else the account's ("" = the browser's language).
+        cookie_language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = cookie_language if cookie_language in dict(settings.LANGUAGES) else user.language
         form = ProfileForm(
-            initial={"name": user.name, "language": user.language, "elder_mode": user.elder_mode}
+            initial={
+                "name": user.name,
+                "language": language,
+                "elder_mode": getattr(request, "elder_mode", user.elder_mode),
+            }
         )
     context = {
         "form": form,

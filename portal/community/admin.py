@@ -7,11 +7,12 @@ workbench does. The access log itself is read-only.
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget
 
 from portal.accounts.ratelimits import client_ip
+from portal.admin import LabelledResource
 from portal.uploads import SizeLimitedImportForm
 
 from . import models as m
@@ -19,14 +20,18 @@ from .selectors import SENSITIVE_FIELDS
 from .services import guardian_consent_check
 
 
-class HouseholdResource(resources.ModelResource):
-    """Rows: estate, building, unit, room (the building must already exist)."""
+class HouseholdResource(LabelledResource):
+    """Rows: estate, building, unit, room (the building must already exist). Headers in the staff
+    member's language (小区, 楼栋编号, 楼号, 单元, 室号...)."""
 
-    estate = fields.Field(column_name="estate", attribute="building__estate__name", readonly=True)
+    estate = fields.Field(column_name=_("Estate"), attribute="building__estate__name", readonly=True)
     building = fields.Field(
-        column_name="building_id", attribute="building", widget=ForeignKeyWidget(m.Building)
+        column_name=_("Building ID"), attribute="building", widget=ForeignKeyWidget(m.Building)
     )
-    building_number = fields.Field(column_name="building", attribute="building__number", readonly=True)
+    building_number = fields.Field(
+        column_name=_("Building number"), attribute="building__number", readonly=True
+    )
+    legacy_columns = {"building": "building_id", "building_number": "building"}
 
     class Meta:
         model = m.Household
@@ -36,15 +41,16 @@ class HouseholdResource(resources.ModelResource):
         report_skipped = False
 
 
-class PersonResource(resources.ModelResource):
+class PersonResource(LabelledResource):
     """Rows of residents. A row that makes someone under 14 goes through the same guardian-consent rule
     as every other write (``services.guardian_consent_check``): without the consent on record it is an
     invalid row, its error on the birth-date column."""
 
     household = fields.Field(
-        column_name="household_id", attribute="household", widget=ForeignKeyWidget(m.Household)
+        column_name=_("Household ID"), attribute="household", widget=ForeignKeyWidget(m.Household)
     )
-    address = fields.Field(column_name="address", attribute="household", readonly=True)
+    address = fields.Field(column_name=_("Address"), attribute="household", readonly=True)
+    legacy_columns = {"household": "household_id"}
 
     class Meta:
         model = m.Person
@@ -245,6 +251,17 @@ class HouseholdClaimAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "decided_by", "decided_at")
 
 
+class NamedEmptyValuesFilter(admin.AllValuesFieldListFilter):
+    """Django's filter by every value in the column, with the empty text named ("（空）") rather than a
+    link with no words (which a screen reader announces as nothing)."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            if choice.get("display") == "":
+                choice = {**choice, "display": _("(empty)")}
+            yield choice
+
+
 @admin.register(m.Consent)
 class ConsentAdmin(admin.ModelAdmin):
     list_display = (
@@ -258,7 +275,7 @@ class ConsentAdmin(admin.ModelAdmin):
     )
     list_filter = (
         "purpose",
-        "notice_version",
+        ("notice_version", NamedEmptyValuesFilter),
         "given_as_guardian",
         ("withdrawn_at", admin.EmptyFieldListFilter),
     )

@@ -8,7 +8,7 @@ from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
-from portal.fields import BoundedDateField
+from portal.fields import DateOfBirthField
 
 from .models import ConsentPurpose, EmergencyContact, Estate, Gender, SensitiveProfile
 from .services import DependentKind
@@ -49,7 +49,7 @@ class PersonDetailsForm(forms.Form):
     gender = forms.ChoiceField(
         label=_("Gender"), choices=[("", _("Not given")), *Gender.choices], required=False
     )
-    birth_date = BoundedDateField(label=_("Date of birth"), required=False)
+    birth_date = DateOfBirthField(label=_("Date of birth"), required=False)
     phone = PhoneNumberField(label=_("Mobile phone"), region="CN", required=False)
     # The guardian's consent for a child under 14 (PIPL art. 31), given where the date of birth is entered;
     # the service decides whether it is needed (portal.community.services.guardian_consent_check).

@@ -170,7 +170,7 @@ class PersonQuerySet(models.QuerySet):
 class Person(models.Model):
     """A resident record, with or without a user account: an elder without a phone, a child."""
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     name_pinyin = models.CharField(
         _("name in pinyin"), max_length=200, blank=True, editable=False, db_index=True
     )
@@ -215,6 +215,7 @@ class Person(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -330,7 +331,7 @@ class EmergencyContact(models.Model):
     person = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="emergency_contacts", verbose_name=_("person")
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     phone = PhoneNumberField(_("phone"), region="CN")
     relationship = models.CharField(_("relationship"), max_length=30, blank=True)
     priority = models.PositiveSmallIntegerField(_("priority"), default=1)
@@ -368,7 +369,12 @@ class HouseholdClaim(models.Model):
     message = models.CharField(_("message to staff"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("submitted"), auto_now_add=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.CharField(_("note from staff"), max_length=200, blank=True)
@@ -421,7 +427,12 @@ class Consent(models.Model):
     given_at = models.DateTimeField(_("given"), default=timezone.now)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
     )
 
     objects = ConsentQuerySet.as_manager()

@@ -119,7 +119,7 @@ def test_a_dead_provider_slows_no_page_and_the_page_says_the_code_is_on_its_way(
     page = client.get(response.url, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "The code is on its way to 138****8000: it usually arrives within a few seconds." in html
+    assert "We are texting a 6-digit code to 138 **** 8000: it usually arrives within a few seconds." in html
     assert "13800138000" not in html.replace(" ", "")  # the number is shown masked
     assert "could not send" not in html
     [row] = _code_rows(user__phone="+8613800138000")
@@ -229,7 +229,7 @@ def test_the_countdown_says_when_in_english_too(client):
     _signup(client, HTTP_ACCEPT_LANGUAGE="en")
     with translation.override("en"):
         html = client.get(reverse("account_verify_phone"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert re.search(r"No text message yet\? You can ask for a new code in \d+ seconds?\.", html)
+    assert re.search(r"Send again \(in \d+ seconds?\)", html)
 
 
 # --- quiet hours do not hold a code ---------------------------------------------------------------------
@@ -267,7 +267,7 @@ def test_password_reset_code_goes_through_the_outbox(client, sms_outbox, watched
     with translation.override("en"):
         page = client.get(response.url, HTTP_ACCEPT_LANGUAGE="en")
     html = page.content.decode()
-    assert "The code is on its way to 139****0001" in html
+    assert "We are texting a 6-digit code to 139 **** 0001" in html
     assert 'form="resend-reset"' in html
 
 
@@ -298,7 +298,7 @@ def test_sign_in_code_goes_through_the_outbox_and_a_new_one_waits_a_minute(clien
     assert row.status == MessageStatus.SENT
     with translation.override("en"):
         page = client.get(reverse("account_confirm_login_code"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "The code is on its way to 139****0001" in page
+    assert "We are texting a 6-digit code to 139 **** 0001" in page
     assert 50 < _resend_after(page) <= 60
     assert 'form="resend-request"' in page
 
@@ -326,7 +326,7 @@ def test_phone_change_code_goes_through_the_outbox(client, sms_outbox, watched_s
     client.force_login(user)
     with translation.override("en"):
         form = client.get(reverse("account_change_phone"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "We will text a code to the new number: it usually arrives within a few seconds." in form
+    assert "We will text a 6-digit code to the new number: it usually arrives within a few seconds." in form
     response = client.post(reverse("account_change_phone"), {"phone": "139 0000 0002", "action_add": ""})
     assert response.status_code == 302
     [row] = _code_rows(user=user)
@@ -335,7 +335,7 @@ def test_phone_change_code_goes_through_the_outbox(client, sms_outbox, watched_s
     code = last_code(sms_outbox, "+8613900000002")
     with translation.override("en"):
         page = client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "The code is on its way to 139****0002" in page
+    assert "We are texting a 6-digit code to 139 **** 0002" in page
     assert client.post(reverse("account_verify_phone"), {"code": code}).status_code == 302
     user.refresh_from_db()
     assert user.phone.as_e164 == "+8613900000002" and user.phone_verified
@@ -351,12 +351,12 @@ def test_the_account_exists_notice_goes_through_the_outbox(client, sms_outbox):
 
 
 def test_masked_phone():
-    from portal.accounts.templatetags.codes import masked_phone
+    from portal.accounts.templatetags.phones import phone_masked
 
-    assert masked_phone("+8613800138000") == "138****8000"
-    assert masked_phone("138 0013 8000") == "138****8000"
-    assert masked_phone("12") == "**"
-    assert masked_phone("") == ""
+    assert phone_masked("+8613800138000") == "138 **** 8000"
+    assert phone_masked("138 0013 8000") == "138 **** 8000"
+    assert phone_masked("12") == "**"
+    assert phone_masked("") == ""
 
 
 def test_once_no_new_code_is_offered_the_page_promises_none(client, sms_outbox):

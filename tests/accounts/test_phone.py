@@ -1,8 +1,13 @@
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
 
-from portal.accounts.phone import CNMobileField, national_digits, normalize_cn_mobile, parse_cn_mobile
+from portal.accounts.phone import (
+    INVALID_CN_MOBILE,
+    CNMobileField,
+    national_digits,
+    normalize_cn_mobile,
+    parse_cn_mobile,
+)
 
 
 @pytest.mark.parametrize(
@@ -37,7 +42,7 @@ def test_form_field_shows_the_translated_message_in_chinese(settings):
     field = CNMobileField()
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
         field.clean("12345")
-    assert excinfo.value.messages == [gettext("Enter a valid mainland China mobile number")]
+    assert excinfo.value.messages == [str(INVALID_CN_MOBILE)]
     assert field.clean("13912345678") == "+8613912345678"
 
 

@@ -63,7 +63,9 @@ def test_resident_pages_pass_axe(world, client, live_server, browser_page):
     page.goto(live_server.url + reverse("community:dependent_add"))
     page.get_by_label("My child", exact=True).check()
     page.locator("#id_name").fill("小小")
-    page.locator("#id_birth_date").fill("2999-01-01")
+    page.locator("#id_birth_date_0").fill("2999")  # year, month, day: three boxes
+    page.locator("#id_birth_date_1").fill("1")
+    page.locator("#id_birth_date_2").fill("1")
     page.locator("#main form [type=submit]").click()
     page.locator(".invalid-feedback").first.wait_for()  # the answer page, however slow the machine
     assert page.locator(".invalid-feedback").count() >= 1

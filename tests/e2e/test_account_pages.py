@@ -22,12 +22,12 @@ def test_a_wrong_code_is_refused_next_to_the_field_and_the_right_one_verifies(pa
     page.fill("input[name=password2]", "Lantern-by-the-river-8")
     submit(page, "password1")
     assert page.url.endswith(reverse("account_verify_phone")), page.url
-    assert "139****0021" in page.locator("[data-testid=code-on-its-way]").inner_text()
+    assert "139 **** 0021" in page.locator("[data-testid=code-on-its-way]").inner_text()
     axe_check(page)
     # The wait counts down in the page (static/js/portal.js), the number in the sentence with it.
     wait = page.locator("[data-testid=resend-wait]")
     first = int(wait.get_attribute("data-resend-after"))
-    assert 50 <= first <= 60
+    assert 30 <= first <= 60  # a minute, less the time the sign-up page took under load
     page.wait_for_function(
         "n => Number(document.querySelector('[data-testid=resend-wait]').dataset.resendAfter) < n", arg=first
     )
@@ -62,7 +62,7 @@ def test_resident_resets_her_password_with_a_texted_code(page, sms_outbox):
     page.fill("input[name=email]", "13912340031")
     submit(page, "email")
     assert page.url.endswith(reverse("account_confirm_password_reset_code")), page.url
-    assert "139****0031" in page.locator("[data-testid=code-on-its-way]").inner_text()
+    assert "139 **** 0031" in page.locator("[data-testid=code-on-its-way]").inner_text()
     axe_check(page)
 
     page.fill("input[name=code]", texted_code(sms_outbox, "+8613912340031"))

@@ -39,7 +39,7 @@ def test_resident_signs_up_adds_a_child_and_switches_to_english_elder_mode(phone
 
     # The phone verification page: the code is on its way by SMS (the outbox sends it after the page answered).
     assert page.url.endswith(reverse("account_verify_phone")), page.url
-    assert "139****5678" in page.locator("[data-testid=code-on-its-way]").inner_text()
+    assert "139 **** 5678" in page.locator("[data-testid=code-on-its-way]").inner_text()
     axe_check(page)
     page.fill("input[name=code]", texted_code(sms_outbox, "+86" + PHONE))
     submit(page, "code")
@@ -61,10 +61,13 @@ def test_resident_signs_up_adds_a_child_and_switches_to_english_elder_mode(phone
     axe_check(page)
     page.check("input[name=kind][value=child]")
     page.fill("input[name=name]", "王小明")
-    page.fill("input[name=birth_date]", "2016-07-01")
+    # The date of birth as year, month and day, each box found by its label (年/月/日).
+    page.get_by_label("年", exact=True).fill("2016")
+    page.get_by_label("月", exact=True).fill("7")
+    page.get_by_label("日", exact=True).fill("1")
     # He is under 14: his details are kept only with her consent as his guardian (PIPL art. 31).
     page.check("input[name=minor_consent]")
-    submit(page, "birth_date")
+    submit(page, "birth_date_year")
     assert page.url.endswith(family_url), page.url
     assert page.get_by_text("王小明").first.is_visible()
     assert_fits_width(page)

@@ -170,7 +170,11 @@ def test_a_date_of_birth_at_the_edges_is_a_field_error(client, typed):
     )
     assert response.status_code == 200
     assert "birth_date" in response.context["form"].errors
-    assert RANGE_ERROR in page_text(response)
+    # The three-box date of birth (issue 9) says which part to fix: year 1 is no year, 1899 is before the bounds
+    # and 2101 is in the future.
+    error = response.context["form"].errors.as_data()["birth_date"][0]
+    assert error.code == {"0001": "year", "1899": "date_out_of_range"}.get(typed[:4], "future")
+    assert response.context["form"].errors["birth_date"][0] in page_text(response)
     me.refresh_from_db()
     assert me.birth_date == datetime.date(1980, 5, 1)  # unchanged
 

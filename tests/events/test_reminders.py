@@ -181,8 +181,14 @@ def test_the_day_before_reminder_tells_how_to_cancel_online_until_the_deadline(w
     activity.save()
     assert rem.reminders_scan(now=session.starts_at - 24 * HOUR + MINUTE) == 1
     body = reminder_messages(user=world.mum_user, channel="inbox").get().body
-    deadline = timezone.localtime(session.starts_at - 12 * HOUR).strftime("%Y-%m-%d %H:%M")
-    assert deadline in body
+    # the deadline in the recipient's language (events.deadline; midnight would read 24:00 the day before)
+    from django.utils import translation
+
+    from events.deadline import deadline_text
+
+    with translation.override("zh-hans"):
+        deadline = deadline_text(session.starts_at - 12 * HOUR)
+    assert f"请在{deadline}前登录平台" in body
 
 
 def test_english_reminder_for_an_english_speaking_user(world, afternoon):

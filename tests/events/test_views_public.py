@@ -190,9 +190,11 @@ def test_detail_shows_seats_rule_and_family_status(mum, world, fcfs):
         ("张小明", "confirmed")
     ]  # not the neighbour's child
     assert "王小宝" not in page.split('id="my-status"')[1].split("</section>")[0]
-    # The form offers her and the people she acts for, not the neighbour's child.
+    # The form offers her and the people she acts for, not the neighbour's child; the son, already
+    # booked, is shown as booked rather than offered again.
     form = response.context["form"]
-    assert set(form.fields["persons"].queryset) == {world.mum, world.son, world.daughter, world.granny}
+    assert set(form.fields["persons"].queryset) == {world.mum, world.daughter, world.granny}
+    assert form.held == [(world.son, "confirmed")]
 
 
 def test_detail_for_anonymous_and_unknown(en, world, fcfs):
@@ -265,7 +267,8 @@ def test_course_booking_has_no_session_choice(mum, world):
         ("not_open", "Booking opens on", None),
         ("too_old", "朱晓燕 will be", "persons"),
         ("full_no_waitlist", "This is fully booked.", "session"),
-        ("already_booked", "张小明 is already booked for this.", "persons"),
+        # refused by the form before the service (the form shows him as booked; see test_booking_form_held)
+        ("already_booked", "Already booked or on the waitlist here: 张小明.", "persons"),
         ("no_person", "Tick at least one person.", "persons"),
         ("bad_session", "This session cannot be booked.", "session"),
         ("not_mine", "Select a valid choice.", "persons"),

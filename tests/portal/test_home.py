@@ -74,3 +74,81 @@ def test_partners_are_listed_nursing_home_first_and_inactive_ones_hidden(client)
     OrganizationFactory(name="已停止合作的单位", kind=OrganizationKind.SCHOOL, is_active=False)
     names = [org.name for org in client.get("/").context["partners"]]
     assert names == ["南通申丞小海护理院", "星湖101烘焙坊"]
+
+
+# --- the elder home (长辈版, issue 9): a few large tiles of what elders do most ---------------------------
+
+
+def _elder_home(client, **headers):
+    from django.conf import settings as django_settings
+
+    client.cookies[django_settings.ELDER_MODE_COOKIE] = "1"
+    return client.get("/", headers={"accept-language": "en", **headers})
+
+
+def _tile_hrefs(html: str) -> dict[str, str]:
+    import re
+
+    return dict(
+        (testid, href)
+        for href, testid in re.findall(
+            r'class="elder-tile" href="([^"]*)" data-testid="elder-tile-([a-z-]+)"', html
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_elder_home_signed_in_is_tiles_of_bookings_activities_messages_family_and_a_call(client, settings):
+    from tests.notify.factories import InboxMessageFactory
+
+    settings.COMMUNITY_PHONE = "0513-8359 1234"
+    user = UserFactory()
+    InboxMessageFactory.create_batch(2, user=user)
+    client.force_login(user)
+    response = _elder_home(client)
+    html = response.content.decode()
+    assert _tile_hrefs(html) == {
+        "bookings": "/activities/mine/",
+        "activities": "/activities/?audience=elders",
+        "messages": "/inbox/",
+        "family": "/community/family/",
+        "call": "tel:0513-83591234",
+    }
+    assert "2 unread" in html
+    assert html.count("<h1") == 1
+    # Simpler, not only bigger: no service areas, no partners.
+    assert 'data-testid="service-' not in html
+    assert "areas" not in response.context and "partners" not in response.context
+
+
+@pytest.mark.django_db
+def test_elder_home_signed_out_offers_sign_in_sign_up_activities_and_no_call_without_a_phone(
+    client, settings
+):
+    settings.COMMUNITY_PHONE = ""
+    html = _elder_home(client).content.decode()
+    assert _tile_hrefs(html) == {
+        "sign-in": "/accounts/login/",
+        "sign-up": "/accounts/signup/",
+        "activities": "/activities/?audience=elders",
+    }
+    assert "tel:" not in html
+
+
+@pytest.mark.django_db
+def test_standard_home_has_no_elder_tiles(client):
+    html = client.get("/").content.decode()
+    assert "elder-tiles" not in html
+    assert 'data-testid="service-events"' in html
+
+
+@pytest.mark.django_db
+def test_the_elder_switch_and_a_labelled_menu_toggle_are_outside_the_collapsed_menu(client):
+    """Found at once: the 长辈版 switch sits in the top bar, not inside #mainNav; the toggle says "Menu"."""
+    html = client.get("/", headers={"accept-language": "en"}).content.decode()
+    topbar, rest = html.split('class="portal-topbar"')[1].split('id="mainNav"', 1)
+    assert 'data-testid="elder-mode-toggle"' in topbar and "Elder mode" in topbar
+    assert 'data-testid="elder-mode-toggle"' not in rest
+    assert '<span class="navbar-toggler-label">Menu</span>' in html
+    # Without JavaScript: a plain POST form to the elder-mode view.
+    assert '<form action="/elder-mode/" method="post"' in topbar
