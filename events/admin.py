@@ -1,7 +1,13 @@
 """The staff back office for the engine: activities with their sessions and tiers, bookings with their
-registrations, offers, draws and target groups. Partner staff see only their organisation's activities."""
+registrations, offers, draws and target groups. Partner staff see only their organisation's activities.
+
+Bookings, registrations, offers, check-ins, stamps and lottery draws are read-only here, for everyone
+(superusers too): every change goes through the engine's services (``events.services``), so nothing can
+overbook or skip the queue behind them. Their pages stay open to read; the change page says where the
+change is made instead."""
 
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import models as m
@@ -19,6 +25,32 @@ class ScopedToActivityMixin:
             return qs
         allowed = activities_manageable_by(user=request.user).values("pk")
         return qs.filter(**{f"{self.activity_path}__in": allowed})
+
+
+class EngineRecordAdmin:
+    """Read-only for every user, superusers included: no add, change or delete (nor the "delete selected"
+    action, which Django drops with the delete permission). ``engine_note`` says on the change page where
+    the change is made instead."""
+
+    change_form_template = "admin/events/engine_record_change_form.html"
+    engine_note = _("Bookings are handled on the activity's manage page (Staff ▸ Activities I manage).")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "engine_note": self.engine_note,
+            "engine_note_url": reverse("events:staff_activities"),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class SessionInline(admin.TabularInline):
@@ -147,13 +179,22 @@ class SessionAdmin(ScopedToActivityMixin, admin.ModelAdmin):
 class RegistrationInline(admin.TabularInline):
     model = m.Registration
     extra = 0
+    can_delete = False
     fields = ("person", "session", "status", "queue_no", "offer")
-    readonly_fields = ("status", "queue_no", "offer")
-    autocomplete_fields = ("person",)
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(m.Booking)
-class BookingAdmin(ScopedToActivityMixin, admin.ModelAdmin):
+class BookingAdmin(EngineRecordAdmin, ScopedToActivityMixin, admin.ModelAdmin):
     list_display = ("activity", "session", "booked_by", "on_behalf", "created_at")
     list_filter = ("on_behalf", "activity__area")
     search_fields = ("activity__title", "booked_by__name", "booked_by__phone", "registrations__person__name")
@@ -164,7 +205,7 @@ class BookingAdmin(ScopedToActivityMixin, admin.ModelAdmin):
 
 
 @admin.register(m.Registration)
-class RegistrationAdmin(ScopedToActivityMixin, admin.ModelAdmin):
+class RegistrationAdmin(EngineRecordAdmin, ScopedToActivityMixin, admin.ModelAdmin):
     list_display = ("person", "activity", "session", "status", "queue_no", "created_at")
     list_filter = ("status", "activity__area", "activity__allocation")
     search_fields = ("person__name", "person__name_pinyin", "person__phone", "activity__title")
@@ -174,8 +215,8 @@ class RegistrationAdmin(ScopedToActivityMixin, admin.ModelAdmin):
 
 
 @admin.register(m.Offer)
-class OfferAdmin(admin.ModelAdmin):
-    list_display = ("booking", "status", "expires_at", "created_at", "decided_at")
+class OfferAdmin(EngineRecordAdmin, admin.ModelAdmin):
+    list_display = ("booking", "status", "expires_at", "created_at", "decided_at", "offered_by", "reason")
     list_filter = ("status",)
     search_fields = ("booking__activity__title", "registrations__person__name", "booking__booked_by__phone")
     autocomplete_fields = ("booking",)
@@ -189,16 +230,15 @@ class OfferAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.LotteryDraw)
-class LotteryDrawAdmin(ScopedToActivityMixin, admin.ModelAdmin):
+class LotteryDrawAdmin(EngineRecordAdmin, ScopedToActivityMixin, admin.ModelAdmin):
+    engine_note = _("Lotteries are drawn on the activity's lottery page (Staff ▸ Activities I manage).")
+
     list_display = ("activity", "session", "seed", "capacity", "drawn_at", "drawn_by")
     search_fields = ("activity__title", "seed")
     list_filter = (("drawn_at", admin.DateFieldListFilter),)
     autocomplete_fields = ("activity", "session")
     readonly_fields = ("seed", "capacity", "entries", "order", "winners", "drawn_at", "drawn_by")
     list_select_related = ("activity", "session", "drawn_by")
-
-    def has_add_permission(self, request):
-        return False  # draws are made by events.services.lottery.lottery_draw, never typed in
 
 
 # --- reminders and staff messages -----------------------------------------------------------------
@@ -281,8 +321,10 @@ class StaffMessageAdmin(ScopedToActivityMixin, admin.ModelAdmin):
 
 
 @admin.register(m.CheckIn)
-class CheckInAdmin(ScopedToActivityMixin, admin.ModelAdmin):
+class CheckInAdmin(EngineRecordAdmin, ScopedToActivityMixin, admin.ModelAdmin):
     """Attendance per session (written by events.services.checkin_record / checkin_ticket)."""
+
+    engine_note = _("Check-ins are recorded on the session's check-in page (Staff ▸ Activities I manage).")
 
     activity_path = "session__activity"
     list_display = ("checked_in_at", "session", "registration", "method", "checked_in_by")
@@ -290,12 +332,6 @@ class CheckInAdmin(ScopedToActivityMixin, admin.ModelAdmin):
     search_fields = ("registration__person__name", "session__activity__title")
     readonly_fields = ("registration", "session", "checked_in_at", "checked_in_by", "method")
     list_select_related = ("session__activity", "registration__person", "checked_in_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 # --- volunteer shifts (events/services/shifts.py) ----------------------------------------------------
@@ -346,8 +382,10 @@ ActivityAdmin.inlines = [*ActivityAdmin.inlines, CheckpointInline]
 
 
 @admin.register(m.Stamp)
-class StampAdmin(ScopedToActivityMixin, admin.ModelAdmin):
+class StampAdmin(EngineRecordAdmin, ScopedToActivityMixin, admin.ModelAdmin):
     """Who passed which checkpoint when (written by events.services.checkpoint_stamp, never typed in here)."""
+
+    engine_note = _("Stamps are given at the checkpoint's station page (Staff ▸ Activities I manage).")
 
     activity_path = "checkpoint__activity"
     list_display = ("stamped_at", "checkpoint", "registration", "session", "stamped_by")
@@ -355,9 +393,3 @@ class StampAdmin(ScopedToActivityMixin, admin.ModelAdmin):
     search_fields = ("registration__person__name", "checkpoint__name", "checkpoint__activity__title")
     readonly_fields = ("checkpoint", "registration", "session", "stamped_at", "stamped_by")
     list_select_related = ("checkpoint__activity", "registration__person", "session", "stamped_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -24,7 +24,6 @@ import datetime
 import random
 from collections import defaultdict
 
-import chinese_calendar
 from auditlog.context import disable_auditlog
 from django.db import transaction
 from django.db.models import Count, Q
@@ -32,6 +31,8 @@ from django.utils import timezone
 
 from portal.accounts.models import Role, User
 from portal.community.models import Gender, Organization, OrganizationKind, Person, Relation, RelationKind
+from portal.holidays.festivals import LunarFestival, festival_date
+from portal.holidays.selectors import unknown_years
 from portal.volunteers.models import HoursEntry, HoursStatus, VolunteerProfile
 from portal.volunteers.services import hours_credit
 
@@ -45,6 +46,8 @@ from .models import (
     CheckIn,
     CheckInMethod,
     Checkpoint,
+    EarlyWindowFor,
+    PriorityTier,
     Registration,
     RegistrationScope,
     RegistrationStatus,
@@ -52,12 +55,11 @@ from .models import (
     Shift,
     ShiftSignup,
     Stamp,
+    TargetGroup,
 )
-from .services import booking_create_on_behalf, sessions_generate_weekly
+from .services import booking_create_on_behalf, lottery_commitment_ensure, sessions_generate_weekly
 from .services.shifts import shift_hours
 
-#: The last day the installed chinesecalendar knows the official holidays of.
-CALENDAR_KNOWN_UNTIL = datetime.date(max(day.year for day in chinese_calendar.holidays), 12, 31)
 SEED = 20260330  # the story's marathon day
 ORGANISER = "永兴社区新时代文明实践站"
 
@@ -65,6 +67,10 @@ MARATHON = "亲子迷你马拉松（环紫琅湖 2.5 公里）"
 BAMBOO = "非遗进社区·竹编风铃亲子手工坊"
 OPERA = "越剧班（每周二上午）"
 HOLIDAY_CLASS = "假期公益班·小古文阅读（报名后抽签）"
+LOTTERY_READY = "寒假托管班·科学小实验（报名已截止，待抽签）"
+EARLY_WINDOW = "长者智能手机课堂（困难家庭优先报名中）"
+#: The priority group of the lottery's first tier and of the early window (低保户 and 困难家庭).
+HARDSHIP_GROUP = ("dibao-hardship", "低保/困难家庭")
 
 #: name, position, required, where
 CHECKPOINTS = [
@@ -82,28 +88,14 @@ SHIFTS = [
     ("摄影摄像", None, 2, (0.5, 4.0), "拍照、短视频"),
 ]
 
-#: "Our festivals" (我们的节日): date, festival, what happens. The lunar dates fall on these days.
+#: "Our festivals" (我们的节日): festival, its name on the poster, what happens. The dates are computed on the
+#: lunar calendar (portal.holidays.festivals), whatever the year the demo is built in.
 FESTIVALS = [
-    (datetime.date(2025, 2, 12), "元宵", "猜灯谜、做汤圆"),
-    (datetime.date(2025, 5, 31), "端午", "包粽子、做香囊"),
-    (datetime.date(2025, 10, 6), "中秋", "月饼DIY、诵读中秋诗词"),
-    (datetime.date(2025, 10, 29), "重阳", "敬老包饺子、义诊"),
-    (datetime.date(2025, 12, 21), "冬至", "邻里包饺子"),
-    (datetime.date(2026, 3, 3), "元宵", "猜灯谜、做汤圆"),
-    (datetime.date(2026, 6, 19), "端午", "包粽子、做香囊"),
-    (datetime.date(2026, 9, 25), "中秋", "月饼DIY、诵读中秋诗词"),
-    (datetime.date(2026, 10, 18), "重阳", "敬老包饺子、义诊"),
-    (datetime.date(2026, 12, 22), "冬至", "邻里包饺子"),
-    (datetime.date(2027, 2, 20), "元宵", "猜灯谜、做汤圆"),
-    (datetime.date(2027, 6, 9), "端午", "包粽子、做香囊"),
-    (datetime.date(2027, 9, 15), "中秋", "月饼DIY、诵读中秋诗词"),
-    (datetime.date(2027, 10, 8), "重阳", "敬老包饺子、义诊"),
-    (datetime.date(2027, 12, 22), "冬至", "邻里包饺子"),
-    (datetime.date(2028, 2, 9), "元宵", "猜灯谜、做汤圆"),
-    (datetime.date(2028, 5, 28), "端午", "包粽子、做香囊"),
-    (datetime.date(2028, 10, 3), "中秋", "月饼DIY、诵读中秋诗词"),
-    (datetime.date(2028, 10, 26), "重阳", "敬老包饺子、义诊"),
-    (datetime.date(2028, 12, 21), "冬至", "邻里包饺子"),
+    (LunarFestival.LANTERN, "元宵", "猜灯谜、做汤圆"),
+    (LunarFestival.DRAGON_BOAT, "端午", "包粽子、做香囊"),
+    (LunarFestival.MID_AUTUMN, "中秋", "月饼DIY、诵读中秋诗词"),
+    (LunarFestival.DOUBLE_NINTH, "重阳", "敬老包饺子、义诊"),
+    (LunarFestival.WINTER_SOLSTICE, "冬至", "邻里包饺子"),
 ]
 
 
@@ -122,13 +114,15 @@ def _saturday_on_or_before(day: datetime.date) -> datetime.date:
 
 
 def festivals_around(today: datetime.date) -> tuple[tuple, tuple]:
-    """The last festival before ``today`` and the next one after it (a made-up neighbourhood day 50 days
-    away when the table runs out)."""
-    past = [f for f in FESTIVALS if f[0] < today]
-    future = [f for f in FESTIVALS if f[0] > today]
-    last = past[-1] if past else (today - datetime.timedelta(days=50), "邻里节", "百家宴、才艺展示")
-    nxt = future[0] if future else (today + datetime.timedelta(days=50), "邻里节", "百家宴、才艺展示")
-    return last, nxt
+    """The last festival before ``today`` and the next one after it: (date, name, what happens)."""
+    days = sorted(
+        (festival_date(code, year), name, what)
+        for year in (today.year - 1, today.year, today.year + 1)
+        for code, name, what in FESTIVALS
+    )
+    past = [f for f in days if f[0] < today]
+    future = [f for f in days if f[0] > today]
+    return past[-1], future[0]
 
 
 class _Demo:
@@ -484,7 +478,6 @@ class _Demo:
         if created:
             first = self.today - datetime.timedelta(days=84)
             last = self.today + datetime.timedelta(days=56)
-            known = min(last, CALENDAR_KNOWN_UNTIL)
             rule = {
                 "actor": self.staff,
                 "activity": activity,
@@ -493,13 +486,11 @@ class _Demo:
                 "end_time": datetime.time(11, 0),
                 "capacity": 30,
             }
-            sessions = sessions_generate_weekly(first=first, last=known, **rule) if first <= known else []
-            if known < last:
-                # chinesecalendar does not know these years' holidays yet: hold the class every Tuesday
-                # (upgrade chinesecalendar to skip them).
-                start = max(first, known + datetime.timedelta(days=1))
-                sessions += sessions_generate_weekly(first=start, last=last, skip_holidays=False, **rule)
-                self.say(f"(no official holiday calendar after {known}: Tuesdays after it are not checked)")
+            # The portal's official calendar (portal.holidays): public holidays are skipped in every year
+            # it holds; a year not entered yet is not checked (staff are warned on the manage pages).
+            sessions = sessions_generate_weekly(first=first, last=last, **rule)
+            if missing := unknown_years(first, last):
+                self.say(f"(no holiday arrangement held for {missing}: Tuesdays then are not checked)")
             rng = random.Random(f"{SEED}-opera")
             fan = list(Person.objects.filter(name="樊天英", household__isnull=False).order_by("pk")[:1])
             others = list(
@@ -610,9 +601,102 @@ class _Demo:
                     for i in range(5)
                 ]
             )
+            # The seed is committed before the first application (made when the window opened).
+            lottery_commitment_ensure(activity=activity, now=activity.booking_opens_at)
             families = self.families(min_age=6, max_age=12)
             random.Random(f"{SEED}-holiday-class").shuffle(families)
             self.book_upcoming(activity=activity, session=None, groups=[kids for _g, kids in families[:24]])
+        self.report(activity)
+
+    def hardship_group(self) -> TargetGroup:
+        """低保/困难家庭: a few children of demo families and a few elders (deterministic: by primary key)."""
+        code, name = HARDSHIP_GROUP
+        group, created = TargetGroup.objects.get_or_create(
+            code=code, defaults={"name": name, "description": "低保户、困难家庭，由社区工作人员登记。"}
+        )
+        if created:
+            kids = [kid for _g, kids in self.families(min_age=6, max_age=12)[::5] for kid in kids]
+            elders = list(
+                Person.objects.active().aged_at_least(65).filter(household__isnull=False).order_by("pk")[:8]
+            )
+            group.members.add(*kids, *elders)
+        return group
+
+    def lottery_ready(self) -> None:
+        """A lottery whose applications have closed, ready to draw: 10 places, about 20 families, priority
+        tiers (1: 低保/困难家庭, 2: residents; the rest after them). Its seed was committed when the window
+        opened, before the first application; applications were made inside the window."""
+        opens = self.now - datetime.timedelta(days=10)
+        closes = self.now - datetime.timedelta(days=1)
+        first_day = self.today + datetime.timedelta(days=20)
+        activity, created = self.activity(
+            LOTTERY_READY,
+            area=Area.YOUTH,
+            description="寒假托管班：科学小实验，连续三个上午。报名已截止，报名家庭多于名额，"
+            "由工作人员公开抽签：低保/困难家庭优先，其次本社区居民。",
+            place="永兴社区新时代文明实践站 多功能室",
+            allocation=AllocationMode.LOTTERY,
+            registration_scope=RegistrationScope.COURSE,
+            capacity=10,
+            min_age=6,
+            max_age=12,
+            booking_opens_at=opens,
+            booking_closes_at=closes,
+        )
+        if created:
+            group = self.hardship_group()
+            PriorityTier.objects.create(activity=activity, rank=1, group=group)
+            PriorityTier.objects.create(activity=activity, rank=2, residents=True)
+            Session.objects.bulk_create(
+                [
+                    Session(
+                        activity=activity,
+                        starts_at=_at(first_day + datetime.timedelta(days=i), 9),
+                        ends_at=_at(first_day + datetime.timedelta(days=i), 11),
+                        capacity=10,
+                    )
+                    for i in range(3)
+                ]
+            )
+            lottery_commitment_ensure(activity=activity, now=opens - datetime.timedelta(hours=1))
+            # 6 to 11 today: still within 6 to 12 on the days of the class, three weeks on.
+            families = self.families(min_age=6, max_age=11)
+            random.Random(f"{SEED}-lottery-ready").shuffle(families)
+            for i, (_guardian, kids) in enumerate(families[:20]):
+                when = opens + datetime.timedelta(hours=3 + 9 * i)
+                booking = booking_create_on_behalf(
+                    staff=self.staff, activity=activity, session=None, persons=kids, now=when
+                )
+                # When it was made, inside the window (the service stamps the time it runs).
+                Booking.objects.filter(pk=booking.pk).update(created_at=when)
+                Registration.objects.filter(booking=booking).update(created_at=when)
+        self.report(activity)
+
+    def early_window(self) -> None:
+        """A class in its early window: 低保/困难家庭 may book now, everyone from the day after tomorrow."""
+        first_day = self.today + datetime.timedelta(days=9)
+        activity, created = self.activity(
+            EARLY_WINDOW,
+            area=Area.ELDERS,
+            description="教长者用手机挂号、视频通话、识别诈骗电话。低保/困难家庭可提前预约，"
+            "两天后向全体居民开放。",
+            place="永兴社区党群服务中心 二楼教室",
+            capacity_unit=CapacityUnit.PERSON,
+            min_age=60,
+            early_opens_at=self.now - datetime.timedelta(days=1),
+            early_for=EarlyWindowFor.GROUP,
+            early_group=self.hardship_group(),
+            booking_opens_at=self.now + datetime.timedelta(days=2),
+            booking_closes_at=self.now + datetime.timedelta(days=8),
+        )
+        if created:
+            session = Session.objects.create(
+                activity=activity, starts_at=_at(first_day, 14), ends_at=_at(first_day, 16), capacity=15
+            )
+            elders = list(
+                Person.objects.filter(target_groups=activity.early_group).aged_at_least(60).order_by("pk")
+            )
+            self.book_upcoming(activity=activity, session=session, groups=[[p] for p in elders[:3]])
         self.report(activity)
 
     def report(self, activity: Activity) -> None:
@@ -639,6 +723,14 @@ def seed(*, stdout, today: datetime.date | None = None) -> None:
     demo = _Demo(stdout=stdout, today=today, staff=staff, organiser=organiser)
     stdout.write("Activities:")
     with disable_auditlog():
-        for step in (demo.marathon, demo.bamboo, demo.opera, demo.festivals, demo.holiday_class):
+        for step in (
+            demo.marathon,
+            demo.bamboo,
+            demo.opera,
+            demo.festivals,
+            demo.holiday_class,
+            demo.lottery_ready,
+            demo.early_window,
+        ):
             with transaction.atomic():
                 step()

@@ -13,6 +13,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.fields import BoundedDateFilter
 
@@ -58,7 +59,9 @@ class ActivityFilter(django_filters.FilterSet):
     # Bounded to 1900-2100: "until 9999-12-31" would overflow the day after it (portal.fields).
     date_from = BoundedDateFilter(label=_("From"), method="filter_date_from")
     date_to = BoundedDateFilter(label=_("Until"), method="filter_date_to")
-    place = django_filters.CharFilter(label=_("Place"), method="filter_place")
+    place = django_filters.CharFilter(
+        label=pgettext_lazy("venue of an activity", "Place"), method="filter_place"
+    )
     open_now = django_filters.BooleanFilter(
         label=_("Open for booking now"),
         method="filter_open_now",

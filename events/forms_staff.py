@@ -11,7 +11,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import RegistrationStatus
@@ -20,7 +20,6 @@ from .services.reminders import STAFF_MESSAGE_MAX
 LEAD_MIN = 10
 LEAD_MAX = 14 * 24 * 60
 LEADS_MAX_COUNT = 5
-_SEPARATORS = re.compile(r"[\s,，、;；]+")
 _REQUEST_KEY = re.compile(r"^[A-Za-z0-9_-]{16,48}$")
 
 
@@ -54,51 +53,76 @@ class ServiceErrorsMixin:
             self.add_error(None, exc.messages)
 
 
-class LeadTimesForm(ServiceErrorsMixin, forms.Form):
-    lead_minutes = forms.CharField(
-        label=_("Reminder lead times, in minutes before each session"),
-        required=False,
-        max_length=100,
-        help_text=_(
-            "Separate several with commas: 1440 is the day before, 120 two hours before. "
-            "Leave empty for the default (the day before and two hours before)."
-        ),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+#: The lead times staff choose from (minutes before each session), longest first.
+LEAD_CHOICES = (7 * 1440, 3 * 1440, 2 * 1440, 1440, 240, 120, 60, 30)
 
-    def __init__(self, *args, **kwargs):
+
+def lead_label(minutes: int) -> str:
+    """A lead time in words: "1 day before", "2 hours before", "90 minutes before"."""
+    if minutes % (24 * 60) == 0:
+        n = minutes // (24 * 60)
+        return ngettext("%(n)d day before", "%(n)d days before", n) % {"n": n}
+    if minutes % 60 == 0:
+        n = minutes // 60
+        return ngettext("%(n)d hour before", "%(n)d hours before", n) % {"n": n}
+    return ngettext("%(n)d minute before", "%(n)d minutes before", minutes) % {"n": minutes}
+
+
+class _ChoicesBoundField(forms.BoundField):
+    """Each checkbox of a refused list points at the list's error (aria-describedby), so that a screen
+    reader reads the error with the box, as it does for the portal's single fields."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if self.errors and self.auto_id:
+            described = attrs.get("aria-describedby", "").split()
+            attrs["aria-describedby"] = " ".join([*described, f"{self.auto_id}_error"])
+        return attrs
+
+
+class LeadTimesField(forms.TypedMultipleChoiceField):
+    """Reminder lead times ticked from a list in words ("1 day before", "2 hours before"), never typed
+    as minutes. A lead time already saved that is not in the list (set in the admin) stays offered, so
+    saving the form never drops it unseen. Cleans to a list of minutes, longest first."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, *, extra: tuple[int, ...] = (), **kwargs):
+        kwargs.setdefault("label", _("Reminders before each session"))
+        kwargs.setdefault(
+            "help_text",
+            _("Tick at most 5. Tick none for the default (the day before and two hours before)."),
+        )
+        super().__init__(coerce=int, required=False, choices=(), **kwargs)
+        self.set_extra(extra)
+
+    def get_bound_field(self, form, field_name):
+        return _ChoicesBoundField(form, self, field_name)
+
+    def set_extra(self, extra) -> None:
+        minutes = sorted(
+            {*LEAD_CHOICES, *(int(m) for m in extra if LEAD_MIN <= int(m) <= LEAD_MAX)}, reverse=True
+        )
+        self.choices = [(m, lead_label(m)) for m in minutes]
+
+    def clean(self, value) -> list[int]:
+        leads = sorted(set(super().clean(value)), reverse=True)
+        if len(leads) > LEADS_MAX_COUNT:
+            raise ValidationError(
+                _("Choose at most %(n)d reminder times.") % {"n": LEADS_MAX_COUNT}, code="too_many"
+            )
+        return leads
+
+
+class LeadTimesForm(ServiceErrorsMixin, forms.Form):
+    lead_minutes = LeadTimesField()
+
+    def __init__(self, *args, saved: tuple[int, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["lead_minutes"].set_extra(saved)
         self.helper = FormHelper()
         self.helper.form_id = "lead-times-form"
         self.helper.add_input(Submit("save_leads", _("Save reminder times"), css_class="btn-brand"))
-
-    def clean_lead_minutes(self) -> list[int]:
-        text = (self.cleaned_data.get("lead_minutes") or "").strip()
-        parts = [p for p in _SEPARATORS.split(text) if p]
-        leads = []
-        for part in parts:
-            if not part.isdecimal():  # "²" is a digit, but no number for int()
-                raise ValidationError(
-                    _("“%(value)s” is not a number of minutes. Write whole numbers, e.g. 1440, 120.")
-                    % {"value": part[:20]},
-                    code="not_a_number",
-                )
-            minutes = int(part)
-            if not LEAD_MIN <= minutes <= LEAD_MAX:
-                raise ValidationError(
-                    _(
-                        "A reminder is sent between %(min)d minutes and %(max)d minutes (14 days) before the start."
-                    )
-                    % {"min": LEAD_MIN, "max": LEAD_MAX},
-                    code="out_of_range",
-                )
-            leads.append(minutes)
-        leads = sorted(set(leads), reverse=True)
-        if len(leads) > LEADS_MAX_COUNT:
-            raise ValidationError(
-                _("Give at most %(n)d lead times.") % {"n": LEADS_MAX_COUNT}, code="too_many"
-            )
-        return leads
 
 
 class CancelSessionForm(ServiceErrorsMixin, forms.Form):

@@ -6,10 +6,19 @@ public result page, then run::
     python3 lottery_verify.py draw-12.json          # this file, downloaded from the result page
     python3 -m events.lottery_verify draw-12.json   # or, inside the portal's source tree
 
-It prints the draw order and the entries given a place, and whether both match what was published
-(exit status 0 when they do, 1 when they do not, 2 for a file it cannot read).
+It makes two checks and says which one failed:
 
-The algorithm (the same as ``events.services.lottery``):
+* the commitment: the SHA-256 of the revealed seed equals the commitment the activity page published
+  before anyone could apply (so the seed was fixed before the entries were known, and nobody could
+  search for a seed that favours one family);
+* the draw: re-running the algorithm below on the published entries with that seed gives the published
+  order and the published winners.
+
+Exit status: 0 when both checks pass; 1 when the order or the winners differ; 3 when the seed does not
+match its commitment (or no commitment was published), whatever the order; 2 for a file it cannot read.
+
+The portal's own draw (``events.services.lottery``) imports ``draw_order``, ``allocate`` and
+``seed_commitment`` from this very file, so the two cannot drift apart. The algorithm:
 
 1. Every entry is one booking: ``{"id": booking number, "tier": priority tier, "size": places needed}``.
    A parent applying for two children enters once; the children win or lose together.
@@ -25,10 +34,23 @@ The algorithm (the same as ``events.services.lottery``):
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import random
 import sys
 from collections.abc import Iterable, Mapping
+
+#: Exit statuses of ``main``.
+EXIT_OK = 0
+EXIT_DRAW_MISMATCH = 1
+EXIT_UNREADABLE = 2
+EXIT_COMMITMENT_MISMATCH = 3
+
+
+def seed_commitment(seed: str) -> str:
+    """The published commitment to ``seed``: the SHA-256 of its UTF-8 text, in lowercase hex."""
+    return hashlib.sha256(str(seed).encode("utf-8")).hexdigest()
 
 
 def draw_order(seed: str, entries: Iterable[Mapping]) -> list[int]:
@@ -55,38 +77,74 @@ def allocate(order: list[int], sizes: Mapping[int, int], places: int) -> list[in
     return winners
 
 
-def verify(draw: Mapping) -> tuple[bool, list[int], list[int]]:
-    """Re-run ``draw`` (the published JSON): (whether it matches, the order, the winners)."""
+def check(draw: Mapping) -> dict:
+    """Both checks of ``draw`` (the published JSON), each on its own.
+
+    {"commitment_ok", "order_ok", "winners_ok", "order", "winners", "seed_sha256"}: the re-computed
+    values next to whether each matches what was published."""
     entries = draw["entries"]
-    order = draw_order(draw["seed"], entries)
+    seed = str(draw["seed"])
+    published_commitment = str(draw.get("seed_sha256") or "").strip().lower()
+    computed = seed_commitment(seed)
+    order = draw_order(seed, entries)
     sizes = {int(e["id"]): int(e.get("size", 1)) for e in entries}
     winners = allocate(order, sizes, int(draw["places"]))
-    published_order = [int(i) for i in draw.get("order", [])]
-    published_winners = [int(i) for i in draw.get("winners", [])]
-    return order == published_order and winners == published_winners, order, winners
+    return {
+        "commitment_ok": bool(published_commitment) and hmac.compare_digest(computed, published_commitment),
+        "order_ok": order == [int(i) for i in draw.get("order", [])],
+        "winners_ok": winners == [int(i) for i in draw.get("winners", [])],
+        "order": order,
+        "winners": winners,
+        "seed_sha256": computed,
+    }
+
+
+def verify(draw: Mapping) -> tuple[bool, list[int], list[int]]:
+    """Re-run ``draw``: (whether the commitment, the order and the winners all match, the order, the winners)."""
+    result = check(draw)
+    ok = result["commitment_ok"] and result["order_ok"] and result["winners_ok"]
+    return ok, result["order"], result["winners"]
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
         print("usage: python3 lottery_verify.py DRAW.json", file=sys.stderr)
-        return 2
+        return EXIT_UNREADABLE
     try:
         with open(argv[0], encoding="utf-8") as f:
             draw = json.load(f)
-        ok, order, winners = verify(draw)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        result = check(draw)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         print(f"cannot read the draw: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_UNREADABLE
     print(f"seed: {draw['seed']}")
+    print(f"SHA-256 of the seed: {result['seed_sha256']}")
+    print(f"published commitment: {draw.get('seed_sha256') or '(none)'}")
+    if draw.get("committed_at"):
+        print(f"committed at: {draw['committed_at']}")
     print(f"places: {draw['places']}")
-    print("draw order: " + " ".join(str(i) for i in order))
-    print("given a place: " + " ".join(str(i) for i in winners))
-    if ok:
+    print("draw order: " + " ".join(str(i) for i in result["order"]))
+    print("given a place: " + " ".join(str(i) for i in result["winners"]))
+    if result["commitment_ok"]:
+        print("OK: SHA-256(seed) matches the commitment published before applications opened.")
+    elif not draw.get("seed_sha256"):
+        print("COMMITMENT MISSING: no commitment to the seed was published; the seed cannot be trusted.")
+    else:
+        print("COMMITMENT MISMATCH: SHA-256(seed) differs from the published commitment.")
+    if result["order_ok"] and result["winners_ok"]:
         print("OK: the published order and winners are reproduced.")
-        return 0
-    print("MISMATCH: the published order or winners differ from this re-run.")
-    return 1
+    else:
+        which = " and ".join(
+            name for name, ok in (("order", result["order_ok"]), ("winners", result["winners_ok"])) if not ok
+        )
+        print(f"MISMATCH ({which}): the published draw differs from this re-run.")
+    if not result["commitment_ok"]:
+        return EXIT_COMMITMENT_MISMATCH
+    if not (result["order_ok"] and result["winners_ok"]):
+        return EXIT_DRAW_MISMATCH
+    print("OK: the draw is verified.")
+    return EXIT_OK
 
 
 if __name__ == "__main__":

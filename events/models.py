@@ -27,6 +27,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def new_token() -> str:
@@ -48,7 +49,7 @@ class AllocationMode(models.TextChoices):
 
 
 class CapacityUnit(models.TextChoices):
-    PERSON = "person", _("Persons")
+    PERSON = "person", pgettext_lazy("capacity unit", "Persons")
     FAMILY = "family", _("Families")
 
 
@@ -319,8 +320,8 @@ class Session(models.Model):
     objects = SessionQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("session")
-        verbose_name_plural = _("sessions")
+        verbose_name = pgettext_lazy("activity", "session")
+        verbose_name_plural = pgettext_lazy("activity", "sessions")
         ordering = ["starts_at", "id"]
         indexes = [models.Index(fields=["activity", "starts_at"])]
         constraints = [
@@ -375,7 +376,7 @@ class Booking(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="bookings",
-        verbose_name=_("session"),
+        verbose_name=pgettext_lazy("activity", "session"),
     )
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -400,7 +401,7 @@ class Offer(models.Model):
     """A time-limited offer of a freed seat to the next unit on the waitlist."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("offer status", "Open")
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
         EXPIRED = "expired", _("Expired")
@@ -413,6 +414,16 @@ class Offer(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     created_at = models.DateTimeField(_("offered at"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # Set only when staff offered the seat out of queue order (``waitlist_offer_to``).
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("offered by staff"),
+    )
+    reason = models.CharField(_("reason for offering out of turn"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("waitlist offer")
@@ -442,7 +453,7 @@ class Registration(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="registrations",
-        verbose_name=_("session"),
+        verbose_name=pgettext_lazy("activity", "session"),
     )
     person = models.ForeignKey(
         "community.Person", on_delete=models.PROTECT, related_name="registrations", verbose_name=_("person")
@@ -473,6 +484,7 @@ class Registration(models.Model):
         related_name="+",
         verbose_name=_("cancelled by"),
     )
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("registration")
@@ -513,10 +525,59 @@ class Registration(models.Model):
         return self.status in ACTIVE_STATUSES
 
 
+class LotteryCommitment(models.Model):
+    """The seed of one lottery pool (a course, or one session), chosen by the portal and committed to
+    before anyone can apply.
+
+    The seed comes from ``secrets`` (never typed by a person) and stays secret until the draw; its
+    SHA-256 (``seed_sha256``) is published on the activity page once applications open. At the draw the
+    seed is revealed, and anyone can check ``sha256(seed) == seed_sha256`` (``events.lottery_verify``).
+    Made by ``events.services.lottery.lottery_commitment_ensure``; never changed or replaced afterwards.
+    Deliberately not registered with the audit log (its changes would record the secret seed).
+    """
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="lottery_commitments", verbose_name=_("activity")
+    )
+    session = models.ForeignKey(
+        Session,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="lottery_commitments",
+        verbose_name=pgettext_lazy("activity", "session"),
+    )
+    seed = models.CharField(_("seed"), max_length=100, editable=False)
+    seed_sha256 = models.CharField(_("SHA-256 of the seed"), max_length=64, editable=False)
+    committed_at = models.DateTimeField(_("committed at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("lottery seed commitment")
+        verbose_name_plural = _("lottery seed commitments")
+        ordering = ["activity", "session", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "session"],
+                name="lottery_one_commitment_per_session",
+                condition=Q(session__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["activity"],
+                name="lottery_one_commitment_per_course",
+                condition=Q(session__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.activity} — {self.seed_sha256[:12]}"
+
+
 class LotteryDraw(models.Model):
     """A published draw: the seed, the entries with their tiers, and the order that came out.
 
-    Anyone can re-run it: ``events.services.lottery.lottery_rerun(draw.seed, draw.entries) == draw.order``.
+    Anyone can re-run it: ``events.lottery_verify.draw_order(draw.seed, draw.entries) == draw.order``,
+    and check the seed against the commitment published before applications opened
+    (``events.lottery_verify.seed_commitment(draw.seed) == draw.commitment.seed_sha256``).
     """
 
     activity = models.ForeignKey(
@@ -528,9 +589,18 @@ class LotteryDraw(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="draws",
-        verbose_name=_("session"),
+        verbose_name=pgettext_lazy("activity", "session"),
     )
     seed = models.CharField(_("seed"), max_length=100)
+    commitment = models.OneToOneField(
+        LotteryCommitment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="draw",
+        verbose_name=_("seed commitment"),
+        help_text=_("Empty only for draws made before seeds were committed in advance."),
+    )
     capacity = models.PositiveIntegerField(_("places drawn"))
     entries = models.JSONField(_("entries"), help_text=_('[{"id": booking id, "tier": n, "size": n}, ...]'))
     order = models.JSONField(_("draw order"), help_text=_("Booking ids in the order drawn."))
@@ -638,7 +708,10 @@ class Reminder(models.Model):
         Booking, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("booking")
     )
     session = models.ForeignKey(
-        Session, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("session")
+        Session,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=pgettext_lazy("activity", "session"),
     )
     lead_minutes = models.PositiveIntegerField(_("minutes before the start"))
     due_at = models.DateTimeField(_("due"))
@@ -686,7 +759,7 @@ class StaffMessage(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="staff_messages",
-        verbose_name=_("session"),
+        verbose_name=pgettext_lazy("activity", "session"),
     )
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("sent by")
@@ -740,7 +813,10 @@ class CheckIn(models.Model):
         Registration, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("registration")
     )
     session = models.ForeignKey(
-        Session, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("session")
+        Session,
+        on_delete=models.CASCADE,
+        related_name="checkins",
+        verbose_name=pgettext_lazy("activity", "session"),
     )
     checked_in_at = models.DateTimeField(_("checked in at"), default=timezone.now)
     checked_in_by = models.ForeignKey(
@@ -823,7 +899,10 @@ class Stamp(models.Model):
         Registration, on_delete=models.CASCADE, related_name="stamps", verbose_name=_("registration")
     )
     session = models.ForeignKey(
-        Session, on_delete=models.CASCADE, related_name="stamps", verbose_name=_("session")
+        Session,
+        on_delete=models.CASCADE,
+        related_name="stamps",
+        verbose_name=pgettext_lazy("activity", "session"),
     )
     stamped_at = models.DateTimeField(_("stamped at"), default=timezone.now)
     stamped_by = models.ForeignKey(
@@ -860,7 +939,10 @@ class Shift(models.Model):
     sign up through ``ShiftSignup``; hours go to the volunteer hours ledger (``portal.volunteers.HoursEntry``)."""
 
     session = models.ForeignKey(
-        Session, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("session")
+        Session,
+        on_delete=models.CASCADE,
+        related_name="shifts",
+        verbose_name=pgettext_lazy("activity", "session"),
     )
     role = models.CharField(_("role"), max_length=100)
     description = models.CharField(_("what to do"), max_length=300, blank=True)

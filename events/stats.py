@@ -3,11 +3,13 @@
 Found by ``portal.reports.registry`` (the ``stats.py`` protocol). For a period (local dates, both
 included) and optionally a grid (网格):
 
-* activities held, sessions held: sessions not cancelled that start in the period;
+* activities held, sessions held: sessions not cancelled that start in the period and have started by
+  now: a session later in the period (or one to come in the current month) has not been held yet;
 * bookings and persons registered: confirmed places in the pools of those sessions (a course counts when
-  one of its meetings is in the period);
-* attendance (person-times, 人次): check-ins at those sessions. A check-in is one person at one
-  session, so a family booking at the marathon counts each parent and child who came;
+  one of its meetings held is in the period);
+* attendance (person-times, 人次): check-ins at sessions not cancelled in the period (a check-in is a
+  visit that happened, even at the desk before the start). A check-in is one person at one session,
+  so a family booking at the marathon counts each parent and child who came;
 * volunteer hours approved (and pending), by the date of the service.
 
 With a grid, only residents of that grid count (activities and sessions: those a grid resident attended;
@@ -23,6 +25,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from portal.reports.registry import Figure
 from portal.volunteers.models import HoursEntry, HoursStatus
@@ -44,7 +47,7 @@ def _bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime
 def _labels() -> dict[str, tuple[str, str]]:
     return {
         "activities": (_("Activities held"), _("activities")),
-        "sessions": (_("Sessions held"), _("sessions")),
+        "sessions": (_("Sessions held"), pgettext("activity", "sessions")),
         "bookings": (_("Bookings"), _("bookings")),
         "registered": (_("Persons registered"), _("persons")),
         "attendance": (_("Attendance"), _("person-times")),
@@ -57,10 +60,29 @@ def _grid_q(prefix: str, grid) -> Q:
     return Q(**{f"{prefix}household__building__grid": grid}) if grid is not None else Q()
 
 
-def counts_by_area(*, start: datetime.date, end: datetime.date, grid=None) -> dict[str, dict[str, int]]:
+def held_q(
+    *, start: datetime.date, end: datetime.date, now: datetime.datetime | None = None, prefix: str = ""
+) -> Q:
+    """Sessions held in the period: not cancelled, starting in it, and started by ``now`` (``prefix``
+    reaches the session through a relation, "session__")."""
+    lo, hi = _bounds(start, end)
+    now = now or timezone.now()
+    return Q(
+        **{
+            f"{prefix}starts_at__gte": lo,
+            f"{prefix}starts_at__lt": hi,
+            f"{prefix}starts_at__lte": now,
+            f"{prefix}cancelled": False,
+        }
+    )
+
+
+def counts_by_area(
+    *, start: datetime.date, end: datetime.date, grid=None, now: datetime.datetime | None = None
+) -> dict[str, dict[str, int]]:
     """``{area: {key: number}}`` for the areas with anything held in the period (three queries)."""
     lo, hi = _bounds(start, end)
-    held = Q(starts_at__gte=lo, starts_at__lt=hi, cancelled=False)
+    held = held_q(start=start, end=end, now=now)
     sessions = Session.objects.filter(held)
     if grid is not None:
         sessions = sessions.filter(checkins__registration__person__household__building__grid=grid)
@@ -112,9 +134,11 @@ def volunteer_hours(*, start: datetime.date, end: datetime.date, grid=None) -> d
     return {key: totals[key] or Decimal("0") for key in ("approved", "pending")}
 
 
-def figures(*, start: datetime.date, end: datetime.date, grid=None) -> list[Figure]:
+def figures(
+    *, start: datetime.date, end: datetime.date, grid=None, now: datetime.datetime | None = None
+) -> list[Figure]:
     labels = _labels()
-    by_area = counts_by_area(start=start, end=end, grid=grid)
+    by_area = counts_by_area(start=start, end=end, grid=grid, now=now)
     whole = _("All areas") if grid is None else _("All areas in %(grid)s") % {"grid": grid.name}
     out: list[Figure] = []
     for order, key in enumerate(KEYS):

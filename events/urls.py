@@ -57,6 +57,16 @@ urlpatterns += [
     path("staff/<int:pk>/", views_staff.activity_manage, name="manage"),
     path("staff/sessions/<int:session_id>/roster/", views_staff.roster, name="roster"),
     path("staff/sessions/<int:session_id>/roster.xlsx", views_staff.roster_export, name="roster_export"),
+    path(
+        "staff/sessions/<int:session_id>/roster/<int:registration_id>/cancel/",
+        views_staff.roster_cancel_view,
+        name="roster_cancel",
+    ),
+    path(
+        "staff/sessions/<int:session_id>/roster/<int:registration_id>/offer/",
+        views_staff.roster_offer_view,
+        name="roster_offer",
+    ),
     path("staff/sessions/<int:session_id>/cancel/", views_staff.session_cancel_view, name="session_cancel"),
     path(
         "staff/sessions/<int:session_id>/message/", views_staff.session_message_view, name="session_message"
@@ -84,4 +94,24 @@ urlpatterns += [
     path("<int:pk>/checkpoints/", views_checkpoints.checkpoints_overview, name="checkpoints"),
     path("<int:pk>/here/<str:code>/", views_checkpoints.venue_checkin, name="venue_checkin"),
     path("<int:pk>/poster/", views_checkpoints.venue_poster, name="venue_poster"),
+]
+
+# Staff create and change an activity (events/views_activity.py)
+from . import views_activity  # noqa: E402
+
+urlpatterns += [
+    path("staff/new/", views_activity.activity_create_view, name="activity_create"),
+    path("staff/<int:pk>/edit/", views_activity.activity_edit_view, name="activity_edit"),
+]
+
+# Sessions of an activity: add one, a course, a weekly schedule with its preview, drop-in days, change one
+# (events/views_sessions.py)
+from . import views_sessions  # noqa: E402
+
+urlpatterns += [
+    path("staff/<int:pk>/sessions/add/", views_sessions.session_add, name="session_add"),
+    path("staff/<int:pk>/sessions/course/", views_sessions.course_add, name="session_course"),
+    path("staff/<int:pk>/sessions/schedule/", views_sessions.schedule_page, name="session_schedule"),
+    path("staff/<int:pk>/sessions/drop-in/", views_sessions.dropin_add, name="session_dropin"),
+    path("staff/sessions/<int:session_id>/edit/", views_sessions.session_edit, name="session_edit"),
 ]

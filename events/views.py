@@ -42,7 +42,7 @@ from django.utils.html import escape
 from django.utils.http import base36_to_int, int_to_base36, url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.community.selectors import people_actable_by, person_of
@@ -338,7 +338,9 @@ def activity_detail(request, pk):
                 people=people,
                 sessions=bookable,
                 held=places_held(activity=activity, people=people, sessions=bookable),
-                submit_label=_("Apply for the lottery") if activity.is_lottery else _("Book"),
+                submit_label=_("Apply for the lottery")
+                if activity.is_lottery
+                else pgettext("booking button", "Book"),
             )
     if request.method == "POST":
         if form is None:

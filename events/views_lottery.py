@@ -1,10 +1,12 @@
 """The lottery pages: staff draw the lottery of a pool once; the result is public and re-runnable.
 
 * ``lottery_draw_page`` (staff who manage the activity; 404 for anyone else): the applications by
-  priority tier, a refusal with its reason before applications close, and a form with an optional seed
-  and a confirmation box. It calls ``events.services.lottery_draw`` once: a second draw (or a double
+  priority tier, the seed commitment published before applications opened, a refusal with its reason
+  (before applications close, or with no trustworthy commitment), and a confirmation box. There is no
+  seed to type: the draw uses the committed seed (a posted ``seed`` is ignored). It calls ``events.services.lottery_draw`` once: a second draw (or a double
   tap) is refused by the service under the pool's lock and leads to the published result, unchanged.
-* ``lottery_result`` (anyone, no sign-in, for a published activity): the seed, the places, the entries
+* ``lottery_result`` (anyone, no sign-in, for a published activity): the revealed seed, its SHA-256
+  and the commitment published before applications opened (with the check), the places, the entries
   as booking numbers with their tier and size (never names or phones), the draw order, who got a
   place, the exact algorithm and the inputs as JSON (``lottery_result_json``) with a stand-alone script
   (``lottery_verify_script``, the file ``events/lottery_verify.py``) to re-run it.
@@ -36,24 +38,12 @@ from .models import Activity, LotteryDraw, RegistrationStatus, Session
 from .selectors import activities_visible_to, activity_manageable_get, booking_get_for, family_bookings
 from .services import lottery_draw
 from .services._pool import pool_for
-from .services.lottery import _tier_of
-
-#: Error codes of ``lottery_draw`` that belong next to the seed field.
-SEED_CODES = {"bad_seed"}
+from .services.lottery import _tier_of, commitment_trusted, lottery_commitment_for
 
 
 class DrawForm(forms.Form):
-    seed = forms.CharField(
-        label=gettext_lazy("Seed (optional)"),
-        required=False,
-        max_length=100,
-        help_text=gettext_lazy(
-            "Leave it empty and the portal picks an unpredictable random seed (32 characters) at the moment "
-            "of the draw. Or type one chosen in public, e.g. the numbers drawn at the meeting. The seed is "
-            "published with the result so that anyone can re-run the draw."
-        ),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
+    """Only a confirmation: the seed is the one committed before applications opened, never typed."""
+
     confirm = forms.BooleanField(
         label=gettext_lazy(
             "I have checked the applications. Draw now: the result is final and is published."
@@ -74,7 +64,7 @@ class DrawForm(forms.Form):
     def apply_service_errors(self, exc: ValidationError) -> None:
         errors = exc.error_list if hasattr(exc, "error_list") else [ValidationError(m) for m in exc.messages]
         for error in errors:
-            self.add_error("seed" if error.code in SEED_CODES else None, error)
+            self.add_error(None, error)
 
 
 # --- reads for these pages ------------------------------------------------------------------------
@@ -141,7 +131,7 @@ def draw_get_public(*, user, draw_id) -> LotteryDraw:
     """A draw of an activity the user may see (published: anyone), or Http404."""
     try:
         return (
-            LotteryDraw.objects.select_related("activity", "session")
+            LotteryDraw.objects.select_related("activity", "session", "commitment")
             .filter(activity__in=activities_visible_to(user=user).values("pk"))
             .get(pk=draw_id)
         )
@@ -149,16 +139,25 @@ def draw_get_public(*, user, draw_id) -> LotteryDraw:
         raise Http404("No such draw.") from None
 
 
+def commitment_check(draw: LotteryDraw) -> bool:
+    """Whether the revealed seed of ``draw`` hashes to the commitment published before applications."""
+    commitment = draw.commitment
+    return commitment is not None and lottery_verify.seed_commitment(draw.seed) == commitment.seed_sha256
+
+
 def draw_document(draw: LotteryDraw) -> dict:
     """The inputs and the outcome of a draw, as published for re-running (no names, no phones)."""
     session = draw.session
+    commitment = draw.commitment
     return {
-        "format": "zhaoxi-lottery-1",
+        "format": "zhaoxi-lottery-2",
         "activity_id": draw.activity_id,
         "activity": draw.activity.title,
         "session_starts_at": timezone.localtime(session.starts_at).isoformat() if session else None,
         "drawn_at": timezone.localtime(draw.drawn_at).isoformat(),
         "seed": draw.seed,
+        "seed_sha256": commitment.seed_sha256 if commitment else None,
+        "committed_at": timezone.localtime(commitment.committed_at).isoformat() if commitment else None,
         "places": draw.capacity,
         "entries": [
             {"id": int(e["id"]), "tier": int(e["tier"]), "size": int(e.get("size", 1))}
@@ -211,12 +210,8 @@ def lottery_draw_page(request, activity_id):
             return redirect("events:lottery_result", draw_id=draw.pk)
         if form.is_valid():
             try:
-                draw = lottery_draw(
-                    actor=request.user,
-                    activity=activity,
-                    session=session,
-                    seed=form.cleaned_data["seed"] or None,
-                )
+                # A posted "seed" is not a field of the form and never reaches the service.
+                draw = lottery_draw(actor=request.user, activity=activity, session=session)
             except PermissionDenied:
                 raise Http404("No such activity.") from None
             except (ValidationError, IntegrityError) as exc:
@@ -237,7 +232,14 @@ def lottery_draw_page(request, activity_id):
                 )
                 return redirect("events:lottery_result", draw_id=draw.pk)
     groups = applications_by_tier(activity=activity, session=session) if draw is None else []
+    commitment, untrusted = None, None
+    if draw is None:
+        pool = pool_for(activity=activity, session=session)
+        commitment = lottery_commitment_for(activity=activity, session=session)
+        untrusted = commitment_trusted(commitment=commitment, pool=pool)
     context = {
+        "commitment": commitment,
+        "untrusted": untrusted,
         "activity": activity,
         "session": session,
         "draw": draw,
@@ -261,6 +263,7 @@ def lottery_draw_page(request, activity_id):
 def lottery_result(request, draw_id):
     draw = draw_get_public(user=request.user, draw_id=draw_id)
     labels = tier_labels(draw.activity)
+    commitment = draw.commitment
     entries = {int(e["id"]): e for e in draw.entries}
     winners = {int(i) for i in draw.winners}
     mine = set()
@@ -292,13 +295,17 @@ def lottery_result(request, draw_id):
         {
             "draw": draw,
             "activity": draw.activity,
+            "commitment": commitment,
+            "commitment_ok": commitment_check(draw),
             "rows": rows,
             "won_count": len(winners),
             "tiers": [(t, labels.get(t, t)) for t in tiers_used],
             "mine": bool(mine),
             "waitlist": draw.activity.waitlist_enabled,
             "json_name": f"draw-{draw.pk}.json",
-            "code": inspect.getsource(lottery_verify.draw_order)
+            "code": inspect.getsource(lottery_verify.seed_commitment)
+            + "\n\n"
+            + inspect.getsource(lottery_verify.draw_order)
             + "\n\n"
             + inspect.getsource(lottery_verify.allocate),
         },

@@ -103,6 +103,11 @@ def signup_check_in_view(request, signup_id):
     return redirect(HOME)
 
 
+def _shift_window(shift) -> str:
+    start, end = timezone.localtime(shift.starts_at), timezone.localtime(shift.ends_at)
+    return f"{start:%H:%M}–{end:%H:%M}"
+
+
 @login_required
 @require_POST
 def signup_check_out_view(request, signup_id):
@@ -117,6 +122,15 @@ def signup_check_out_view(request, signup_id):
                 request,
                 _("Checked out. %(hours)s hours are waiting for staff approval.")
                 % {"hours": done.hours_entry.hours},
+            )
+        elif getattr(done, "no_hours_reason", "") == "outside_shift":
+            messages.warning(
+                request,
+                _(
+                    "Checked out. No service hours: only the time within the shift (%(window)s) counts, "
+                    "and you were not checked in during it."
+                )
+                % {"window": _shift_window(done.shift)},
             )
         else:
             messages.success(request, _("Checked out. The time was too short to count as service hours."))

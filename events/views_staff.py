@@ -20,13 +20,22 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET
+from django.utils.translation import ngettext, pgettext
+from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.accounts.middleware import shows_personal_data
+from portal.accounts.ratelimits import client_ip
 from portal.exports import xlsx_response
 
-from .forms_staff import CancelSessionForm, LeadTimesForm, RosterFilterForm, StaffMessageForm
-from .models import ReminderRule
+from .forms_roster import RosterCancelForm, RosterOfferForm
+from .forms_staff import (
+    CancelSessionForm,
+    LeadTimesForm,
+    RosterFilterForm,
+    StaffMessageForm,
+    lead_label,
+)
+from .models import ACTIVE_STATUSES, SEATED_STATUSES, RegistrationStatus, ReminderRule
 from .selectors import activity_manageable_get
 from .selectors.roster import (
     activity_pool_counts,
@@ -34,7 +43,9 @@ from .selectors.roster import (
     managed_activities,
     next_session_seats,
     roster_counts,
+    roster_phone_reveal,
     roster_queryset,
+    roster_registration_get,
     roster_row,
     roster_rows,
     session_cancel_told,
@@ -42,21 +53,14 @@ from .selectors.roster import (
     staff_messages_of,
 )
 from .services import reminder_leads, reminder_rules_set, session_cancel, session_message_send
+from .services.activities import may_create_activity
+from .services.booking import cancel_deadline, registration_cancel_on_behalf
+from .services.waitlist import waitlist_offer_to
+from .views_sessions import unknown_years_notice
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 ACTIVITIES_PAGE_SIZE = 20
 ROSTER_PAGE_SIZE = 100
-
-
-def lead_label(minutes: int) -> str:
-    """A lead time in words: "1 day before", "2 hours before", "90 minutes before"."""
-    if minutes % (24 * 60) == 0:
-        n = minutes // (24 * 60)
-        return ngettext("%(n)d day before", "%(n)d days before", n) % {"n": n}
-    if minutes % 60 == 0:
-        n = minutes // 60
-        return ngettext("%(n)d hour before", "%(n)d hours before", n) % {"n": n}
-    return ngettext("%(n)d minute before", "%(n)d minutes before", minutes) % {"n": minutes}
 
 
 def _may_see_staff_pages(user) -> bool:
@@ -79,7 +83,9 @@ def staff_activities(request):
     for a in activities:
         a.seats = seats.get(a.pk)
     return render(
-        request, "events/staff/activities.html", {"page": page, "activities": activities, "now": now}
+        request,
+        "events/staff/activities.html",
+        {"page": page, "activities": activities, "now": now, "may_create": may_create_activity(request.user)},
     )
 
 
@@ -92,32 +98,36 @@ def activity_manage(request, pk):
     now = timezone.now()
     has_rules = ReminderRule.objects.filter(activity=activity).exists()
     leads = reminder_leads(activity=activity)
-    form = LeadTimesForm(initial={"lead_minutes": ", ".join(str(m) for m in leads)} if has_rules else None)
+    form = LeadTimesForm(initial={"lead_minutes": leads}, saved=tuple(leads))
     status = 200
     if request.method == "POST":
-        form = LeadTimesForm(request.POST)
+        form = LeadTimesForm(request.POST, saved=tuple(leads))
         if form.is_valid():
             try:
-                reminder_rules_set(
-                    actor=request.user, activity=activity, lead_minutes=form.cleaned_data["lead_minutes"]
-                )
+                chosen = form.cleaned_data["lead_minutes"]
+                # The default kept as it was offered stays the default (no rules written).
+                chosen = [] if not has_rules and chosen == leads else chosen
+                reminder_rules_set(actor=request.user, activity=activity, lead_minutes=chosen)
             except ValidationError as exc:
                 form.apply_service_errors(exc)
             else:
                 saved = reminder_leads(activity=activity)
                 messages.success(
                     request,
-                    _("Reminders will be sent %(leads)s minutes before each session.")
-                    % {"leads": ", ".join(str(m) for m in saved)},
+                    _("Reminders will be sent %(leads)s each session.")
+                    % {"leads": pgettext("list separator", ", ").join(lead_label(m) for m in saved)},
                 )
                 return redirect("events:manage", pk=activity.pk)
         status = 400
     sessions = list(manage_sessions(activity=activity))
     for s in sessions:
         s.is_past = s.ends_at < now
+    # Sessions running into a year with no holiday data were generated without skipping holidays.
+    upcoming = [s.local_date for s in sessions if not s.cancelled and not s.is_past]
     context = {
         "activity": activity,
         "sessions": sessions,
+        "unknown_years": unknown_years_notice(min(upcoming), max(upcoming)) if upcoming else None,
         "course_counts": activity_pool_counts(activity=activity),
         "leads": [lead_label(m) for m in leads],
         "has_rules": has_rules,
@@ -138,15 +148,31 @@ def _roster_filter(request) -> tuple[RosterFilterForm, str]:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def roster(request, session_id):
+    """The roster; a POST with ``reveal`` (a row's registration) shows that row's full phone number as a
+    ``tel:`` link, logged (``roster_phone_reveal``). No script needed: the page is rendered again."""
     session = session_manageable_get(user=request.user, session_id=session_id)
     form, show = _roster_filter(request)
+    revealed = {}
+    if request.method == "POST":
+        shown = roster_phone_reveal(
+            viewer=request.user,
+            session=session,
+            registration_id=request.POST.get("reveal"),
+            ip=client_ip(request),
+        )
+        revealed[shown["pk"]] = shown
     page = Paginator(roster_queryset(session=session, show=show), ROSTER_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     day = session.local_date
     rows = [roster_row(r, day=day) for r in page.object_list]
+    for r in rows:
+        r["revealed"] = revealed.get(r["pk"])
+        r["can_cancel"] = r["status"] in ACTIVE_STATUSES
+        r["can_offer"] = r["status"] == RegistrationStatus.WAITLISTED
+    query = {"show": show} if show else {}
     return render(
         request,
         "events/staff/roster.html",
@@ -158,9 +184,85 @@ def roster(request, session_id):
             "show": show,
             "page": page,
             "rows": rows,
-            "query": urlencode({"show": show}) if show else "",
+            "query": urlencode(query),
+            # where a row's reveal form posts to: this very page of the roster
+            "here": urlencode({**query, "page": page.number}),
         },
         status=200 if form.is_valid() else 400,
+    )
+
+
+# --- roster actions: cancel one place for a resident who phoned, offer a seat out of turn -----------------
+
+
+def _roster_action(request, session_id, registration_id, *, form_class, act, done: str, template, extra):
+    """A roster action on one person (cancel her place, offer her a seat): a confirm step with the
+    reason, one service call ``act(registration, reason)`` whose refusal shows next to the field, then
+    back to the roster with ``done`` (a message about %(name)s)."""
+    session = session_manageable_get(user=request.user, session_id=session_id)
+    registration = roster_registration_get(session=session, registration_id=registration_id)
+    form = form_class(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                act(registration, form.cleaned_data["reason"])
+            except ValidationError as exc:
+                form.apply_service_errors(exc)
+            else:
+                messages.success(request, done % {"name": registration.person.name})
+                return redirect("events:roster", session_id=session.pk)
+        status = 400
+        registration.refresh_from_db()
+    context = {"session": session, "activity": session.activity, "registration": registration, "form": form}
+    return render(request, template, {**context, **extra(session, registration)}, status=status)
+
+
+@shows_personal_data
+@login_required
+def roster_cancel_view(request, session_id, registration_id):
+    """Cancel one person's place at a resident's request: a confirm step with the reason."""
+
+    def extra(session, registration):
+        deadline = cancel_deadline(registration=registration)
+        return {
+            "deadline": deadline,
+            "past_deadline": deadline is not None and timezone.now() > deadline,
+            "seated": registration.status in SEATED_STATUSES,
+        }
+
+    return _roster_action(
+        request,
+        session_id,
+        registration_id,
+        form_class=RosterCancelForm,
+        act=lambda registration, reason: registration_cancel_on_behalf(
+            staff=request.user, registration=registration, reason=reason
+        ),
+        done=_(
+            "The place of %(name)s is cancelled on the resident's behalf and she has been told. "
+            "A freed seat goes to the first on the waitlist."
+        ),
+        template="events/staff/roster_cancel.html",
+        extra=extra,
+    )
+
+
+@shows_personal_data
+@login_required
+def roster_offer_view(request, session_id, registration_id):
+    """Offer a free seat to one named person on the waitlist, with the reason."""
+    return _roster_action(
+        request,
+        session_id,
+        registration_id,
+        form_class=RosterOfferForm,
+        act=lambda registration, reason: waitlist_offer_to(
+            actor=request.user, registration=registration, reason=reason
+        ),
+        done=_("A seat is offered to %(name)s; the family has been told."),
+        template="events/staff/roster_offer.html",
+        extra=lambda session, registration: {"counts": roster_counts(session=session)},
     )
 
 
@@ -178,7 +280,7 @@ def roster_sheet(*, session, show: str) -> tuple[list[str], list[float], Iterato
     is_course = session.activity.is_course
     columns = [
         (_("No."), 6),
-        (_("Name"), 16),
+        (pgettext("person", "Name"), 16),
         (_("Age"), 6),
         (_("Household"), 26),
         (_("Booked by"), 16),

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "portal.volunteers",
     "portal.notify",
     "portal.reports",
+    "portal.holidays",
     # the registration engine and the service areas
     "events",
     "elders",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("activities/", include("events.urls")),
     path("volunteers/", include("portal.volunteers.urls")),
     path("reports/", include("portal.reports.urls")),
+    path("holidays/", include("portal.holidays.urls")),
 ]
 
 if settings.DEBUG:

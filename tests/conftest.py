@@ -157,3 +157,12 @@ def retry_countdowns():
     task_retry.connect(on_retry, weak=False)
     yield seen
     task_retry.disconnect(on_retry)
+
+
+@pytest.fixture
+def official_calendar(db):
+    """The holidays chinesecalendar knows, as the holidays migration seeded them: a transactional test
+    (browser journeys) starts from an emptied database, so ask for this fixture to have them back."""
+    from portal.holidays.services import holidays_seed
+
+    holidays_seed()

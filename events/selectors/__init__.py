@@ -29,6 +29,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from portal.community.models import ACTING_RELATIONS, Person, Relation
+from portal.community.search import name_search_q
 from portal.community.selectors import person_of, phone_digits_q
 
 from ..models import (
@@ -73,29 +74,34 @@ def can_manage_activity(*, user, activity: Activity) -> bool:
 
 
 def _seat_counts(qs: QuerySet[Session]) -> QuerySet[Session]:
-    """Annotate ``seats_taken``, ``seats_left`` and ``waitlisted`` with subqueries (no N+1).
-
-    Families are counted as distinct bookings when the activity counts families."""
+    """Annotate ``seats_taken``, ``seats_left`` and ``waitlisted`` with subqueries (no N+1), all three
+    in the activity's unit: families are counted as distinct bookings when the activity counts families
+    (a waiting family of three is one family waiting, as it would take one place), persons otherwise.
+    ``waitlisted_persons`` is the number of people waiting."""
     seated = Registration.objects.filter(session=OuterRef("pk"), status__in=SEATED_STATUSES)
     persons = seated.order_by().values("session").annotate(n=Count("pk")).values("n")
     families = seated.order_by().values("session").annotate(n=Count("booking", distinct=True)).values("n")
-    waiting = (
-        Registration.objects.filter(session=OuterRef("pk"), status=RegistrationStatus.WAITLISTED)
-        .order_by()
-        .values("session")
-        .annotate(n=Count("pk"))
-        .values("n")
+    waiting = Registration.objects.filter(session=OuterRef("pk"), status=RegistrationStatus.WAITLISTED)
+    waiting_persons = waiting.order_by().values("session").annotate(n=Count("pk")).values("n")
+    waiting_families = (
+        waiting.order_by().values("session").annotate(n=Count("booking", distinct=True)).values("n")
     )
     qs = qs.annotate(
         _persons=Coalesce(Subquery(persons, output_field=IntegerField()), Value(0)),
         _families=Coalesce(Subquery(families, output_field=IntegerField()), Value(0)),
-        waitlisted=Coalesce(Subquery(waiting, output_field=IntegerField()), Value(0)),
+        waitlisted_persons=Coalesce(Subquery(waiting_persons, output_field=IntegerField()), Value(0)),
+        _waiting_families=Coalesce(Subquery(waiting_families, output_field=IntegerField()), Value(0)),
     ).annotate(
         seats_taken=Case(
             When(activity__capacity_unit="family", then="_families"),
             default="_persons",
             output_field=IntegerField(),
-        )
+        ),
+        waitlisted=Case(
+            When(activity__capacity_unit="family", then="_waiting_families"),
+            default="waitlisted_persons",
+            output_field=IntegerField(),
+        ),
     )
     return qs.annotate(seats_left=Greatest(Value(0), F("capacity") - F("seats_taken")))
 
@@ -314,11 +320,17 @@ def waitlist_position(*, registration: Registration) -> int | None:
 
 
 def pool_counts(*, activity: Activity, session: Session | None = None) -> dict[str, int]:
-    """Counts by status for one pool (one query)."""
+    """Counts by status for one pool (one query): ``<status>`` in persons, and ``<status>_units`` in the
+    activity's unit, the one its places are counted in (distinct bookings when it counts families,
+    persons otherwise): "3 families on the waitlist" next to places counted in families."""
     qs = Registration.objects.filter(activity=activity)
     qs = qs.filter(session=session) if session is not None else qs.filter(session__isnull=True)
-    counts = dict(qs.values_list("status").annotate(n=Count("pk")).order_by())
-    return {s: counts.get(s, 0) for s in RegistrationStatus.values}
+    by_status = qs.values("status").annotate(n=Count("pk"), families=Count("booking", distinct=True))
+    rows = {r["status"]: r for r in by_status.order_by()}
+    unit = "families" if activity.counts_families else "n"
+    counts = {s: rows[s]["n"] if s in rows else 0 for s in RegistrationStatus.values}
+    counts.update({f"{s}_units": rows[s][unit] if s in rows else 0 for s in RegistrationStatus.values})
+    return counts
 
 
 __all__ = [
@@ -348,8 +360,11 @@ __all__ = [
 
 
 def checkin_candidates(*, session: Session, q: str, viewer=None):
-    """Confirmed registrations of ``session`` whose person's name contains ``q``, or whose phone (or
-    the booker's phone) ends with ``q``'s digits: for people without a phone of their own.
+    """Confirmed registrations of ``session`` whose person matches ``q`` by name as the platform's
+    person search matches it (``portal.community.search.name_search_q``: the name, the pinyin "sunyan" or
+    the initials "sy", every word matching), or, when ``q`` is phone digits, whose phone (or the booker's
+    phone, for people without a phone of their own) ends with them. Only the session's registrations are
+    searched: no address, no one outside the session.
 
     The phone digits match as far as ``viewer`` may search by them
     (``portal.community.selectors.phone_digits_q``: exactly the last 4 digits for a volunteer or activity
@@ -363,9 +378,9 @@ def checkin_candidates(*, session: Session, q: str, viewer=None):
     if not q:
         return qs.none()
     digits = re.sub(r"\D", "", q)
-    match = Q(person__name__icontains=q)
+    match = name_search_q(q, prefix="person__")
     if len(digits) >= 4 and digits == q.replace(" ", ""):
-        match |= phone_digits_q(
+        match = phone_digits_q(
             viewer=viewer,
             digits=digits,
             phone_field="person__phone",

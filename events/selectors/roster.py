@@ -92,8 +92,9 @@ def _count(qs: QuerySet, group: str) -> Subquery:
 
 def managed_activities(*, user, now: datetime.datetime | None = None) -> QuerySet[Activity]:
     """The activities ``user`` manages, soonest next session first, each annotated with
-    ``upcoming_sessions``, ``next_session_id``, ``next_starts_at``, ``waitlisted`` (persons waiting for
-    an upcoming session or the course) and ``attended`` (check-ins so far). One query."""
+    ``upcoming_sessions``, ``next_session_id``, ``next_starts_at``, ``waitlisted`` (waiting for an
+    upcoming session or the course, in the activity's unit: families, i.e. bookings, when it counts
+    families, else persons) and ``attended`` (check-ins so far). One query."""
     now = now or timezone.now()
     upcoming = Session.objects.filter(activity=OuterRef("pk"), cancelled=False, starts_at__gt=now)
     waiting = Registration.objects.filter(
@@ -107,8 +108,25 @@ def managed_activities(*, user, now: datetime.datetime | None = None) -> QuerySe
             upcoming_sessions=_count(upcoming, "activity"),
             next_session_id=Subquery(upcoming.order_by("starts_at", "id").values("pk")[:1]),
             next_starts_at=Subquery(upcoming.order_by("starts_at", "id").values("starts_at")[:1]),
-            waitlisted=_count(waiting, "activity"),
+            _waiting_persons=_count(waiting, "activity"),
+            _waiting_families=Coalesce(
+                Subquery(
+                    waiting.order_by()
+                    .values("activity")
+                    .annotate(n=Count("booking", distinct=True))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            ),
             attended=_count(attended, "session__activity"),
+        )
+        .annotate(
+            waitlisted=Case(
+                When(capacity_unit="family", then="_waiting_families"),
+                default="_waiting_persons",
+                output_field=IntegerField(),
+            )
         )
         .order_by(F("next_starts_at").asc(nulls_last=True), "-id")
     )
@@ -307,14 +325,58 @@ def roster_rows(*, session: Session, show: str = "", chunk_size: int = 2000) -> 
 
 
 def session_cancel_told(*, session: Session) -> int:
-    """How many recipients the cancellation notice of ``session`` went to (each counted once, whatever
-    the number of channels): read back from the outbox keys written by ``session_cancel``."""
+    """How many people the cancellation notice of ``session`` went to (each counted once, whatever the
+    number of channels and of her bookings): read back from the outbox rows written by ``session_cancel``."""
     from portal.notify.models import Message
 
-    keys = Message.objects.filter(key__startswith=f"events.session_cancelled:{session.pk}:").values_list(
-        "key", flat=True
+    rows = Message.objects.filter(key__startswith=f"events.session_cancelled:{session.pk}:").values_list(
+        "user_id", "person_id"
     )
-    return len({key.rsplit(":", 1)[0] for key in keys})
+    # A carer told about her own children's booking and about her mother's is one person told.
+    return len({("user", user_id) if user_id else ("person", person_id) for user_id, person_id in rows})
+
+
+# --- roster actions: one row's registration, its full phone number ----------------------------------
+
+
+def roster_registration_get(*, session: Session, registration_id) -> Registration:
+    """A registration on the roster of ``session`` (its own, or the course's pool), with its booking,
+    booker and person, or ``Http404``. ``session`` comes from ``session_manageable_get`` (scoped)."""
+    try:
+        return (
+            Registration.objects.select_related(
+                "booking__booked_by", "person", "activity", "session", "offer"
+            )
+            .filter(_pool(session))
+            .get(pk=registration_id)
+        )
+    except (Registration.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such registration on this roster.") from None
+
+
+def roster_phone_reveal(*, viewer, session: Session, registration_id, ip: str | None = None) -> dict:
+    """The full number behind a roster row's masked one (to call a no-show), logged every time.
+
+    The same number the row shows the last digits of: her own phone, else that of the family member who
+    booked for her (never the desk's, for a booking staff made on her behalf). Each reveal writes one
+    ``AccessLog`` row, the record of every view of sensitive data: who saw whose number, when, where.
+    Returns ``{"pk", "phone", "name"}``, ``phone`` None when there is no number (nothing logged then)."""
+    from portal.community.models import AccessLog, Person
+
+    reg = roster_registration_get(session=session, registration_id=registration_id)
+    phone, owner = reg.person.phone or None, reg.person
+    if not phone and not reg.booking.on_behalf and reg.booking.booked_by.phone:
+        phone = reg.booking.booked_by.phone
+        owner = Person.objects.filter(user_id=reg.booking.booked_by_id).first() or reg.person
+    if phone:
+        AccessLog.objects.create(
+            user=viewer,
+            person=owner,
+            fields="phone",
+            reason=f"events roster, session {session.pk}, registration {reg.pk}"[:100],
+            ip_address=ip or None,
+        )
+    return {"pk": reg.pk, "phone": phone, "name": owner.name}
 
 
 __all__ = [
@@ -326,7 +388,9 @@ __all__ = [
     "next_session_seats",
     "phone_tail",
     "roster_counts",
+    "roster_phone_reveal",
     "roster_queryset",
+    "roster_registration_get",
     "roster_row",
     "roster_rows",
     "session_cancel_told",

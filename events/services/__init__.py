@@ -14,7 +14,7 @@ scoped selectors for what the actor may not touch at all).
 
 from .booking import booking_create, booking_create_on_behalf, cancel_deadline, registration_cancel
 from .eligibility import Eligibility, WindowState, activity_bookable, person_eligible, window_state
-from .lottery import lottery_allocate, lottery_draw, lottery_rerun
+from .lottery import lottery_allocate, lottery_commitment_ensure, lottery_draw, lottery_rerun
 from .reminders import (
     reminder_due_at,
     reminder_leads,
@@ -27,7 +27,14 @@ from .reminders import (
     reminders_send_due,
     session_message_send,
 )
-from .sessions import session_cancel, session_create, sessions_generate_weekly
+from .sessions import (
+    session_cancel,
+    session_create,
+    session_update,
+    sessions_create_course,
+    sessions_create_on_dates,
+    sessions_generate_weekly,
+)
 from .waitlist import (
     offer_accept,
     offer_decline,
@@ -45,6 +52,7 @@ __all__ = [
     "booking_create_on_behalf",
     "cancel_deadline",
     "lottery_allocate",
+    "lottery_commitment_ensure",
     "lottery_draw",
     "lottery_rerun",
     "offer_accept",
@@ -65,6 +73,9 @@ __all__ = [
     "session_cancel",
     "session_create",
     "session_message_send",
+    "session_update",
+    "sessions_create_course",
+    "sessions_create_on_dates",
     "sessions_generate_weekly",
     "waitlist_leave",
     "waitlist_promote_next",
@@ -119,3 +130,8 @@ __all__ += [
 from .feeds import feed_key_reset  # noqa: E402
 
 __all__ += ["feed_key_reset"]
+
+# Staff create and change activities (events/services/activities.py)
+from .activities import activity_create, activity_update  # noqa: E402
+
+__all__ += ["activity_create", "activity_update"]

@@ -31,8 +31,10 @@ from ..models import (
     RegistrationStatus,
     Session,
 )
+from ._messages import notify_booking
 from ._pool import Pool, pool_for, pool_lock, race_pause
 from .eligibility import activity_bookable, person_eligible
+from .lottery import lottery_commitment_ensure
 from .reminders import reminders_cancel_for, reminders_schedule_for
 
 
@@ -113,7 +115,27 @@ def _book(
         if RegistrationStatus.CONFIRMED in statuses:
             # The reminder rows now, in this transaction (the periodic scan is only the safety net).
             reminders_schedule_for(booking=booking, now=now)
+        if on_behalf:
+            _notify_booked_on_behalf(booking=booking, persons=persons, statuses=statuses)
     return booking
+
+
+def _notify_booked_on_behalf(*, booking: Booking, persons: list[Person], statuses: list[str]) -> None:
+    """Staff booked for residents: tell them, or those who act for them (a child's guardian)."""
+    by_status: dict[str, list[str]] = {}
+    for person, status in zip(persons, statuses, strict=True):
+        by_status.setdefault(status, []).append(person.name)
+    notify_booking(
+        booking=booking,
+        template="events.booked_on_behalf",
+        key=f"events.booked_on_behalf:{booking.pk}",
+        context={
+            "confirmed": "、".join(by_status.get(RegistrationStatus.CONFIRMED, [])),
+            "waitlisted": "、".join(by_status.get(RegistrationStatus.WAITLISTED, [])),
+            "applied": "、".join(by_status.get(RegistrationStatus.APPLIED, [])),
+        },
+        persons=persons,
+    )
 
 
 def _allocate(*, pool: Pool, count: int) -> tuple[list[str], list[int | None]]:
@@ -122,6 +144,9 @@ def _allocate(*, pool: Pool, count: int) -> tuple[list[str], list[int | None]]:
     if activity.is_lottery:
         if LotteryDraw.objects.filter(activity=activity, session=pool.session).exists():
             raise ValidationError(_("The lottery has already been drawn."), code="lottery_drawn")
+        # The seed is committed before the first application is saved (normally long before, when the
+        # activity or session was made a lottery; this is the safety net), under the pool's lock.
+        lottery_commitment_ensure(activity=activity, session=pool.session)
         return [RegistrationStatus.APPLIED] * count, [None] * count
     # Nobody jumps the queue: while anyone waits, new bookings wait behind them.
     left = 0 if pool.waitlist().exists() else pool.seats_left()
@@ -231,10 +256,11 @@ def cancel_deadline(*, registration: Registration) -> datetime.datetime | None:
 
 
 def registration_cancel(
-    *, actor, registration: Registration, now: datetime.datetime | None = None
+    *, actor, registration: Registration, now: datetime.datetime | None = None, reason: str = ""
 ) -> Registration:
     """Cancel one person's registration (a seat until the deadline; a waitlist place or a lottery
-    application at any time). A freed seat is offered to the next on the waitlist at once."""
+    application at any time). A freed seat is offered to the next on the waitlist at once. Staff who
+    manage the activity may cancel past the deadline (it binds residents); ``reason`` is kept with it."""
     from .waitlist import promote_locked
 
     now = now or timezone.now()
@@ -262,7 +288,8 @@ def registration_cancel(
         reg.status = RegistrationStatus.CANCELLED
         reg.cancelled_at = now
         reg.cancelled_by = actor
-        reg.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
+        reg.cancel_reason = reason[:200]
+        reg.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"])
         if (
             offer_id
             and not Registration.objects.filter(offer_id=offer_id, status=RegistrationStatus.OFFERED).exists()
@@ -282,3 +309,40 @@ def _staff_for(actor, reg: Registration) -> bool:
     from ..selectors import can_manage_activity
 
     return can_manage_activity(user=actor, activity=reg.activity)
+
+
+#: The longest reason staff may give for cancelling a place on a resident's behalf.
+CANCEL_REASON_MAX = 200
+
+
+def registration_cancel_on_behalf(
+    *, staff, registration: Registration, reason: str, now: datetime.datetime | None = None
+) -> Registration:
+    """Staff cancel one person's place for a resident who asked them to (she phoned the office).
+
+    The one cancel path (``registration_cancel``: the freed seat goes to the waitlist at once), with
+    ``cancelled_by`` the staff member and the reason kept; the residents' cancellation deadline does not
+    bind staff. Whoever booked (or, for a booking made on her behalf, the person herself) is told, through
+    the outbox, that the committee cancelled it on her behalf at her request."""
+    if staff is None or not staff.is_authenticated or not _staff_for(staff, registration):
+        raise PermissionDenied
+    reason = " ".join((reason or "").split()).rstrip("。.")
+    if not reason:
+        raise ValidationError(
+            {"reason": _("Give the reason, e.g. “the resident phoned to cancel”.")}, code="no_reason"
+        )
+    if len(reason) > CANCEL_REASON_MAX:
+        raise ValidationError(
+            {"reason": _("The reason can be at most %(n)d characters long.") % {"n": CANCEL_REASON_MAX}},
+            code="reason_too_long",
+        )
+    with transaction.atomic():
+        reg = registration_cancel(actor=staff, registration=registration, now=now, reason=reason)
+        notify_booking(
+            booking=reg.booking,
+            template="events.cancelled_on_behalf",
+            key=f"events.cancelled_on_behalf:{reg.pk}",
+            context={"reason": reason},
+            persons=[reg.person],
+        )
+    return reg

@@ -20,6 +20,18 @@ Who is stamped
 Who may stamp: staff who can manage the activity, and volunteers signed up for a shift at that checkpoint
 on that session (``ShiftSignup`` status ``signed_up`` whose ``shift.checkpoint`` is it).
 
+When, and in which order
+------------------------
+* A station accepts stamps only while its session runs: from ``STAMPS_OPEN_BEFORE`` (30 minutes, for the
+  crowd at the start line) before ``session.starts_at`` until ``session.ends_at``. Weeks before the race,
+  or after it, is a translated refusal (``code="stamps_not_open"`` / ``"stamps_closed"``).
+* Stations are stamped in route order (``Checkpoint.position``): a stamp at a station needs a stamp, on
+  that session, at every *required* station before it (an optional photo point is never a prerequisite),
+  and the refusal names the first one missing, "请先在「第2站 · 1.2 km 补给站」打卡" (``code="out_of_order"``).
+* A stamp comes at least ``STAMP_MIN_INTERVAL`` (one minute) after the latest of those earlier stamps
+  (``code="too_soon"``): the finish can never carry the same minute as the start. The checks read the
+  stamps under the registration locks, so two phones cannot both get past them.
+
 Venue code (self check-in)
 --------------------------
 The poster at the venue carries ``/activities/<pk>/here/<code>/`` where ``code`` is
@@ -56,6 +68,11 @@ from . import _pool
 from .checkin import checkin_record, checkin_token_parse
 
 VENUE_SALT = "events.venue-checkin"
+
+#: Stations open this long before the session starts (families gather at the start line).
+STAMPS_OPEN_BEFORE = datetime.timedelta(minutes=30)
+#: A stamp comes at least this long after the stamp at the station before it on the route.
+STAMP_MIN_INTERVAL = datetime.timedelta(minutes=1)
 
 
 def _hhmm(dt) -> str:
@@ -110,6 +127,72 @@ def _booking_by_token(*, token: str, checkpoint: Checkpoint, session: Session) -
     return booking
 
 
+def _fmt(dt) -> str:
+    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
+
+
+def _check_session_running(session: Session, now: datetime.datetime) -> None:
+    opens = session.starts_at - STAMPS_OPEN_BEFORE
+    if now < opens:
+        raise ValidationError(
+            _("Stamps for this session open at %(time)s, %(minutes)s minutes before it starts.")
+            % {"time": _fmt(opens), "minutes": int(STAMPS_OPEN_BEFORE.total_seconds() // 60)},
+            code="stamps_not_open",
+        )
+    if now > session.ends_at:
+        raise ValidationError(
+            _("This session ended at %(time)s; stamps are closed.") % {"time": _fmt(session.ends_at)},
+            code="stamps_closed",
+        )
+
+
+def checkpoint_label(checkpoint: Checkpoint, number: int) -> str:
+    """ "第2站 · 滨河广场": the station's place along the route (counted from 1) and its name."""
+    return _("Station %(number)s · %(name)s") % {"number": number, "name": checkpoint.name}
+
+
+def _check_route_order(
+    *, checkpoint: Checkpoint, session: Session, regs: list[Registration], now: datetime.datetime
+) -> None:
+    """Refuse a stamp whose earlier required stations are not stamped yet, or one less than
+    ``STAMP_MIN_INTERVAL`` after them. Two queries, whatever the size of the family."""
+    route = list(Checkpoint.objects.filter(activity_id=checkpoint.activity_id).order_by("position", "id"))
+    number = {c.pk: i for i, c in enumerate(route, start=1)}
+    before = [c for c in route if c.required and c.position < checkpoint.position]
+    if not before:
+        return
+    seen: dict[tuple[int, int], datetime.datetime] = {
+        (s["registration_id"], s["checkpoint_id"]): s["stamped_at"]
+        for s in Stamp.objects.filter(session=session, registration__in=regs, checkpoint__in=before).values(
+            "registration_id", "checkpoint_id", "stamped_at"
+        )
+    }
+    for point in before:
+        missing = [r for r in regs if (r.pk, point.pk) not in seen]
+        if missing:
+            raise ValidationError(
+                _("Stamp at “%(checkpoint)s” first: %(names)s not stamped there yet.")
+                % {"checkpoint": checkpoint_label(point, number[point.pk]), "names": _names(missing)},
+                code="out_of_order",
+            )
+    latest_at, latest_point = max(
+        ((seen[(r.pk, c.pk)], c) for r in regs for c in before), key=lambda pair: pair[0]
+    )
+    if now < latest_at + STAMP_MIN_INTERVAL:
+        raise ValidationError(
+            _(
+                "Too soon: %(names)s stamped at “%(checkpoint)s” at %(time)s. A stamp here comes at least "
+                "a minute after the station before."
+            )
+            % {
+                "names": _names(regs),
+                "checkpoint": checkpoint_label(latest_point, number[latest_point.pk]),
+                "time": _hhmm(latest_at),
+            },
+            code="too_soon",
+        )
+
+
 def _session_for(
     *, checkpoint: Checkpoint, session: Session | None, registration: Registration | None
 ) -> Session:
@@ -140,7 +223,9 @@ def checkpoint_stamp(
     an activity counted in persons needs ``registration`` too (``code="choose_person"``). Raises
     ``PermissionDenied`` (not staff of the activity, no shift at this station) or a translated
     ``ValidationError``: a forged, unknown or another activity's ticket, another session's ticket, a
-    place not confirmed, a cancelled session, or everyone already stamped here."""
+    place not confirmed, a cancelled session, everyone already stamped here, a session not running
+    (``STAMPS_OPEN_BEFORE`` its start until its end), an earlier required station not stamped yet, or a
+    stamp less than ``STAMP_MIN_INTERVAL`` after the station before."""
     if registration is None and not token:
         raise ValidationError(_("Scan a ticket or choose a person."), code="nothing_chosen")
     session = _session_for(checkpoint=checkpoint, session=session, registration=registration)
@@ -165,6 +250,7 @@ def checkpoint_stamp(
             % {"session": registration.session or registration.activity},
             code="wrong_session",
         )
+    _check_session_running(session, now)
     booking_id = booking.pk if booking is not None else registration.booking_id
     with transaction.atomic(), set_actor(actor):
         if registration is not None and not activity.counts_families:
@@ -199,6 +285,7 @@ def checkpoint_stamp(
         todo = [r for r in regs if r.pk not in done]
         if not todo:
             raise _already(min(done.values(), key=lambda s: s.stamped_at), _names(regs))
+        _check_route_order(checkpoint=checkpoint, session=session, regs=todo, now=now)
         _pool.race_pause()
         stamps = []
         for reg in todo:

@@ -1,8 +1,17 @@
 """The lottery: applications are collected during the window, then one fair seeded draw.
 
-The draw is published with its seed, its entries and their tiers, so anyone can re-run it::
+No one can steer it. The seed of each pool (the course, or one session) is chosen by the portal
+(``secrets``), never typed by a person, and committed to before anyone can apply: a
+``LotteryCommitment`` made by ``lottery_commitment_ensure`` when the activity or session becomes a
+lottery, and again (defensively, under the pool's lock) before an application is saved. The activity
+page publishes the commitment's SHA-256 once applications open; the draw uses that seed and reveals it,
+and refuses to draw with no commitment or one made after the first application.
 
-    lottery_rerun(draw.seed, draw.entries) == draw.order
+One implementation: the order, the allocation and the commitment hash are the functions of
+``events.lottery_verify``, the standard-library script the public downloads to re-run a draw::
+
+    lottery_verify.draw_order(draw.seed, draw.entries) == draw.order
+    lottery_verify.seed_commitment(draw.seed) == draw.commitment.seed_sha256
 
 An entry is a booking (a parent applying for two children enters once, and the children win or lose
 together). Tiers come from the activity's ``PriorityTier`` rows: an entry is in the best tier any of its
@@ -15,58 +24,86 @@ for the places left is passed over for the next). The rest go to the waitlist in
 from __future__ import annotations
 
 import datetime
-import random
 import secrets
 from collections.abc import Iterable, Mapping
 
 from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Activity, LotteryDraw, Registration, RegistrationStatus, Session
+from .. import lottery_verify
+from ..models import Activity, LotteryCommitment, LotteryDraw, Registration, RegistrationStatus, Session
 from ._messages import notify_booking
 from ._pool import Pool, pool_for, pool_lock
 from .eligibility import is_resident
 from .reminders import reminders_schedule_for
 
 
-def _normalise(entries: Iterable[Mapping | tuple]) -> list[tuple[int, int]]:
-    out = []
-    for e in entries:
-        if isinstance(e, Mapping):
-            out.append((int(e.get("tier", 1)), int(e["id"])))
-        else:
-            out.append((int(e[1]), int(e[0])))
-    return sorted(out)
+def _as_mapping(entry: Mapping | tuple) -> Mapping:
+    if isinstance(entry, Mapping):
+        return entry
+    return {"id": entry[0], "tier": entry[1]}
 
 
 def lottery_rerun(seed: str, entries: Iterable[Mapping | tuple]) -> list[int]:
-    """The draw order for ``entries`` ({"id", "tier"} mappings or (id, tier) pairs) under ``seed``.
-
-    Pure and deterministic: the same seed and entries give the same order on any machine."""
-    rng = random.Random(str(seed))
-    by_tier: dict[int, list[int]] = {}
-    for tier, entry_id in _normalise(entries):
-        by_tier.setdefault(tier, []).append(entry_id)
-    order: list[int] = []
-    for tier in sorted(by_tier):
-        ids = by_tier[tier]
-        rng.shuffle(ids)
-        order.extend(ids)
-    return order
+    """The draw order for ``entries`` ({"id", "tier"} mappings or (id, tier) pairs) under ``seed``:
+    ``events.lottery_verify.draw_order``, the public script's own function."""
+    return lottery_verify.draw_order(seed, [_as_mapping(e) for e in entries])
 
 
 def lottery_allocate(*, order: list[int], sizes: Mapping[int, int], places: int) -> list[int]:
-    """The winners: entries in draw order that fit in the places left."""
-    winners = []
-    for entry_id in order:
-        size = sizes[entry_id]
-        if size <= places:
-            winners.append(entry_id)
-            places -= size
-    return winners
+    """The winners: ``events.lottery_verify.allocate`` (entries in draw order that fit in the places left)."""
+    return lottery_verify.allocate(order, sizes, places)
+
+
+def lottery_commitment_ensure(
+    *, activity: Activity, session: Session | None = None, now: datetime.datetime | None = None
+) -> LotteryCommitment | None:
+    """The seed commitment of a lottery pool, made now if it has none yet (idempotent).
+
+    For a course the pool is the activity (``session`` is ignored); for a session-by-session lottery
+    each session has its own. Returns None for an activity that is not a lottery. An existing commitment
+    is never changed or replaced. Call it when an activity or a session is created as (or made) a
+    lottery, inside the caller's transaction; the application path calls it too, under the pool lock."""
+    if not activity.is_lottery:
+        return None
+    pool = pool_for(activity=activity, session=session)
+    existing = LotteryCommitment.objects.filter(activity=activity, session=pool.session).first()
+    if existing is not None:
+        return existing
+    seed = secrets.token_hex(32)
+    with transaction.atomic():
+        commitment, _created = LotteryCommitment.objects.get_or_create(
+            activity=activity,
+            session=pool.session,
+            defaults={
+                "seed": seed,
+                "seed_sha256": lottery_verify.seed_commitment(seed),
+                "committed_at": now or timezone.now(),
+            },
+        )
+    return commitment
+
+
+def lottery_commitment_for(*, activity: Activity, session: Session | None = None) -> LotteryCommitment | None:
+    """The commitment of a pool, or None (a read; never makes one)."""
+    pool = pool_for(activity=activity, session=session)
+    return LotteryCommitment.objects.filter(activity=activity, session=pool.session).first()
+
+
+def commitment_trusted(*, commitment: LotteryCommitment | None, pool: Pool) -> str | None:
+    """Why ``commitment`` cannot be used to draw ``pool`` (a refusal code), or None when it can."""
+    if commitment is None:
+        return "no_commitment"
+    first = pool.registrations().aggregate(first=Min("created_at"))["first"]
+    if first is not None and commitment.committed_at > first:
+        return "late_commitment"
+    if lottery_verify.seed_commitment(commitment.seed) != commitment.seed_sha256:
+        return "bad_commitment"
+    return None
 
 
 def _tier_of(*, regs: list[Registration], tiers, default: int) -> int:
@@ -84,10 +121,11 @@ def lottery_draw(
     actor,
     activity: Activity,
     session: Session | None = None,
-    seed: str | None = None,
     now: datetime.datetime | None = None,
 ) -> LotteryDraw:
-    """Draw the lottery of a pool after its application window has closed (once)."""
+    """Draw the lottery of a pool after its application window has closed (once), with the seed
+    committed before the first application, which the draw reveals. No one chooses the seed: there is
+    no ``seed`` argument."""
     from ..selectors import can_manage_activity
 
     now = now or timezone.now()
@@ -103,13 +141,35 @@ def lottery_draw(
         )
     if not activity.is_course and (session is None or session.activity_id != activity.pk):
         raise ValidationError(_("Choose the session whose lottery to draw."), code="no_session")
-    seed = (seed or secrets.token_hex(16)).strip()
-    if not seed or len(seed) > 100:
-        raise ValidationError(_("The seed must be 1 to 100 characters long."), code="bad_seed")
     with transaction.atomic(), set_actor(actor):
         pool: Pool = pool_lock(pool_for(activity=activity, session=session))
         if LotteryDraw.objects.filter(activity=activity, session=pool.session).exists():
             raise ValidationError(_("This lottery has already been drawn."), code="already_drawn")
+        # Under the pool's lock: no application can be saved meanwhile.
+        commitment = LotteryCommitment.objects.filter(activity=activity, session=pool.session).first()
+        refusal = commitment_trusted(commitment=commitment, pool=pool)
+        if refusal == "no_commitment":
+            raise ValidationError(
+                _(
+                    "This lottery has no seed committed before applications opened, so it cannot be drawn: "
+                    "nobody could check that the seed was not chosen after the entries were known."
+                ),
+                code=refusal,
+            )
+        if refusal == "late_commitment":
+            raise ValidationError(
+                _(
+                    "The seed of this lottery was committed on %(when)s, after the first application. A seed "
+                    "fixed once the entries were known cannot be trusted, so the lottery cannot be drawn with it."
+                )
+                % {"when": timezone.localtime(commitment.committed_at).strftime("%Y-%m-%d %H:%M")},
+                code=refusal,
+            )
+        if refusal:
+            raise ValidationError(
+                _("The seed of this lottery does not match its published commitment."), code=refusal
+            )
+        seed = commitment.seed
         applied = list(
             pool.registrations()
             .filter(status=RegistrationStatus.APPLIED)
@@ -171,6 +231,7 @@ def lottery_draw(
             activity=activity,
             session=pool.session,
             seed=seed,
+            commitment=commitment,
             capacity=places,
             entries=entries,
             order=order,

@@ -40,6 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal.community.selectors import acting_for_by_person
 from portal.notify.models import ELDER_QUIET_END, ELDER_QUIET_START
 from portal.notify.services import NotifyBatchError, message_enqueue_many
 
@@ -59,6 +60,7 @@ from ..models import (
     StaffMessage,
 )
 from . import _pool
+from ._messages import recipients_for
 
 logger = logging.getLogger(__name__)
 
@@ -354,6 +356,10 @@ def _send_batch(*, now: datetime.datetime, limit: int) -> tuple[int, int]:
             .order_by("id")
         ):
             confirmed[reg.booking_id].append(reg)
+        # those who act for the people without an account, for the whole batch in one query
+        holders = acting_for_by_person(
+            person_ids={r.person_id for regs in confirmed.values() for r in regs if not r.person.user_id}
+        )
         others: dict[tuple[int, int], list[Reminder]] = defaultdict(list)
         for other in Reminder.objects.filter(booking_id__in=booking_ids, session_id__in=session_ids).only(
             "booking_id", "session_id", "lead_minutes", "due_at", "state", "sent_at"
@@ -388,7 +394,11 @@ def _send_batch(*, now: datetime.datetime, limit: int) -> tuple[int, int]:
                     (
                         reminder,
                         _reminder_items(
-                            reminder=reminder, registrations=regs, now=now, first_starts=first_starts
+                            reminder=reminder,
+                            registrations=regs,
+                            now=now,
+                            first_starts=first_starts,
+                            holders=holders,
                         ),
                     )
                 )
@@ -417,7 +427,12 @@ def _send_batch(*, now: datetime.datetime, limit: int) -> tuple[int, int]:
 
 
 def _reminder_items(
-    *, reminder: Reminder, registrations: list[Registration], now: datetime.datetime, first_starts: dict
+    *,
+    reminder: Reminder,
+    registrations: list[Registration],
+    now: datetime.datetime,
+    first_starts: dict,
+    holders: dict | None = None,
 ) -> list[dict]:
     """The outbox items of one reminder: one message per recipient of the booking (see
     ``_recipients``), due now (quiet hours apply). ``first_starts``: a course's first meeting."""
@@ -448,7 +463,7 @@ def _reminder_items(
             "not_before": now,
             **target,
         }
-        for who, target in _recipients(registrations).items()
+        for who, target in _recipients(registrations, holders=holders).items()
     ]
 
 
@@ -501,21 +516,10 @@ def reminders_scan(*, now: datetime.datetime | None = None) -> int:
 # --- a message from staff to everyone booked ----------------------------------------------------
 
 
-def _recipients(registrations: Iterable[Registration]) -> dict[str, dict]:
-    """Who hears about a booking, as notify_booking does it: the user who booked, or (booked by staff on
-    a resident's behalf) each person with an account or a phone. One entry per recipient."""
-    out: dict[str, dict] = {}
-    for reg in registrations:
-        booking = reg.booking
-        if booking.on_behalf:
-            person = reg.person
-            if person.user_id:
-                out.setdefault(f"user:{person.user_id}", {"person": person})
-            elif person.phone:
-                out.setdefault(f"person:{person.pk}", {"person": person})
-        else:
-            out.setdefault(f"user:{booking.booked_by_id}", {"user": booking.booked_by})
-    return out
+def _recipients(registrations: Iterable[Registration], *, holders: dict | None = None) -> dict[str, dict]:
+    """Who hears about these registrations: the engine's one rule, ``_messages.recipients_for`` (the
+    resident who booked, each person's own account, those who act for a person without one)."""
+    return recipients_for(((reg.booking, reg.person) for reg in registrations), holders=holders)
 
 
 def _message_target_lock(*, activity: Activity, session: Session | None) -> None:
@@ -653,7 +657,9 @@ def session_message_send(
                 request_key=request_key,
             )
             # one batch, at a constant number of queries however many families are told
-            context = {"title": title, "text": text, "activity": activity.title}
+            # the SMS has no subject line: its text names the activity and the session (staff.notice)
+            when = _fmt(session.starts_at) if session is not None else ""
+            context = {"title": title, "text": text, "activity": activity.title, "when": when}
             message_enqueue_many(
                 items=[
                     {

@@ -6,9 +6,11 @@ overlapping shifts are decided one after the other), then the shift row (so the 
 once), then counts again and writes. Check-in and check-out lock the sign-up row. ``_pool.LOCKING`` turns
 the locks off for the control runs of the concurrency tests only.
 
-Hours: checked-out minus checked-in, capped by the shift's length, rounded to the nearest quarter hour,
-credited once per sign-up (``source_key="events.shiftsignup:<id>"``, unique in the ledger). A check-in
-nobody checked out is closed by ``shifts_autoclose_due`` at the shift's end and its hours are flagged.
+Hours: only the time inside the shift's window counts: check-in and check-out are clipped to
+[``shift.starts_at``, ``shift.ends_at``] (an hour early at the desk is not an hour of service, and a
+check-out at the start credits nothing), then rounded to the nearest quarter hour and credited once per
+sign-up (``source_key="events.shiftsignup:<id>"``, unique in the ledger). A check-in nobody checked out is
+closed by ``shifts_autoclose_due`` at the shift's end and its hours are flagged.
 """
 
 from __future__ import annotations
@@ -175,10 +177,18 @@ def shift_check_in(*, actor, signup: ShiftSignup, now: datetime.datetime | None 
         return locked
 
 
+def shift_worked(*, shift: Shift, checked_in_at, checked_out_at) -> datetime.timedelta:
+    """The time between check-in and check-out that lies inside the shift's window (never negative)."""
+    start = max(checked_in_at, shift.starts_at)
+    end = min(checked_out_at, shift.ends_at)
+    return max(end - start, datetime.timedelta(0))
+
+
 def shift_hours(*, shift: Shift, checked_in_at, checked_out_at) -> Decimal:
-    """Checked-out minus checked-in, capped by the shift's length, rounded to the nearest quarter hour."""
-    worked = min(checked_out_at - checked_in_at, shift.ends_at - shift.starts_at)
-    hours = Decimal(max(worked.total_seconds(), 0)) / Decimal(3600)
+    """The time worked inside the shift's window (check-in and check-out clipped to
+    [starts_at, ends_at]), rounded to the nearest quarter hour."""
+    worked = shift_worked(shift=shift, checked_in_at=checked_in_at, checked_out_at=checked_out_at)
+    hours = Decimal(worked.total_seconds()) / Decimal(3600)
     return (hours / QUARTER).quantize(Decimal("1"), rounding=ROUND_HALF_UP) * QUARTER
 
 
@@ -199,9 +209,12 @@ def _credit(signup: ShiftSignup, *, flagged: bool = False, flag_reason: str = ""
 
 
 def shift_check_out(*, actor, signup: ShiftSignup, now: datetime.datetime | None = None) -> ShiftSignup:
-    """Check out: the hours are credited to her ledger (once), pending until staff approve them.
+    """Check out: the hours inside the shift's window are credited to her ledger (once), pending until
+    staff approve them.
 
-    ``signup.hours_entry`` is the ledger entry (None when she stayed less than eight minutes)."""
+    ``signup.hours_entry`` is the ledger entry, None when nothing counts; then ``signup.no_hours_reason``
+    says why: ``"outside_shift"`` (no time inside the shift's window, e.g. checked out before it started)
+    or ``"too_short"`` (less than eight minutes inside it)."""
     now = now or timezone.now()
     with transaction.atomic(), set_actor(actor):
         locked = _lock_signup(signup)
@@ -218,7 +231,15 @@ def shift_check_out(*, actor, signup: ShiftSignup, now: datetime.datetime | None
         locked.checked_out_at = max(now, locked.checked_in_at)
         locked.save(update_fields=["checked_out_at"])
         locked.hours_entry = _credit(locked)
+        locked.no_hours_reason = "" if locked.hours_entry is not None else _no_hours_reason(locked)
         return locked
+
+
+def _no_hours_reason(signup: ShiftSignup) -> str:
+    worked = shift_worked(
+        shift=signup.shift, checked_in_at=signup.checked_in_at, checked_out_at=signup.checked_out_at
+    )
+    return "outside_shift" if worked <= datetime.timedelta(0) else "too_short"
 
 
 def shifts_autoclose_due(*, now: datetime.datetime | None = None) -> int:

@@ -46,23 +46,86 @@ def promote_locked(*, pool: Pool, now: datetime.datetime) -> list[Offer]:
         if head is None:
             break
         race_pause()
-        if pool.activity.counts_families:
-            regs = list(pool.waitlist().filter(booking_id=head.booking_id))
-        else:
-            regs = [head]
-        offer = Offer.objects.create(booking=head.booking, expires_at=expires)
-        Registration.objects.filter(pk__in=[r.pk for r in regs]).update(
-            status=RegistrationStatus.OFFERED, offer=offer, updated_at=now
-        )
-        notify_booking(
-            booking=head.booking,
-            template="events.offer_made",
-            key=f"events.offer:{offer.pk}",
-            context={"expires": DeadlineText(expires), "hours": pool.activity.offer_hold_hours},
-            persons=[r.person for r in Registration.objects.filter(offer=offer).select_related("person")],
-        )
-        offers.append(offer)
+        offers.append(_offer_make(pool=pool, head=head, expires=expires, now=now))
     return offers
+
+
+def _offer_make(*, pool: Pool, head: Registration, expires, now, **fields) -> Offer:
+    """Offer a seat to ``head``'s unit (her alone, or her whole waiting family when the activity counts
+    families) and tell them: the one way an offer is made. The caller holds the pool lock."""
+    if pool.activity.counts_families:
+        regs = list(pool.waitlist().filter(booking_id=head.booking_id))
+    else:
+        regs = [head]
+    offer = Offer.objects.create(booking=head.booking, expires_at=expires, **fields)
+    Registration.objects.filter(pk__in=[r.pk for r in regs]).update(
+        status=RegistrationStatus.OFFERED, offer=offer, updated_at=now
+    )
+    notify_booking(
+        booking=head.booking,
+        template="events.offer_made",
+        key=f"events.offer:{offer.pk}",
+        context={"expires": DeadlineText(expires), "hours": pool.activity.offer_hold_hours},
+        persons=[r.person for r in Registration.objects.filter(offer=offer).select_related("person")],
+    )
+    return offer
+
+
+#: The longest reason staff may give for offering a seat out of turn.
+OFFER_REASON_MAX = 200
+
+
+def waitlist_offer_to(
+    *, actor, registration: Registration, reason: str, now: datetime.datetime | None = None
+) -> Offer:
+    """Staff offer a free seat to one named person on the waitlist, out of queue order (e.g. "行动不便，
+    优先安排"). Only when a seat is free (an open offer holds its seat); the reason and who made the offer
+    are kept on it; the family is told and the seat held exactly as for an offer in turn. Refused for a
+    person not waiting, a lottery not drawn yet, a session that has started or been cancelled."""
+    from ..models import LotteryDraw
+    from ..selectors import can_manage_activity
+
+    now = now or timezone.now()
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied
+    if not can_manage_activity(user=actor, activity=registration.activity):
+        raise PermissionDenied
+    reason = " ".join((reason or "").split()).rstrip("。.")
+    if not reason:
+        raise ValidationError(
+            {"reason": _("Give the reason for offering this person a seat before the others.")},
+            code="no_reason",
+        )
+    if len(reason) > OFFER_REASON_MAX:
+        raise ValidationError(
+            {"reason": _("The reason can be at most %(n)d characters long.") % {"n": OFFER_REASON_MAX}},
+            code="reason_too_long",
+        )
+    with transaction.atomic(), set_actor(actor):
+        pool = pool_lock(Pool(activity=registration.activity, session=registration.session))
+        reg = Registration.objects.select_related("booking", "person").get(pk=registration.pk)
+        if (
+            pool.activity.is_lottery
+            and not LotteryDraw.objects.filter(activity=pool.activity, session=pool.session).exists()
+        ):
+            raise ValidationError(
+                _("The lottery has not been drawn yet: the draw gives the places, not the staff."),
+                code="lottery_not_drawn",
+            )
+        if reg.status != RegistrationStatus.WAITLISTED:
+            raise ValidationError(_("This person is not on the waitlist."), code="not_waitlisted")
+        expires = _offer_expiry(pool=pool, now=now)
+        if expires is None:
+            raise ValidationError(
+                _("This session has started or has been cancelled: no seat can be offered."),
+                code="session_closed",
+            )
+        if pool.seats_left() <= 0:
+            raise ValidationError(
+                _("No place is free: a seat can be offered once one is given back."), code="full"
+            )
+        race_pause()
+        return _offer_make(pool=pool, head=reg, expires=expires, now=now, offered_by=actor, reason=reason)
 
 
 def waitlist_promote_next(

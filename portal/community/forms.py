@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from phonenumber_field.formfields import PhoneNumberField
 
 from portal.fields import DateOfBirthField
@@ -45,7 +46,7 @@ class HouseholdClaimForm(forms.Form):
 
 
 class PersonDetailsForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     gender = forms.ChoiceField(
         label=_("Gender"), choices=[("", _("Not given")), *Gender.choices], required=False
     )

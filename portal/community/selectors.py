@@ -40,6 +40,7 @@ from .models import (
     Relation,
     SensitiveProfile,
 )
+from .search import name_token_q, search_tokens
 
 #: The fields of SensitiveProfile that a view shows; written to AccessLog.fields.
 SENSITIVE_FIELDS = ("health_conditions", "disability", "care_level", "allergies", "medications", "notes")
@@ -137,6 +138,34 @@ def may_act_for(*, actor, person: Person) -> bool:
     ).exists()
 
 
+def people_acting_for(*, person: Person) -> list[Person]:
+    """Those who act for ``person`` (her guardians and carers) and have an active account of their own:
+    who hears about her when she has no account."""
+    return acting_for_by_person(person_ids=[person.pk]).get(person.pk, [])
+
+
+def acting_for_by_person(*, person_ids) -> dict[int, list[Person]]:
+    """For each of ``person_ids``, the people with an active account who act for her (guardians,
+    carers), each with her ``user`` loaded; one query for any number of people."""
+    relations = (
+        Relation.objects.filter(
+            relative_id__in=list(person_ids),
+            kind__in=ACTING_RELATIONS,
+            subject__is_active=True,
+            subject__user__isnull=False,
+            subject__user__is_active=True,
+        )
+        .select_related("subject__user")
+        .order_by("id")
+    )
+    out: dict[int, list[Person]] = {}
+    for relation in relations:
+        holders = out.setdefault(relation.relative_id, [])
+        if all(p.pk != relation.subject_id for p in holders):
+            holders.append(relation.subject)
+    return out
+
+
 def may_see_sensitive(*, viewer, person: Person) -> bool:
     """Only the roles that need health data: staff, her grid worker, partner staff serving her, herself,
     her guardian or carer. Household members as such do not."""
@@ -183,7 +212,6 @@ def sensitive_profile_for(*, viewer, person: Person, where: str, ip: str | None 
 # --- search ---------------------------------------------------------------------------------------
 
 _ADDRESS_SEPARATORS = re.compile(r"[-－—_/#.栋幢座号楼单元室]+")
-_LEADING_TEXT = re.compile(r"^([^\x00-\x7f]+?)(\d.*)$")
 
 
 def _address_q(token: str) -> Q | None:
@@ -316,17 +344,12 @@ def _token_q(token: str, viewer=None) -> Q:
             q |= phone_digits_q(viewer=viewer, digits=token)
         return q
     if token.isascii() and token.isalpha():
-        t = token.lower()
-        return Q(name_pinyin__contains=t) | Q(name_initials__startswith=t)
-    return Q(name__contains=token) | Q(household__building__estate__name__contains=token)
+        return name_token_q(token)  # pinyin ("zhang") or initials ("zs"), as at the check-in desk
+    return name_token_q(token) | Q(household__building__estate__name__contains=token)
 
 
 def _tokens(q: str) -> list[str]:
-    out = []
-    for raw in q.split():
-        m = _LEADING_TEXT.match(raw)  # "和谐怡园佳苑3-1-502" → estate, address
-        out.extend(m.groups() if m else [raw])
-    return out[:6]
+    return search_tokens(q)  # "和谐怡园佳苑3-1-502" → estate, address
 
 
 def people_search(*, viewer, q: str) -> QuerySet[Person]:

@@ -14,12 +14,14 @@ from auditlog.context import set_actor
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import selectors
 from .models import (
+    ACTING_RELATIONS,
     ClaimStatus,
     Consent,
     ConsentPurpose,
@@ -242,19 +244,31 @@ def _require_may_decide(actor, claim: HouseholdClaim) -> None:
 
 
 def household_claim_confirm(*, actor, claim: HouseholdClaim, note: str = "") -> HouseholdClaim:
-    """Confirm a pending claim: the claimant's Person (and her dependents without a home) join it."""
+    """Confirm a pending claim: the claimant's Person and everyone she acts for (guardian or carer)
+    who has no home yet or lived with her before join it."""
     with _atomic_as(actor):
         claim = HouseholdClaim.objects.select_for_update().select_related("household").get(pk=claim.pk)
         if claim.status != ClaimStatus.PENDING:
             raise ValidationError(_("This claim has already been decided."))
         _require_may_decide(actor, claim)
         person = person_ensure_for_user(user=claim.user)
+        previous_household_id = person.household_id
         person.household = claim.household
         person.save(update_fields=["household", "updated_at"])
-        dependents = Person.objects.filter(
-            relations_to__subject=person,
-            relations_to__kind__in=[RelationKind.GUARDIAN],
-            household__isnull=True,
+        # Everyone she acts for (a child as guardian, an elderly parent as carer), added before or
+        # while the claim was pending: those without a home, and those who lived with her before.
+        homeless_or_with_her = Q(household__isnull=True)
+        if previous_household_id:
+            homeless_or_with_her |= Q(household_id=previous_household_id)
+        dependents = (
+            Person.objects.select_for_update()
+            .filter(
+                pk__in=Relation.objects.filter(subject=person, kind__in=ACTING_RELATIONS).values(
+                    "relative_id"
+                )
+            )
+            .filter(homeless_or_with_her)
+            .exclude(household_id=claim.household_id)
         )
         for dependent in dependents:
             dependent.household = claim.household

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import HoursEntry, VolunteerProfile
+from .models import Certificate, HoursEntry, VolunteerProfile
 from .services import hours_approve, hours_reject
 
 
@@ -97,3 +97,23 @@ class HoursEntryAdmin(admin.ModelAdmin):
         )
         obj.pk = entry.pk
         obj.refresh_from_db()
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    """Certificates as issued: a record of what was printed, never edited (the public verification page
+    reads it)."""
+
+    list_display = ("code", "name", "hours", "date_from", "date_to", "issued_on")
+    search_fields = ("code", "name", "volunteer__person__name", "volunteer__person__name_pinyin")
+    list_select_related = ("volunteer__person",)
+    date_hierarchy = "issued_on"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -49,3 +49,36 @@ class CertificateForm(forms.Form):
         if a and b and a > b:
             self.add_error("date_to", _("The end of the period must not be before its start."))
         return data
+
+
+class CertificateVerifyForm(forms.Form):
+    """The public verification page: the 验证码 printed on a certificate, as typed."""
+
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=40,
+        help_text=_("As printed on the certificate, for example ABCD-1234-EF56."),
+        error_messages={"required": _("Please enter the verification code.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_id = "certificate-verify-form"
+        self.helper.form_action = reverse("volunteers:certificate_verify")
+        self.helper.disable_csrf = True
+        # The server's translated message next to the field, not the browser's own bubble.
+        self.helper.attrs = {"novalidate": ""}
+        self.fields["code"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.helper.add_input(Submit("verify", _("Check the code"), css_class="btn-brand"))
+
+    def clean_code(self):
+        from .certificate import normalise_code
+
+        code = normalise_code(self.cleaned_data["code"])
+        if len(code.replace("-", "")) != 12:
+            raise forms.ValidationError(
+                _("A verification code has 12 letters and digits, for example ABCD-1234-EF56.")
+            )
+        return code

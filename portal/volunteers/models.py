@@ -134,6 +134,36 @@ class HoursEntry(models.Model):
         return f"{self.volunteer} {self.date} {self.hours}h"
 
 
+class Certificate(models.Model):
+    """A volunteer hours certificate as issued (志愿服务时长证明): what the PDF printed, kept so that anyone
+    holding the paper can check its verification code (验证码) on the public verification page.
+
+    The code is the HMAC of volunteer, period and total (``portal.volunteers.certificate``): the same
+    certificate downloaded again has the same code and is stored once, with the day it was first issued."""
+
+    code = models.CharField(_("verification code"), max_length=20, unique=True)
+    volunteer = models.ForeignKey(
+        VolunteerProfile,
+        on_delete=models.CASCADE,
+        related_name="certificates",
+        verbose_name=_("volunteer"),
+    )
+    name = models.CharField(_("name as printed"), max_length=50)
+    date_from = models.DateField(_("period from"), null=True, blank=True)
+    date_to = models.DateField(_("period to"), null=True, blank=True)
+    hours = models.DecimalField(_("approved hours"), max_digits=8, decimal_places=2)
+    issued_on = models.DateField(_("date issued"))
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hours certificate")
+        verbose_name_plural = _("hours certificates")
+        ordering = ["-issued_at"]
+
+    def __str__(self):
+        return f"{self.code} {self.name} {self.hours}h"
+
+
 def _register_hours_audit():
     from auditlog.registry import auditlog
 

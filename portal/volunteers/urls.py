@@ -11,4 +11,5 @@ urlpatterns = [
     path("hours/pending/approve/", views.hours_approve_bulk_view, name="hours_approve_bulk"),
     path("hours/<int:entry_id>/approve/", views.hours_approve_view, name="hours_approve"),
     path("hours/<int:entry_id>/reject/", views.hours_reject_view, name="hours_reject"),
+    path("certificates/verify/", views.certificate_verify, name="certificate_verify"),
 ]

@@ -7,17 +7,22 @@ but community staff. Every write is one POST calling one service of ``portal.vol
 
 from __future__ import annotations
 
+from allauth.core.internal import ratelimit
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .certificate import certificate_pdf
-from .forms import CertificateForm, RejectForm
+from portal.accounts.ratelimits import retry_after, wait_message
+
+from .certificate import certificate_find, certificate_issue, certificate_pdf
+from .forms import CertificateForm, CertificateVerifyForm, RejectForm
 from .selectors import (
     hours_approved_of,
     hours_of,
@@ -29,6 +34,9 @@ from .selectors import (
 from .services import hours_approve, hours_approve_many, hours_reject
 
 PENDING_PAGE_LIMIT = 200
+#: Look-ups on the public verification page, per client address (allauth's rate limiter, as for the
+#: sign-in forms): enough for an employer checking a pile of certificates, far too few to guess codes.
+CERTIFICATE_VERIFY_RATE_LIMIT = "20/m/ip,200/d/ip"
 
 
 @login_required
@@ -59,12 +67,58 @@ def hours_certificate(request):
     data = form.cleaned_data if form.is_bound else {}
     date_from, date_to = data.get("date_from"), data.get("date_to")
     entries = list(hours_approved_of(volunteer=volunteer, date_from=date_from, date_to=date_to))
-    pdf = certificate_pdf(volunteer=volunteer, entries=entries, date_from=date_from, date_to=date_to)
+    certificate = certificate_issue(
+        volunteer=volunteer, entries=entries, date_from=date_from, date_to=date_to
+    )
+    pdf = certificate_pdf(
+        volunteer=volunteer,
+        entries=entries,
+        date_from=date_from,
+        date_to=date_to,
+        certificate=certificate,
+        verify_url=request.build_absolute_uri(reverse("volunteers:certificate_verify")),
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="volunteer-hours-{timezone.localdate():%Y%m%d}.pdf"'
     )
     return response
+
+
+def certificate_verify(request):
+    """Public (no sign-in): type the 验证码 of a certificate, see what was issued under it (the name as
+    printed, the hours, the period, the date issued) or that there is no such certificate."""
+    form = CertificateVerifyForm(request.GET or None)
+    certificate, status = None, 200
+    if form.is_bound and form.is_valid():
+        allowed = ratelimit.consume(
+            request,
+            app="portal.volunteers",
+            action="certificate_verify",
+            config={
+                "certificate_verify": getattr(
+                    settings, "CERTIFICATE_VERIFY_RATE_LIMIT", CERTIFICATE_VERIFY_RATE_LIMIT
+                )
+            },
+            limit_get=True,
+        )
+        if not allowed:
+            form.add_error(
+                "code",
+                _("Too many checks from this address. %(wait)s")
+                % {"wait": wait_message(retry_after(request))},
+            )
+            status = 429
+        else:
+            certificate = certificate_find(code=form.cleaned_data["code"])
+    elif form.is_bound:
+        status = 400
+    return render(
+        request,
+        "volunteers/verify.html",
+        {"form": form, "certificate": certificate, "searched": form.is_bound and not form.errors},
+        status=status,
+    )
 
 
 def _staff_only(user) -> None:

@@ -22,7 +22,8 @@ pytestmark = E2E
 
 
 def _marathon_with_attendance():
-    """Two families from two grids came to a family activity 40 days from now (outside this month)."""
+    """Two families from two grids came to a family activity 40 days ago (outside this month): booked and
+    checked in, then the session is moved back (a session counts as held only once it has started)."""
     ensure_message_templates()
     staff = UserFactory(phone="+8613912340061", name="陈善惠", role=Role.COMMUNITY_STAFF)
     homes = [HouseholdFactory(), HouseholdFactory()]
@@ -34,6 +35,9 @@ def _marathon_with_attendance():
         persons = [PersonFactory(household=home) for _ in range(size)]
         booking = booking_create_on_behalf(staff=staff, activity=activity, session=session, persons=persons)
         checkin_ticket(actor=staff, session=session, token=booking.token)
+    session.starts_at = in_days(-40, hour=9)
+    session.ends_at = session.starts_at + datetime.timedelta(hours=3)
+    session.save(update_fields=["starts_at", "ends_at"])
     return staff, homes, session
 
 

@@ -53,10 +53,12 @@ def ensure_message_templates():
         ("portal.notify.migrations.0002_default_templates", "DEFAULT_TEMPLATES"),
         ("events.migrations.0002_message_templates", "TEMPLATES"),
         ("events.migrations.0005_reminder_template", "TEMPLATES"),
+        ("events.migrations.0012_sessions", "TEMPLATES"),
     ]
     for module, name in sources:
         for data in getattr(importlib.import_module(module), name):
             MessageTemplate.objects.get_or_create(code=data["code"], defaults=data)
+    importlib.import_module("events.migrations.0013_loose_ends").loose_a_apply(MessageTemplate)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from events.models import CapacityUnit, CheckIn, Checkpoint, Stamp
 from events.services import booking_create
 from tests.browser import E2E, axe_check, go
 
+from .test_checkpoints import today
+
 pytestmark = E2E
 
 
@@ -42,6 +44,7 @@ def test_staff_check_in_a_ticket_with_the_camera(camera_page, sign_in, world, fc
 def test_a_volunteer_stamps_a_family_at_a_checkpoint_with_the_camera(camera_page, sign_in, world, fcfs):
     fcfs.activity.capacity_unit = CapacityUnit.FAMILY
     fcfs.activity.save(update_fields=["capacity_unit"])
+    today(fcfs.session)  # stations accept stamps only while the session runs
     booking = booking_create(
         actor=world.mum_user, activity=fcfs.activity, session=fcfs.session, persons=[world.mum, world.son]
     )

@@ -14,7 +14,7 @@ from events.models import CheckIn, Stamp
 from events.services import venue_code_for
 from tests.browser import E2E, assert_fits_width, axe_check, error_for, go
 
-from .test_checkpoints import marathon  # noqa: F401 - the fixture
+from .test_checkpoints import along_the_route, marathon, started  # noqa: F401 - the fixture
 
 pytestmark = E2E
 
@@ -31,6 +31,7 @@ def _hhmm(dt) -> str:
 
 def test_volunteer_stamps_a_family_at_the_water_station_on_a_phone(phone_page, sign_in, marathon):  # noqa: F811
     page = phone_page
+    started(marathon, marathon.mum)  # the route's order: the start line first
     sign_in(page, marathon.volunteer)
     go(page, reverse("events:station", args=[marathon.water.pk]))
     assert page.locator("h1").count() == 1
@@ -103,10 +104,9 @@ def test_a_forged_venue_code_is_explained(phone_page, sign_in, world, marathon):
 def test_staff_see_finishers_and_the_poster(page, sign_in, world, marathon):  # noqa: F811
     from events.services import checkpoint_stamp
 
-    for point in (marathon.start, marathon.water, marathon.finish):
-        checkpoint_stamp(
-            actor=world.staff, checkpoint=point, session=marathon.session, token=marathon.mum.token
-        )
+    along_the_route(
+        world.staff, (marathon.start, marathon.water, marathon.finish), marathon.mum, marathon.session
+    )
     checkpoint_stamp(
         actor=world.staff, checkpoint=marathon.start, session=marathon.session, token=marathon.dad.token
     )

@@ -9,15 +9,17 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.core.management import call_command
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from events import demo, stats
+from events import demo, lottery_verify, stats
 from events.models import (
     Activity,
     Booking,
     CapacityUnit,
     CheckIn,
+    EarlyWindowFor,
+    LotteryCommitment,
     Registration,
     RegistrationStatus,
     Session,
@@ -25,7 +27,8 @@ from events.models import (
     Stamp,
 )
 from events.recurrence import is_public_holiday
-from portal.accounts.models import Role
+from events.services import WindowState, lottery_draw, window_state
+from portal.accounts.models import Role, User
 from portal.volunteers.models import HoursEntry, HoursStatus
 from tests.community.factories import OrganizationFactory, PersonFactory, UserFactory
 
@@ -113,14 +116,49 @@ def _assert_opera(now):
     for s in sessions:
         day = _local(s.starts_at).date()
         assert day.weekday() == 1 and _local(s.starts_at).hour == 9
-        if day <= demo.CALENDAR_KNOWN_UNTIL:
-            assert not is_public_holiday(day)
+        assert not is_public_holiday(day)  # the portal's calendar (a year not held has none)
     past = [s for s in sessions if s.starts_at < now]
     assert past and all(CheckIn.objects.filter(session=s).exists() for s in past)
     assert any(s.starts_at > now for s in sessions)
     assert Registration.objects.filter(
         activity=opera, person__name="樊天英", status=RegistrationStatus.CONFIRMED
     ).exists()
+
+
+def _assert_committed_before_the_first_application(activity):
+    commitment = LotteryCommitment.objects.get(activity=activity, session=None)
+    first = Registration.objects.filter(activity=activity).aggregate(first=Min("created_at"))["first"]
+    assert first is not None and commitment.committed_at <= first
+    assert commitment.committed_at <= activity.booking_opens_at
+    assert lottery_verify.seed_commitment(commitment.seed) == commitment.seed_sha256
+
+
+def _assert_early_window(now):
+    early = Activity.objects.get(title=demo.EARLY_WINDOW)
+    assert window_state(activity=early, now=now) == WindowState.EARLY
+    assert early.early_for == EarlyWindowFor.GROUP and early.early_group.code == demo.HARDSHIP_GROUP[0]
+    booked = Registration.objects.filter(activity=early, status=RegistrationStatus.CONFIRMED)
+    assert booked.exists()
+    assert not booked.exclude(person__target_groups=early.early_group).exists()  # only the priority group
+
+
+def _assert_lottery_ready_and_draw_it(now):
+    ready = Activity.objects.get(title=demo.LOTTERY_READY)
+    assert ready.is_lottery and ready.booking_closes_at < now
+    tiers = list(ready.priority_tiers.order_by("rank"))
+    assert [(t.rank, t.group.code if t.group else None, t.residents) for t in tiers] == [
+        (1, demo.HARDSHIP_GROUP[0], False),
+        (2, None, True),
+    ]
+    applied = Registration.objects.filter(activity=ready, status=RegistrationStatus.APPLIED)
+    assert applied.values("booking").distinct().count() > ready.capacity
+    assert applied.filter(person__target_groups=tiers[0].group).exists()  # the first tier has entries
+    assert not ready.draws.exists()
+    _assert_committed_before_the_first_application(ready)
+    staff = User.objects.filter(role=Role.COMMUNITY_STAFF).order_by("pk").first()
+    draw = lottery_draw(actor=staff, activity=ready)  # as shipped, it can be drawn
+    assert draw.seed == draw.commitment.seed and len(draw.winners) > 0
+    assert {e["tier"] for e in draw.entries} >= {1, 2}
 
 
 @pytest.mark.django_db
@@ -142,6 +180,8 @@ def test_the_demo_has_the_storys_activities_and_a_second_run_adds_nothing():
     holiday_class = Activity.objects.get(title=demo.HOLIDAY_CLASS)
     applied = Registration.objects.filter(activity=holiday_class, status=RegistrationStatus.APPLIED).count()
     assert holiday_class.is_lottery and applied > holiday_class.capacity and not holiday_class.draws.exists()
+    _assert_committed_before_the_first_application(holiday_class)
+    _assert_early_window(now)
     # Attendance feeds the dashboard's person-times.
     figures = {
         f.key: f.value
@@ -153,6 +193,9 @@ def test_the_demo_has_the_storys_activities_and_a_second_run_adds_nothing():
     before = _counts()
     demo.seed(stdout=StringIO(), today=today)
     assert _counts() == before
+
+    # The lottery ready to draw (issue 10): closed, with tiers, its seed committed before it opened.
+    _assert_lottery_ready_and_draw_it(now)
 
 
 @pytest.mark.django_db

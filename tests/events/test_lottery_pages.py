@@ -2,8 +2,10 @@
 nothing), the public result (seed, order, no names) with its JSON, and the stand-alone re-run script."""
 
 import ast
+import hashlib
 import json
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,18 +13,20 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from events import lottery_verify
 from events.models import (
     ActivityStatus,
     AllocationMode,
+    LotteryCommitment,
     LotteryDraw,
     PriorityTier,
     Registration,
     RegistrationScope,
 )
 from events.services import booking_create, lottery_draw, lottery_rerun
-from events.services.lottery import lottery_allocate
+from events.services.lottery import lottery_allocate, lottery_commitment_ensure
 from tests.community.factories import HouseholdFactory, PersonFactory, RelationFactory, UserFactory
 
 from .factories import ActivityFactory, OrganizationFactory, SessionFactory, TargetGroupFactory, in_days
@@ -130,28 +134,70 @@ def test_applications_are_shown_by_tier(en, world, summer):
     assert "尚未安排的家庭" in body and 'data-testid="draw-form"' in body
 
 
-def test_the_box_must_be_ticked_and_the_seed_not_too_long(en, world, summer):
+def test_the_box_must_be_ticked(en, world, summer):
     activity, _, _ = summer
     close(activity)
     en.force_login(world.staff)
     response = en.post(draw_url(activity), {"seed": "abc"})
     assert response.status_code == 400
     assert response.context["form"].errors["confirm"] == ["Tick the box to confirm the draw."]
-    response = en.post(draw_url(activity), {"seed": "x" * 101, "confirm": "on"})
-    assert response.status_code == 400 and "seed" in response.context["form"].errors
     assert not LotteryDraw.objects.exists()
 
 
-def test_draw_once_with_the_given_seed_then_a_second_draw_changes_nothing(en, world, summer):
+def test_the_draw_page_has_no_seed_field_and_a_posted_seed_is_ignored(en, world, summer):
+    """Issue 10: nobody types the seed. The page shows the commitment; a seed in the POST changes nothing."""
+    activity, _, _ = summer
+    commitment = LotteryCommitment.objects.get(activity=activity)
+    close(activity)
+    en.force_login(world.staff)
+    page = en.get(draw_url(activity))
+    body = page.content.decode()
+    assert 'name="seed"' not in body and "seed" not in page.context["form"].fields
+    assert commitment.seed_sha256 in body and commitment.seed not in body  # the seed stays secret
+    en.post(draw_url(activity), {"seed": "a seed that favours one family", "confirm": "on"})
+    draw = LotteryDraw.objects.get()
+    assert draw.seed == commitment.seed and draw.commitment == commitment
+
+
+def test_draw_page_refuses_a_late_commitment(en, world, summer):
+    activity, _, _ = summer
+    LotteryCommitment.objects.filter(activity=activity).delete()
+    lottery_commitment_ensure(activity=activity)  # after the applications: cannot be trusted
+    close(activity)
+    en.force_login(world.staff)
+    page = en.get(draw_url(activity))
+    body = page.content.decode()
+    assert 'data-testid="commitment-refused"' in body and 'data-testid="draw-form"' not in body
+    assert "committed after the first application" in body
+    response = en.post(draw_url(activity), {"confirm": "on"})
+    assert response.status_code == 400
+    assert "after the first application" in " ".join(response.context["form"].non_field_errors())
+    assert not LotteryDraw.objects.exists()
+    assert set(Registration.objects.filter(activity=activity).values_list("status", flat=True)) == {"applied"}
+
+
+def test_draw_page_refuses_a_missing_commitment(en, world, summer):
+    activity, _, _ = summer
+    LotteryCommitment.objects.filter(activity=activity).delete()
+    close(activity)
+    en.force_login(world.staff)
+    assert 'data-testid="commitment-refused"' in en.get(draw_url(activity)).content.decode()
+    response = en.post(draw_url(activity), {"confirm": "on"})
+    assert response.status_code == 400 and not LotteryDraw.objects.exists()
+    assert "no seed committed" in " ".join(response.context["form"].non_field_errors())
+
+
+def test_draw_once_with_the_committed_seed_then_a_second_draw_changes_nothing(en, world, summer):
     activity, bookings, mums = summer
     close(activity)
     en.force_login(world.staff)
-    response = en.post(draw_url(activity), {"seed": " 永兴2026 ", "confirm": "on"})
+    response = en.post(draw_url(activity), {"confirm": "on"})
     draw = LotteryDraw.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse(
         "events:lottery_result", args=[draw.pk]
     )
-    assert draw.seed == "永兴2026" and draw.drawn_by == world.staff
+    seed = LotteryCommitment.objects.get(activity=activity).seed
+    assert draw.seed == seed and draw.drawn_by == world.staff
     assert draw.order == lottery_rerun(draw.seed, draw.entries)
     assert set(draw.order[:2]) == {bookings[3].pk, bookings[4].pk}  # the priority tier first
     statuses = dict(
@@ -164,7 +210,7 @@ def test_draw_once_with_the_given_seed_then_a_second_draw_changes_nothing(en, wo
     again = en.post(draw_url(activity), {"seed": "another", "confirm": "on"}, follow=True)
     assert again.redirect_chain[-1][0] == reverse("events:lottery_result", args=[draw.pk])
     assert "This lottery has already been drawn. Nothing was changed." in again.content.decode()
-    assert LotteryDraw.objects.get().seed == "永兴2026"
+    assert LotteryDraw.objects.get().seed == seed
     assert (
         sorted(Registration.objects.filter(activity=activity).values_list("pk", "status", "queue_no"))
         == before
@@ -183,25 +229,27 @@ def test_double_tap_refused_by_the_service_changes_nothing(en, world, summer, mo
     real = views_lottery.lottery_draw
 
     def first_tap_wins_meanwhile(**kwargs):
-        real(actor=world.staff, activity=activity, seed="first tap")
+        first.append(real(actor=world.staff, activity=activity))
         return real(**kwargs)
+
+    first = []
 
     monkeypatch.setattr(views_lottery, "lottery_draw", first_tap_wins_meanwhile)
     en.force_login(world.staff)
     response = en.post(draw_url(activity), {"seed": "second tap", "confirm": "on"}, follow=True)
     draw = LotteryDraw.objects.get()
-    assert draw.seed == "first tap"
+    assert [draw] == first
     assert response.redirect_chain[-1][0] == reverse("events:lottery_result", args=[draw.pk])
     assert "This lottery has already been drawn. Nothing was changed." in response.content.decode()
 
 
-def test_empty_seed_gets_an_unpredictable_one(en, world, summer):
+def test_the_seed_is_the_portals_unpredictable_one(en, world, summer):
     activity, _, _ = summer
     close(activity)
     en.force_login(world.staff)
-    en.post(draw_url(activity), {"seed": "", "confirm": "on"})
+    en.post(draw_url(activity), {"confirm": "on"})
     draw = LotteryDraw.objects.get()
-    assert len(draw.seed) == 32 and int(draw.seed, 16) >= 0
+    assert len(draw.seed) == 64 and int(draw.seed, 16) >= 0
     assert draw.order == lottery_rerun(draw.seed, draw.entries)
 
 
@@ -236,7 +284,7 @@ def test_session_lotteries_are_drawn_one_session_at_a_time(en, world):
 def drawn(world, summer):
     activity, bookings, mums = summer
     close(activity)
-    return lottery_draw(actor=world.staff, activity=activity, seed="永兴2026"), bookings, mums
+    return lottery_draw(actor=world.staff, activity=activity), bookings, mums
 
 
 def test_public_result_shows_seed_order_winners_but_no_names(client, world, drawn):
@@ -244,7 +292,9 @@ def test_public_result_shows_seed_order_winners_but_no_names(client, world, draw
     response = client.get(reverse("events:lottery_result", args=[draw.pk]))  # anonymous, Chinese
     assert response.status_code == 200
     body = response.content.decode()
-    assert "永兴2026" in body
+    assert draw.seed in body and draw.commitment.seed_sha256 in body
+    assert 'data-testid="commitment-check"' in body
+    assert "SHA-256（种子）与报名开始前公布的承诺值一致" in body
     rows = response.context["rows"]
     assert [r["id"] for r in rows] == draw.order
     assert [r["id"] for r in rows if r["won"]] == draw.winners
@@ -299,7 +349,11 @@ def test_json_has_the_inputs_and_the_script_reproduces_the_order(client, world, 
     response = client.get(reverse("events:lottery_result_json", args=[draw.pk]))
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     data = json.loads(response.content)
-    assert data["seed"] == "永兴2026" and data["places"] == 3
+    assert data["seed"] == draw.seed and data["places"] == 3
+    assert (
+        data["seed_sha256"] == hashlib.sha256(draw.seed.encode()).hexdigest() == draw.commitment.seed_sha256
+    )
+    assert data["committed_at"] == timezone.localtime(draw.commitment.committed_at).isoformat()
     assert data["order"] == draw.order and data["winners"] == draw.winners
     assert {e["id"] for e in data["entries"]} == set(draw.order)
     assert set(data["entries"][0]) == {"id", "tier", "size"}
@@ -321,6 +375,9 @@ def test_json_has_the_inputs_and_the_script_reproduces_the_order(client, world, 
     )
     assert run.returncode == 0, run.stderr
     assert "draw order: " + " ".join(map(str, draw.order)) in run.stdout
+    assert (
+        "OK: SHA-256(seed) matches the commitment" in run.stdout and "OK: the draw is verified." in run.stdout
+    )
     # and with python -m inside the source tree
     run = subprocess.run(
         [sys.executable, "-m", "events.lottery_verify", str(tmp_path / "draw.json")],
@@ -331,17 +388,51 @@ def test_json_has_the_inputs_and_the_script_reproduces_the_order(client, world, 
         env={"PATH": "/usr/bin:/bin"},
     )
     assert run.returncode == 0, run.stderr
-    # a tampered order is caught
-    data["order"] = list(reversed(data["order"]))
-    (tmp_path / "tampered.json").write_text(json.dumps(data))
+
+    def verify_tampered(**changes):
+        (tmp_path / "tampered.json").write_text(json.dumps({**data, **changes}))
+        return subprocess.run(
+            [sys.executable, "-I", "lottery_verify.py", "tampered.json"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    # a tampered order: the commitment holds, the order does not (exit 1)
+    run = verify_tampered(order=list(reversed(data["order"])))
+    assert run.returncode == 1 and "MISMATCH (order): the published draw differs" in run.stdout
+    assert "OK: SHA-256(seed) matches" in run.stdout
+    # a tampered seed (one that favours a family, with the order it gives): the commitment fails (exit 3)
+    other = "a seed searched for afterwards"
+    order = lottery_verify.draw_order(other, data["entries"])
+    sizes = {e["id"]: e["size"] for e in data["entries"]}
+    run = verify_tampered(
+        seed=other, order=order, winners=lottery_verify.allocate(order, sizes, data["places"])
+    )
+    assert run.returncode == 3 and "COMMITMENT MISMATCH" in run.stdout
+    assert "OK: the published order and winners are reproduced." in run.stdout
+    # a tampered commitment (exit 3), a missing one (exit 3)
+    run = verify_tampered(seed_sha256=hashlib.sha256(b"another").hexdigest())
+    assert run.returncode == 3 and "COMMITMENT MISMATCH" in run.stdout
+    run = verify_tampered(seed_sha256=None)
+    assert run.returncode == 3 and "COMMITMENT MISSING" in run.stdout
+    # a file it cannot read (exit 2)
+    (tmp_path / "broken.json").write_text("{not json")
     run = subprocess.run(
-        [sys.executable, "-I", "lottery_verify.py", "tampered.json"],
+        [sys.executable, "-I", "lottery_verify.py", "broken.json"],
         cwd=tmp_path,
         capture_output=True,
-        text=True,
         check=False,
     )
-    assert run.returncode == 1 and "MISMATCH" in run.stdout
+    assert run.returncode == 2
+
+
+def test_the_service_and_the_script_share_their_functions():
+    from events.services import lottery as service
+
+    assert service.lottery_verify is lottery_verify
+    assert lottery_verify.seed_commitment("abc") == hashlib.sha256(b"abc").hexdigest()
 
 
 def test_the_script_is_the_same_algorithm_as_the_service():
@@ -440,7 +531,7 @@ def test_pages_cost_the_same_queries_at_any_number_of_entries(en, world, summer)
         booking_create(actor=parent_user, activity=activity, persons=kids)
     assert cost(draw_url(activity)) == before
     close(activity)
-    draw = lottery_draw(actor=world.staff, activity=activity, seed="s")
+    draw = lottery_draw(actor=world.staff, activity=activity)
     assert len(draw.order) == 12
     tiny = ActivityFactory(
         organiser_user=world.staff,
@@ -451,7 +542,7 @@ def test_pages_cost_the_same_queries_at_any_number_of_entries(en, world, summer)
     SessionFactory(activity=tiny)
     booking_create(actor=world.dad_user, activity=tiny, persons=[world.dad])
     close(tiny)
-    tiny_draw = lottery_draw(actor=world.staff, activity=tiny, seed="t")
+    tiny_draw = lottery_draw(actor=world.staff, activity=tiny)
     # the result reads the stored draw: its cost does not depend on the number of entries
     for user in (None, world.mum_user):
         en.logout()
@@ -460,3 +551,81 @@ def test_pages_cost_the_same_queries_at_any_number_of_entries(en, world, summer)
         assert cost(reverse("events:lottery_result", args=[draw.pk])) == cost(
             reverse("events:lottery_result", args=[tiny_draw.pk])
         )
+
+
+# --- one word, two senses: the headings in Chinese (issue 10) ---------------------------------------------
+
+
+def test_draw_page_heads_the_names_column_as_applicants_in_chinese(client, world, summer):
+    """The column lists the names of an entry: "报名人员", not "人数" (a number of people)."""
+    activity, _, _ = summer
+    close(activity)
+    client.force_login(world.staff)
+    body = client.get(draw_url(activity)).content.decode()  # the default language: Chinese
+    heads = re.findall(r'<th scope="col">([^<]*)</th>', body)
+    assert heads[:3] == ["报名编号", "报名人员", "所需名额"]
+    assert "人数" not in heads and 'data-label="报名人员">张小明、张小红' in body
+
+
+def test_public_result_labels_winners_as_won_not_as_a_venue(client, world, drawn):
+    """A winner's badge is "中签"; "地点" is the venue of the activity page, not a place in the result."""
+    draw, _, _ = drawn
+    body = client.get(reverse("events:lottery_result", args=[draw.pk])).content.decode()
+    labels = re.findall(r'data-testid="won-label">([^<]*)<', body)
+    assert labels == ["中签"] * len(draw.winners)
+    assert "地点" not in body
+    detail = client.get(reverse("events:detail", args=[draw.activity_id])).content.decode()
+    assert "<dt>地点</dt>" in detail  # the venue keeps its word
+
+
+# --- the activity page publishes the commitment ------------------------------------------------------------
+
+
+def test_activity_page_publishes_the_commitment_once_applications_open(client, world):
+    activity = ActivityFactory(
+        title="暑托班",
+        organiser_user=world.staff,
+        allocation=AllocationMode.LOTTERY,
+        registration_scope=RegistrationScope.COURSE,
+        capacity=3,
+        booking_opens_at=in_days(2),
+        booking_closes_at=in_days(5),
+    )
+    SessionFactory(activity=activity)
+    commitment = lottery_commitment_ensure(activity=activity)
+    url = reverse("events:detail", args=[activity.pk])
+    body = client.get(url).content.decode()
+    assert commitment.seed_sha256 not in body  # not yet open: nothing published yet
+    activity.booking_opens_at = in_days(-1)
+    activity.save()
+    body = client.get(url).content.decode()  # anonymous, Chinese
+    assert (
+        f'抽签种子的SHA-256承诺值：<code class="text-break text-body" data-testid="commitment-sha256">'
+        f"{commitment.seed_sha256}</code>，开奖时公开种子，可自行核对。"
+    ) in body
+    assert "承诺时间：" + timezone.localtime(commitment.committed_at).strftime("%Y-%m-%d %H:%M:%S") in body
+    assert commitment.seed not in body
+
+
+def test_each_session_of_a_session_lottery_publishes_its_own(client, world):
+    activity = ActivityFactory(organiser_user=world.staff, allocation=AllocationMode.LOTTERY)
+    first, second = SessionFactory(activity=activity), SessionFactory(activity=activity)
+    shas = [lottery_commitment_ensure(activity=activity, session=s).seed_sha256 for s in (second, first)]
+    body = client.get(reverse("events:detail", args=[activity.pk])).content.decode()
+    assert body.count('data-testid="lottery-commitment"') == 2
+    assert body.index(shas[1]) < body.index(shas[0])  # in the order of the sessions
+
+
+def test_a_draw_made_before_commitments_says_so_and_the_script_refuses_it(client, world, summer, tmp_path):
+    """Draws of the old code (a typed seed, no commitment) stay public, marked as unverifiable."""
+    activity, _, _ = summer
+    close(activity)
+    draw = lottery_draw(actor=world.staff, activity=activity)
+    LotteryDraw.objects.filter(pk=draw.pk).update(commitment=None, seed="typed by a person")
+    body = client.get(reverse("events:lottery_result", args=[draw.pk])).content.decode()
+    assert "本次抽签早于种子预先承诺机制，没有可核对的承诺值" in body
+    assert "SHA-256（种子）与报名开始前公布的承诺值一致" not in body
+    data = json.loads(client.get(reverse("events:lottery_result_json", args=[draw.pk])).content)
+    assert data["seed_sha256"] is None and data["committed_at"] is None
+    ok, _order, _winners = lottery_verify.verify(data)
+    assert not ok

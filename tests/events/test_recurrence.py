@@ -1,4 +1,5 @@
-"""Weekly sessions on the official calendar: National Day 2026 skipped, make-up days followed."""
+"""Weekly sessions on the official calendar the portal keeps (seeded from chinesecalendar by the
+holidays migrations): National Day 2026 skipped, make-up days followed."""
 
 import datetime
 
@@ -10,6 +11,8 @@ from events.recurrence import MakeupRule, is_makeup_workday, is_public_holiday, 
 from events.services.sessions import session_create, sessions_generate_weekly
 
 from .factories import ActivityFactory
+
+pytestmark = pytest.mark.django_db
 
 D = datetime.date
 TUESDAY = 1

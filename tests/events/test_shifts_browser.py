@@ -72,8 +72,10 @@ def test_volunteer_checks_in_for_a_shift_on_a_phone(phone_page, open_page, sign_
     axe_check(page)
 
     # two hours go by (the shift and her check-in move back in time), then she checks out
-    ShiftSignup.objects.filter(pk=signup.pk).update(checked_in_at=timezone.now() - 2 * H)
-    Shift.objects.filter(pk=shift.pk).update(starts_at=start - 2 * H, ends_at=start + H)
+    # (only the time within the shift counts: it started when she checked in)
+    two_hours_ago = timezone.now() - 2 * H
+    ShiftSignup.objects.filter(pk=signup.pk).update(checked_in_at=two_hours_ago)
+    Shift.objects.filter(pk=shift.pk).update(starts_at=two_hours_ago, ends_at=two_hours_ago + 3 * H)
     with page.expect_navigation():
         mine.get_by_test_id("check-out").click()
     entry = HoursEntry.objects.get(volunteer__person__user=user)

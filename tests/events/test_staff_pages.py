@@ -14,9 +14,10 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 from openpyxl import load_workbook
 
+from events.forms_staff import lead_label
 from events.models import (
     CheckInMethod,
     RegistrationScope,
@@ -142,46 +143,74 @@ def test_the_manage_page_lists_sessions_with_counts_and_links(staff_client, worl
 
 
 @pytest.mark.parametrize(
-    "typed, expected",
+    "ticked, expected",
     [
-        ("1440, 120", [1440, 120]),
-        ("120，1440、30", [1440, 120, 30]),
-        ("60 60", [60]),
+        (["1440", "60"], [1440, 60]),
+        (["120", "1440", "30"], [1440, 120, 30]),
+        (["60", "60"], [60]),
     ],
 )
-def test_lead_times_are_saved(staff_client, booked, typed, expected):
+def test_lead_times_are_chosen_and_saved(staff_client, booked, ticked, expected):
     url = reverse("events:manage", args=[booked.activity.pk])
-    response = staff_client.post(url, {"lead_minutes": typed})
+    response = staff_client.post(url, {"lead_minutes": ticked})
     assert response.status_code == 302
     leads = list(ReminderRule.objects.filter(activity=booked.activity).values_list("lead_minutes", flat=True))
     assert sorted(leads, reverse=True) == expected
+    # the message says it in words, not in minutes
+    (message,) = [str(m) for m in get_messages(response.wsgi_request)]
+    words = ", ".join(lead_label(m) for m in expected)
+    assert message == f"Reminders will be sent {words} each session."
+    assert "minutes" not in message or 30 in expected
     page = staff_client.get(url)
-    assert page.context["form"].initial["lead_minutes"] == ", ".join(str(m) for m in expected)
+    assert page.context["form"].initial["lead_minutes"] == expected
+    html = page.content.decode()
+    for m in expected:
+        assert f'value="{m}" ' in html and "checked" in html
 
 
-def test_empty_lead_times_go_back_to_the_default(staff_client, world, booked):
+def test_the_lead_times_are_checkboxes_in_words(staff_client, booked):
+    page = staff_client.get(reverse("events:manage", args=[booked.activity.pk]))
+    html = page.content.decode()
+    assert html.count('name="lead_minutes"') == 8 and 'type="checkbox"' in html
+    assert 'type="text" name="lead_minutes"' not in html
+    assert "1 day before" in html and "2 hours before" in html and "3 days before" in html
+
+
+def test_a_lead_time_set_elsewhere_stays_offered(staff_client, booked):
+    ReminderRule.objects.create(activity=booked.activity, lead_minutes=90)
+    page = staff_client.get(reverse("events:manage", args=[booked.activity.pk]))
+    assert "90 minutes before" in page.content.decode()
+    response = staff_client.post(
+        reverse("events:manage", args=[booked.activity.pk]), {"lead_minutes": ["90", "1440"]}
+    )
+    assert response.status_code == 302
+    assert sorted(ReminderRule.objects.values_list("lead_minutes", flat=True)) == [90, 1440]
+
+
+def test_no_lead_time_ticked_goes_back_to_the_default(staff_client, world, booked):
     ReminderRule.objects.create(activity=booked.activity, lead_minutes=60)
-    response = staff_client.post(reverse("events:manage", args=[booked.activity.pk]), {"lead_minutes": ""})
+    response = staff_client.post(reverse("events:manage", args=[booked.activity.pk]), {})
     assert response.status_code == 302
     assert not ReminderRule.objects.filter(activity=booked.activity).exists()
 
 
 @pytest.mark.parametrize(
-    "typed, message",
+    "ticked, message",
     [
-        ("tomorrow", "“tomorrow” is not a number of minutes. Write whole numbers, e.g. 1440, 120."),
-        ("1440, -5", "“-5” is not a number of minutes. Write whole numbers, e.g. 1440, 120."),
-        ("5", "A reminder is sent between 10 minutes and 20160 minutes (14 days) before the start."),
-        ("30000", "A reminder is sent between 10 minutes and 20160 minutes (14 days) before the start."),
-        ("10 20 30 40 50 60", "Give at most 5 lead times."),
+        (["tomorrow"], "Select a valid choice. tomorrow is not one of the available choices."),
+        (["1440", "-5"], "Select a valid choice. -5 is not one of the available choices."),
+        (["5"], "Select a valid choice. 5 is not one of the available choices."),
+        (["30000"], "Select a valid choice. 30000 is not one of the available choices."),
+        (["10080", "4320", "2880", "1440", "120", "60"], "Choose at most 5 reminder times."),
     ],
 )
-def test_bad_lead_times_are_refused_at_the_field(staff_client, booked, typed, message):
+def test_bad_lead_times_are_refused_at_the_field(staff_client, booked, ticked, message):
     ReminderRule.objects.create(activity=booked.activity, lead_minutes=60)
-    response = staff_client.post(reverse("events:manage", args=[booked.activity.pk]), {"lead_minutes": typed})
+    response = staff_client.post(
+        reverse("events:manage", args=[booked.activity.pk]), {"lead_minutes": ticked}
+    )
     assert response.status_code == 400
     assert _field_errors(response)["lead_minutes"] == [gettext(message)]
-    assert 'aria-invalid="true"' in response.content.decode()
     assert list(ReminderRule.objects.values_list("lead_minutes", flat=True)) == [60]
 
 
@@ -280,7 +309,13 @@ def test_the_export_is_one_sheet_with_headers_times_and_a_chinese_filename(clien
     from django.utils import translation
 
     with translation.override("zh-hans"):
-        header = [gettext("No."), gettext("Name"), gettext("Age"), gettext("Household"), gettext("Booked by")]
+        header = [
+            gettext("No."),
+            pgettext("person", "Name"),
+            gettext("Age"),
+            gettext("Household"),
+            gettext("Booked by"),
+        ]
     assert [c.value for c in ws[1]][:5] == header
     rows = {r[1]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     assert set(rows) == {"张小明", "张小红", "李秀英", "王小宝"}
@@ -487,4 +522,15 @@ def test_ten_taps_at_once_send_one_message_and_cancel_once(world, booked):
     statuses = _at_once(10, tap(url, {"reason": "场地维修"}))
     assert sorted(statuses) == [302] + [400] * 9
     cancelled = Message.objects.filter(template__code="events.session_cancelled")
-    assert cancelled.filter(user=world.mum_user, channel="inbox").count() == 1
+    # One notice per booking, never repeated by the taps: mum's own (her children) and granny's, whom she
+    # cares for (granny has no account of her own).
+    mums = cancelled.filter(user=world.mum_user, channel="inbox")
+    assert mums.count() == 2
+    assert sorted("李秀英" in m.body for m in mums) == [False, True]
+
+
+def test_the_default_lead_times_kept_as_offered_stay_the_default(staff_client, booked):
+    url = reverse("events:manage", args=[booked.activity.pk])
+    assert staff_client.get(url).context["form"].initial["lead_minutes"] == [1440, 120]
+    assert staff_client.post(url, {"lead_minutes": ["1440", "120"]}).status_code == 302
+    assert not ReminderRule.objects.filter(activity=booked.activity).exists()

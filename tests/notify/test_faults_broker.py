@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from events.models import Registration, StaffMessage
 from events.services.booking import booking_create, booking_create_on_behalf
@@ -80,7 +81,8 @@ def test_a_staff_message_while_the_broker_is_down_answers_and_is_sent_by_the_nex
     booking_create_on_behalf(
         staff=world.staff, activity=fcfs.activity, session=fcfs.session, persons=[world.granny]
     )
-    Message.objects.update(status=MessageStatus.SENT)  # the booking confirmations are not under test
+    # the booking confirmations are not under test
+    Message.objects.update(status=MessageStatus.SENT, sent_at=timezone.now())
     browser.force_login(world.staff)
     url = reverse("events:session_message", args=[fcfs.session.pk])
     key = browser.get(url).context["form"].initial["request_key"]

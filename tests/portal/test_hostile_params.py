@@ -50,6 +50,8 @@ PAGES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "notify:inbox": (("page",), None),
     "reports:dashboard": (("start", "end", "grid"), None),
     "volunteers:hours_certificate": (("date_from", "date_to"), None),
+    "volunteers:certificate_verify": (("code",), None),
+    "holidays:year_add": (("year",), None),
     # allauth's pages, served by the portal: where to go after signing in
     "account_login": (("next",), None),
     "account_signup": (("next",), None),
