@@ -48,7 +48,7 @@ def test_volunteer_checks_in_for_a_shift_on_a_phone(phone_page, open_page, sign_
     go(page, "/")
     open_menu(page)
     with page.expect_navigation():
-        page.get_by_role("link", name=zh("Volunteering")).click()
+        page.get_by_role("link", name=zh("Volunteering"), exact=True).click()
     assert page.locator("h1").count() == 1
     assert_fits_width(page)
     axe_check(page)
