@@ -9,14 +9,13 @@ which recomputes the plan and refuses it if the calendar changed in between.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -42,15 +41,13 @@ def unknown_years_notice(first: datetime.date | None, last: datetime.date | None
         return None
     from portal.holidays.selectors import unknown_years, unknown_years_warning
 
-    text = unknown_years_warning(first, last)
-    if not text:
+    missing = unknown_years(first, last)
+    if not missing:
         return None
-    links = []
-    for year in unknown_years(first, last):
-        # Without the calendar pages wired in, the text still warns.
-        with contextlib.suppress(NoReverseMatch):
-            links.append((year, reverse("holidays:year_add") + f"?year={year}"))
-    return {"text": text, "links": links}
+    return {
+        "text": unknown_years_warning(first, last, missing=missing),
+        "links": [(year, reverse("holidays:year_add") + f"?year={year}") for year in missing],
+    }
 
 
 def _short_weekday(day: datetime.date) -> str:

@@ -309,17 +309,16 @@ def _save_tiers(activity: Activity, tiers: list[dict[str, Any]]) -> None:
 
 def _after_lottery_change(activity: Activity) -> None:
     """Once a lottery's rules are written: commit the seed of each of its pools (the course, or each
-    session) with the lottery helper's ``lottery_commitment_ensure`` (idempotent), where it exists."""
-    from . import lottery
+    session; an activity just made a lottery may already have sessions). Idempotent."""
+    from .lottery import lottery_commitment_ensure
 
-    ensure = getattr(lottery, "lottery_commitment_ensure", None)
-    if not activity.is_lottery or ensure is None:
+    if not activity.is_lottery:
         return
     if activity.is_course:
-        ensure(activity=activity)
+        lottery_commitment_ensure(activity=activity)
         return
     for session in activity.sessions.filter(cancelled=False):
-        ensure(activity=activity, session=session)
+        lottery_commitment_ensure(activity=activity, session=session)
 
 
 def _values(data: Mapping[str, Any], *, base: Activity | None = None) -> dict[str, Any]:

@@ -109,11 +109,13 @@ def calendar_year_get(year: int) -> CalendarYear | None:
     return CalendarYear.objects.select_related("updated_by").filter(year=year).first()
 
 
-def unknown_years_warning(first: datetime.date, last: datetime.date) -> str | None:
+def unknown_years_warning(
+    first: datetime.date, last: datetime.date, *, missing: list[int] | None = None
+) -> str | None:
     """For the manage pages: a translated warning when a schedule from ``first`` to ``last`` runs into
     years whose holiday arrangement the portal does not hold (link it to ``holidays:year_add``, with
-    ``?year=<year>``), or None."""
-    missing = unknown_years(first, last)
+    ``?year=<year>``), or None. ``missing``: those years, when the caller has read them already."""
+    missing = unknown_years(first, last) if missing is None else missing
     if not missing:
         return None
     years = pgettext("list separator", ", ").join(str(y) for y in missing)
