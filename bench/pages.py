@@ -5,10 +5,14 @@
     BENCH_REQUESTS=50 python bench/pages.py               # requests per page for the median (default 30)
 
 For each page of the platform (home, login, signup, my family, the workbench people search, a person's
-workbench detail, the inbox, the profile, the privacy notice) it measures, with django.test.Client:
+workbench detail, the inbox, the profile, the privacy notice) and of the elders area (issue 11: the elder
+list, an elder's page, the volunteer's roster of visits and calls, the overdue list, the clinic entry page,
+the classes and clinics page) it measures, with django.test.Client:
 
 * the number of queries one request costs with 10 rows and with 10,000 rows (residents in the staff
-  member's grid and messages in the resident's inbox); the two must be equal;
+  member's grid, messages in the resident's inbox, and elders: each with a profile, a contact plan held by
+  the volunteer (a third of them overdue) and a visit with a reading at today's clinic); the two must be
+  equal;
 * the median server time over N requests at 10,000 rows, and its ratio to the median of a bare view that
   renders base.html in the same run (the floor: middleware, session, context processors, layout).
 
@@ -103,10 +107,46 @@ class World:
         for name, age in (("刘子轩", 10), ("刘雨桐", 6)):
             child = m.Person.objects.create(name=name, household=home, birth_date=_born(age))
             m.Relation.objects.create(subject=me, relative=child, kind=m.RelationKind.GUARDIAN)
+        # Staff pages of the sensitive areas need two-factor sign-in turned on (portal.accounts.middleware):
+        # without it every staff page measured here would be the redirect to turning it on.
+        from allauth.mfa.totp.internal.auth import TOTP
+
+        TOTP.activate(self.staff, "BENCHPAGESSTAFFTOTPSECRETZHAOXI2")
+        self.volunteer = User.objects.create_user(
+            "+8613900000003", "bench-pass-3", name="李欣怡", role=Role.VOLUNTEER
+        )
         self.people = 0
         self.households = 0
         self.messages = 0
         self.message_error = ""
+        self.elders = 0
+        self.elder_error = ""
+        self.clinic_session = None
+        self._elder_setup()
+
+    def _elder_setup(self):
+        """The elders area's fixed part: the mother's profile and a clinic session under way today."""
+        try:
+            import datetime
+
+            from elders.models import ElderProfile
+            from events.models import Activity, Area, Session
+
+            ElderProfile.objects.create(person=self.mother, helper=self.volunteer, helper_kind="volunteer")
+            clinic = Activity.objects.create(
+                title="便民服务驿站·健康义诊",
+                area=Area.ELDERS,
+                organiser_user=self.staff,
+                place="便民服务驿站",
+                status="published",
+                min_age=60,
+            )
+            start = timezone.now() - datetime.timedelta(hours=1)
+            self.clinic_session = Session.objects.create(
+                activity=clinic, starts_at=start, ends_at=start + datetime.timedelta(hours=3), capacity=20_000
+            )
+        except Exception as exc:  # noqa: BLE001 - the area is young; report, do not stop the bench
+            self.elder_error = f"{type(exc).__name__}: {exc}"
 
     def grow_to(self, rows: int):
         from portal.community.search import pinyin_keys
@@ -141,6 +181,116 @@ class World:
         m.Person.objects.bulk_create(people, batch_size=1000)
         self.people = rows
         self.grow_inbox(rows)
+        self.grow_elders(rows)
+
+    def grow_elders(self, rows: int):
+        """Elders aged 60 to 99 in the grid, each with a profile (the volunteer her helper), a contact plan
+        held by the volunteer (every third one overdue) and a visit at today's clinic (checked in, one blood
+        pressure reading)."""
+        if self.elder_error or self.clinic_session is None:
+            return
+        import datetime
+
+        from elders.models import ContactPlan, ElderProfile, Reading
+        from events.models import Booking, CheckIn, Registration
+        from portal.community.search import pinyin_keys
+
+        m = self.m
+        need = rows - self.elders
+        if need <= 0:
+            return
+        try:
+            today = timezone.localdate()
+            homes = m.Household.objects.bulk_create(
+                [
+                    m.Household(building=self.buildings[k % 10], unit="9", room=f"{self.elders + k + 1:05d}")
+                    for k in range(need)
+                ],
+                batch_size=1000,
+            )
+            elders = []
+            for n in range(need):
+                i = self.elders + n
+                name = SURNAMES[(i + 7) % len(SURNAMES)] + GIVEN[(i // 3) % len(GIVEN)]
+                full, initials = pinyin_keys(name)
+                elders.append(
+                    m.Person(
+                        name=name,
+                        name_pinyin=full,
+                        name_initials=initials,
+                        birth_date=_born(60 + i % 40),
+                        household=homes[n],
+                        gender="F" if i % 3 else "M",
+                        lives_alone=bool(i % 2),
+                    )
+                )
+            elders = m.Person.objects.bulk_create(elders, batch_size=1000)
+            ElderProfile.objects.bulk_create(
+                [ElderProfile(person=p, helper=self.volunteer, helper_kind="volunteer") for p in elders],
+                batch_size=1000,
+            )
+            ContactPlan.objects.bulk_create(
+                [
+                    ContactPlan(
+                        elder=p,
+                        every_days=30,
+                        assigned_to=self.volunteer,
+                        starts_on=today - datetime.timedelta(days=90),
+                        due_on=today - datetime.timedelta(days=20 if n % 3 == 0 else -(n % 25)),
+                    )
+                    for n, p in enumerate(elders)
+                ],
+                batch_size=1000,
+            )
+            session = self.clinic_session
+            bookings = Booking.objects.bulk_create(
+                [
+                    Booking(
+                        activity_id=session.activity_id, session=session, booked_by=self.staff, on_behalf=True
+                    )
+                    for _ in elders
+                ],
+                batch_size=1000,
+            )
+            regs = Registration.objects.bulk_create(
+                [
+                    Registration(
+                        booking=b,
+                        activity_id=session.activity_id,
+                        session=session,
+                        person=p,
+                        status="confirmed",
+                    )
+                    for b, p in zip(bookings, elders, strict=True)
+                ],
+                batch_size=1000,
+            )
+            CheckIn.objects.bulk_create(
+                [
+                    CheckIn(registration=r, session=session, checked_in_by=self.staff, method="staff_search")
+                    for r in regs
+                ],
+                batch_size=1000,
+            )
+            Reading.objects.bulk_create(
+                [
+                    Reading(
+                        elder=p,
+                        kind="bp",
+                        value=120 + n % 70,
+                        value2=80,
+                        unit="mmHg",
+                        session=session,
+                        level="abnormal" if n % 70 >= 20 else "normal",
+                        recorded_by=self.staff,
+                    )
+                    for n, p in enumerate(elders)
+                ],
+                batch_size=1000,
+            )
+            self.elders = rows
+        except Exception as exc:  # noqa: BLE001 - report, do not stop the bench
+            self.elder_error = f"{type(exc).__name__}: {exc}"
 
     def grow_inbox(self, rows: int):
         try:
@@ -189,12 +339,25 @@ def pages(world: World) -> list[tuple[str, str, tuple, dict, str | None]]:
         ("inbox", "notify:inbox", (), {}, "resident"),
         ("profile", "accounts:profile", (), {}, "resident"),
         ("privacy_notice", "community:privacy_notice", (), {}, None),
+        # The elders area (issue 11)
+        ("elder_list", "elders:index", (), {}, "staff"),
+        ("elder_page", "elders:elder", (world.mother.pk,), {}, "staff"),
+        ("my_contacts", "elders:my_contacts", (), {}, "volunteer"),
+        ("overdue", "elders:overdue", (), {}, "staff"),
+        (
+            "clinic_entry",
+            "elders:clinic",
+            (world.clinic_session.pk if world.clinic_session else 0,),
+            {},
+            "staff",
+        ),
+        ("classes", "elders:classes", (), {}, "staff"),
     ]
 
 
 def clients(world: World) -> dict:
     result = {None: Client()}
-    for who, user in (("staff", world.staff), ("resident", world.resident)):
+    for who, user in (("staff", world.staff), ("resident", world.resident), ("volunteer", world.volunteer)):
         client = Client()
         client.force_login(user)
         result[who] = client
@@ -258,9 +421,12 @@ def main() -> dict:
             "pages": {},
             "missing": [],
             "inbox_rows": world.messages,
+            "elder_rows": world.elders,
         }
         if world.message_error:
             result["inbox_error"] = world.message_error
+        if world.elder_error:
+            result["elder_error"] = world.elder_error
         for key, _name, _args, _query, _who in pages(world):
             if key not in large:
                 result["missing"].append(key)

@@ -268,7 +268,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60.0,
         "options": {"expires": 14 * 60},
     },
+    # Elders (issue 11): risk levels and contact plans, the visit-and-call scan (due / overdue / not
+    # reached), missed deliveries, birthday greetings. Daily at 07:30 Asia/Shanghai; safe to run twice.
+    "elders-daily-outreach": {
+        "task": "elders.tasks.daily_outreach",
+        "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(hour=7, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
 }
+# Days a visit or call may be late before the grid leader is told (elders.services.outreach).
+ELDERS_CONTACT_GRACE_DAYS = env.int("ZHAOXI_ELDERS_CONTACT_GRACE_DAYS", default=3)
+if ELDERS_CONTACT_GRACE_DAYS < 0:
+    raise ImproperlyConfigured("ZHAOXI_ELDERS_CONTACT_GRACE_DAYS cannot be negative.")
 
 # --- Authentication -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -29,6 +29,8 @@ urlpatterns = [
     path("volunteers/", include("portal.volunteers.urls")),
     path("reports/", include("portal.reports.urls")),
     path("holidays/", include("portal.holidays.urls")),
+    # The service areas, by name: portal imports none of them.
+    path("elders/", include("elders.urls")),
 ]
 
 if settings.DEBUG:

@@ -15,12 +15,22 @@ from urllib.parse import urlparse
 from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.community.selectors import may_act_for
+from portal.community.selectors import may_act_for, people_visible_to
 
-from ..models import Booking, CheckIn, CheckInMethod, Registration, RegistrationStatus, Session
+from ..models import (
+    ACTIVE_STATUSES,
+    Booking,
+    CheckIn,
+    CheckInMethod,
+    Offer,
+    Registration,
+    RegistrationStatus,
+    Session,
+)
 from ..selectors import can_manage_activity
 from . import _pool
 
@@ -200,3 +210,86 @@ def checkin_ticket(
             first = min(done.values(), key=lambda c: c.checked_in_at)
             raise _already(first, "、".join(r.person.name for r in regs))
         return [_insert(registration=r, session=session, actor=actor, method=method, now=now) for r in todo]
+
+
+def attendance_record(
+    *,
+    actor,
+    session: Session,
+    person,
+    method: str = CheckInMethod.STAFF_SEARCH,
+    now=None,
+) -> CheckIn:
+    """Record that ``person`` is present at ``session``, as staff see her there (a clinic day, a class):
+    the attendance of someone who may or may not have booked. Idempotent: a second call returns the
+    ``CheckIn`` already there (one person-visit however often the nurse records something for her).
+
+    * With a confirmed registration covering the session (hers, or the course's), that one is checked in.
+    * With another active registration (on the waitlist, offered a seat, a lottery application) she is
+      here all the same: that registration is confirmed (an open offer of hers is taken) and checked in.
+    * With none (a walk-in at a drop-in clinic), a booking is made for her by the staff member, marked as
+      on her behalf (``Booking.on_behalf``, like ``booking_create_on_behalf``), confirmed and checked in.
+      A walk-in is not held to the booking window, to the session having started or to its capacity
+      (``Session.capacity`` 0 means no seat left to book, not "unlimited"): she is in the room. Nobody is
+      told of a booking made for a visit that is already happening. The person must be within the staff
+      member's own scope (``people_visible_to``: her organisation's clients, her grid, everyone for
+      community staff), as for a booking on someone's behalf.
+
+    Staff methods only (``can_manage_activity``); a cancelled session is refused. The pool row is locked
+    first, then the registration (the engine's order), so two nurses recording the same walk-in at once
+    make one registration and one check-in."""
+    if method == CheckInMethod.SELF:
+        raise ValidationError(_("Attendance is recorded by staff."), code="bad_method")
+    _check_actor(actor=actor, session=session, method=method)
+    if session.cancelled:
+        raise ValidationError(_("This session has been cancelled."), code="session_cancelled")
+    now = now or timezone.now()
+    activity = session.activity
+    with transaction.atomic(), set_actor(actor):
+        pool = _pool.pool_lock(_pool.pool_for(activity=activity, session=session))
+        covering = Registration.objects.filter(person_id=person.pk, status__in=ACTIVE_STATUSES).filter(
+            Q(session_id=session.pk) | Q(session__isnull=True, activity_id=activity.pk)
+        )
+        regs = _lock(covering)
+        reg = next((r for r in regs if r.status == RegistrationStatus.CONFIRMED), regs[0] if regs else None)
+        if reg is None:
+            if not people_visible_to(viewer=actor).filter(pk=person.pk).exists():
+                raise PermissionDenied(_("This person is not among the people you serve."))
+            booking = Booking.objects.create(
+                activity=activity, session=pool.session, booked_by=actor, on_behalf=True
+            )
+            reg = Registration.objects.create(
+                booking=booking,
+                activity=activity,
+                session=pool.session,
+                person=person,
+                status=RegistrationStatus.CONFIRMED,
+            )
+        elif reg.status != RegistrationStatus.CONFIRMED:
+            offer_id = reg.offer_id if reg.status == RegistrationStatus.OFFERED else None
+            Registration.objects.filter(pk=reg.pk).update(
+                status=RegistrationStatus.CONFIRMED, queue_no=None, updated_at=now
+            )
+            reg.status, reg.queue_no = RegistrationStatus.CONFIRMED, None
+            if (
+                offer_id
+                and not Registration.objects.filter(
+                    offer_id=offer_id, status=RegistrationStatus.OFFERED
+                ).exists()
+            ):
+                Offer.objects.filter(pk=offer_id, status=Offer.Status.OPEN).update(
+                    status=Offer.Status.ACCEPTED, decided_at=now
+                )
+        existing = CheckIn.objects.filter(registration=reg, session=session).first()
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                return _create(
+                    registration=reg, session=session, checked_in_at=now, checked_in_by=actor, method=method
+                )
+        except IntegrityError:
+            existing = CheckIn.objects.filter(registration=reg, session=session).first()
+            if existing is None:  # pragma: no cover - another constraint; let it surface
+                raise
+            return existing

@@ -98,7 +98,16 @@ class EmergencyContactForm(forms.ModelForm):
 class SensitiveProfileForm(forms.ModelForm):
     class Meta:
         model = SensitiveProfile
-        fields = ["health_conditions", "disability", "care_level", "allergies", "medications", "notes"]
+        fields = [
+            "health_conditions",
+            "disability",
+            "care_level",
+            "adl_level",
+            "receives_dibao",
+            "allergies",
+            "medications",
+            "notes",
+        ]
         widgets = {
             "health_conditions": forms.Textarea(attrs={"rows": 3}),
             "medications": forms.Textarea(attrs={"rows": 3}),

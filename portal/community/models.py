@@ -266,6 +266,19 @@ class Person(models.Model):
         return age is not None and age < 14
 
 
+class AdlLevel(models.TextChoices):
+    """Ability in the activities of daily living (日常生活活动能力), as the civil-affairs assessment grades it."""
+
+    INDEPENDENT = "independent", _("Independent")
+    MILD = "mild", _("Mildly dependent")
+    MODERATE = "moderate", _("Moderately dependent")
+    SEVERE = "severe", _("Severely dependent")
+
+
+#: The levels that count as 失能 (incapacitated) for care and outreach.
+ADL_DEPENDENT = (AdlLevel.MILD, AdlLevel.MODERATE, AdlLevel.SEVERE)
+
+
 class SensitiveProfile(models.Model):
     """Sensitive personal information (PIPL art. 28): health, disability, care needs.
 
@@ -282,6 +295,14 @@ class SensitiveProfile(models.Model):
     allergies = models.CharField(_("allergies"), max_length=200, blank=True)
     medications = models.TextField(_("medications"), blank=True)
     notes = models.TextField(_("other notes"), blank=True)
+    adl_level = models.CharField(
+        _("daily-living ability"),
+        max_length=20,
+        choices=AdlLevel.choices,
+        blank=True,
+        help_text=_("From the daily-living assessment; mildly to severely dependent counts as 失能."),
+    )
+    receives_dibao = models.BooleanField(_("receives the minimum living allowance (低保)"), default=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -424,6 +445,11 @@ class Consent(models.Model):
         verbose_name=_("given by"),
     )
     given_as_guardian = models.BooleanField(_("given by a guardian"), default=False)
+    recorded_at_desk = models.BooleanField(
+        _("recorded at the desk"),
+        default=False,
+        help_text=_("Staff recorded it on her behalf from the form she signed (she has no account)."),
+    )
     given_at = models.DateTimeField(_("given"), default=timezone.now)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(

@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.accounts.ratelimits import retry_after, wait_message
@@ -43,7 +44,16 @@ from .models import (
 from .search import name_token_q, search_tokens
 
 #: The fields of SensitiveProfile that a view shows; written to AccessLog.fields.
-SENSITIVE_FIELDS = ("health_conditions", "disability", "care_level", "allergies", "medications", "notes")
+SENSITIVE_FIELDS = (
+    "health_conditions",
+    "disability",
+    "care_level",
+    "allergies",
+    "medications",
+    "notes",
+    "adl_level",
+    "receives_dibao",
+)
 
 
 def person_of(user) -> Person | None:
@@ -207,6 +217,73 @@ def sensitive_profile_for(*, viewer, person: Person, where: str, ip: str | None 
         return SensitiveProfile.objects.get(person=person)
     except SensitiveProfile.DoesNotExist:
         return SensitiveProfile(person=person)
+
+
+def sensitive_access_log(*, viewer, persons, fields: str, where: str, ip: str | None = None) -> int:
+    """Log a view of sensitive data kept outside SensitiveProfile (a service area's health readings):
+    one AccessLog row per person shown, in one insert. The caller has checked ``may_see_sensitive``."""
+    rows = [
+        AccessLog(user=viewer, person=p, fields=fields[:200], reason=where[:100], ip_address=ip or None)
+        for p in {p.pk: p for p in persons}.values()
+    ]
+    AccessLog.objects.bulk_create(rows)
+    return len(rows)
+
+
+def may_see_sensitive_ids(*, viewer, persons) -> set[int]:
+    """:func:`may_see_sensitive` for a list of people (a page of a list), at most three queries whatever
+    their number. ``persons`` should have their household's building loaded (``people_visible_to``)."""
+    persons = list(persons)
+    if viewer is None or not viewer.is_authenticated or not viewer.is_active or not persons:
+        return set()
+    ids = {p.pk for p in persons}
+    if viewer.is_community_staff:
+        return ids
+    seen: set[int] = set()
+    if viewer.is_grid_worker and viewer.grid_id:
+        seen |= {p.pk for p in persons if p.household_id and p.household.building.grid_id == viewer.grid_id}
+    if viewer.is_partner_staff and viewer.organization_id:
+        seen |= set(
+            Person.served_by.through.objects.filter(
+                organization_id=viewer.organization_id, person_id__in=ids - seen
+            ).values_list("person_id", flat=True)
+        )
+    me = person_of(viewer)
+    if me is not None and ids - seen:
+        seen |= {pk for pk in ids - seen if pk == me.pk}
+        seen |= set(
+            Relation.objects.filter(
+                subject_id=me.pk, relative_id__in=ids - seen, kind__in=ACTING_RELATIONS
+            ).values_list("relative_id", flat=True)
+        )
+    return seen
+
+
+def sensitive_profiles_for(
+    *, viewer, persons, where: str, ip: str | None = None
+) -> dict[int, SensitiveProfile]:
+    """:func:`sensitive_profile_for` for a list (a page of elders with their 失能 level): the profiles of
+    those the viewer may see, keyed by person id (an unsaved empty one where none is recorded), and one
+    AccessLog row for each of them, written in one query. The others are simply absent."""
+    allowed = may_see_sensitive_ids(viewer=viewer, persons=persons)
+    if not allowed:
+        return {}
+    now = timezone.now()
+    AccessLog.objects.bulk_create(
+        [
+            AccessLog(
+                user=viewer,
+                person_id=pk,
+                fields=",".join(SENSITIVE_FIELDS),
+                reason=where[:100],
+                ip_address=ip or None,
+                at=now,
+            )
+            for pk in sorted(allowed)
+        ]
+    )
+    found = {sp.person_id: sp for sp in SensitiveProfile.objects.filter(person_id__in=allowed)}
+    return {pk: found.get(pk) or SensitiveProfile(person_id=pk) for pk in allowed}
 
 
 # --- search ---------------------------------------------------------------------------------------

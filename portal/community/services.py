@@ -381,11 +381,26 @@ def dependent_add(
 def consent_grant(*, actor, person: Person, purpose: str) -> Consent:
     """Consent to one purpose under the current privacy notice. Idempotent for the current version;
     a consent under an older notice is replaced."""
+    _require_may_act_for(actor, person)
+    _check_purpose(person, purpose)
+    me = selectors.person_of(actor)
+    return _consent_record(
+        actor=actor, person=person, purpose=purpose, as_guardian=me is None or me.pk != person.pk
+    )
+
+
+def _check_purpose(person: Person, purpose: str) -> None:
     if purpose not in ConsentPurpose.values:
         raise ValidationError({"purpose": _("Unknown purpose.")})
-    _require_may_act_for(actor, person)
     if purpose == ConsentPurpose.MINOR and not (person.birth_date and person.is_minor):
         raise ValidationError({"purpose": _("This consent is only for a child's information.")})
+
+
+def _consent_record(
+    *, actor, person: Person, purpose: str, as_guardian: bool, at_desk: bool = False
+) -> Consent:
+    """The current consent for ``purpose`` under the current notice: the one there, or a new one replacing
+    a consent under an older notice. Grants for one person are serialised on her row."""
     version = settings.PRIVACY_NOTICE_VERSION
     with _atomic_as(actor):
         Person.objects.select_for_update().filter(pk=person.pk).first()  # serialise grants for her
@@ -396,13 +411,13 @@ def consent_grant(*, actor, person: Person, purpose: str) -> Consent:
         if current is not None:
             current.withdrawn_at, current.withdrawn_by = now, actor
             current.save(update_fields=["withdrawn_at", "withdrawn_by"])
-        me = selectors.person_of(actor)
         return Consent.objects.create(
             person=person,
             purpose=purpose,
             notice_version=version,
             given_by=actor,
-            given_as_guardian=me is None or me.pk != person.pk,
+            given_as_guardian=as_guardian,
+            recorded_at_desk=at_desk,
             given_at=now,
         )
 
@@ -422,7 +437,61 @@ def consent_withdraw(*, actor, person: Person, purpose: str) -> Consent | None:
         if purpose == ConsentPurpose.HEALTH or (
             purpose == ConsentPurpose.MINOR and person.needs_guardian_consent
         ):
-            SensitiveProfile.objects.filter(person=person).delete()
+            _health_erase(person)
+        return current
+
+
+def _health_erase(person: Person) -> None:
+    """PIPL art. 47: the sensitive profile, and what every service area keeps of her health (their
+    ``privacy.erase_health`` hooks, see portal.community.privacy_hooks), in the caller's transaction."""
+    from .privacy_hooks import erase_health, sensitive_changed
+
+    SensitiveProfile.objects.filter(person=person).delete()
+    erase_health(person=person)
+    sensitive_changed(person=person)
+
+
+def _require_at_desk(staff, person: Person) -> None:
+    """Community staff, or the grid worker of her grid: who may record a signed paper form at the desk."""
+    if staff is None or not staff.is_authenticated or not staff.is_active:
+        raise PermissionDenied
+    if staff.is_community_staff:
+        return
+    if (
+        staff.is_grid_worker
+        and staff.grid_id
+        and Person.objects.filter(pk=person.pk, household__building__grid_id=staff.grid_id).exists()
+    ):
+        return
+    raise PermissionDenied
+
+
+def consent_record_at_desk(*, staff, person: Person, purpose: str) -> Consent:
+    """Staff record a consent on her behalf from the paper form she (or her guardian) signed at the desk:
+    an elder without a phone or account consents like anyone else. ``recorded_at_desk`` and ``given_by``
+    (the staff member) say so; the audit trail has the entry. Community staff, or her grid worker.
+    Idempotent for the current notice; a consent under an older notice is replaced."""
+    _require_at_desk(staff, person)
+    _check_purpose(person, purpose)
+    return _consent_record(actor=staff, person=person, purpose=purpose, as_guardian=False, at_desk=True)
+
+
+def consent_withdraw_at_desk(*, staff, person: Person, purpose: str) -> Consent | None:
+    """She asks at the desk to withdraw a consent (on paper, or in person): as :func:`consent_withdraw`,
+    recorded by the staff member (community staff, or her grid worker)."""
+    if purpose not in ConsentPurpose.values:
+        raise ValidationError({"purpose": _("Unknown purpose.")})
+    _require_at_desk(staff, person)
+    with _atomic_as(staff):
+        current = Consent.objects.select_for_update().active().filter(person=person, purpose=purpose).first()
+        if current is None:
+            return None
+        current.withdrawn_at, current.withdrawn_by = timezone.now(), staff
+        current.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        if purpose == ConsentPurpose.HEALTH or (
+            purpose == ConsentPurpose.MINOR and person.needs_guardian_consent
+        ):
+            _health_erase(person)
         return current
 
 
@@ -481,7 +550,11 @@ def sensitive_profile_update(*, actor, person: Person, **values) -> SensitivePro
         profile = SensitiveProfile.objects.select_for_update().filter(person=person).first()
         profile = profile or SensitiveProfile(person=person)
         for key, value in values.items():
-            setattr(profile, key, (value or "").strip())
+            # Text is trimmed; a yes/no (低保) stays a boolean.
+            setattr(profile, key, value if isinstance(value, bool) else (value or "").strip())
         profile.full_clean()
         profile.save()
+        from .privacy_hooks import sensitive_changed
+
+        sensitive_changed(person=person)  # the areas recompute what follows (an elder's risk level)
         return profile

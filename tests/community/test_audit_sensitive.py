@@ -73,6 +73,8 @@ def test_register_sensitive_is_the_one_list(db):
         "allergies",
         "medications",
         "notes",
+        "adl_level",
+        "receives_dibao",
     )
     with pytest.raises(ValueError):
         register_sensitive(Person, fields=["no_such_field"])

@@ -52,9 +52,24 @@ PAGES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "volunteers:hours_certificate": (("date_from", "date_to"), None),
     "volunteers:certificate_verify": (("code",), None),
     "holidays:year_add": (("year",), None),
+    "elders:clinic": (("elder", "q", "page"), "session"),
+    "elders:followups": (("show", "page"), None),
+    "elders:index": (("q", "band", "group", "risk", "grid", "page"), None),
     # allauth's pages, served by the portal: where to go after signing in
     "account_login": (("next",), None),
     "account_signup": (("next",), None),
+    # elders, partners piece: plans, flagged plans, the delivery round, the monthly ledger
+    "elders:plans": (("organization", "service", "state", "page"), None),
+    "elders:plans_flagged": (("page",), None),
+    "elders:delivery_round": (("service",), None),
+    "elders:ledger": (("month", "format"), None),
+    # elders, the visit-and-call roster (outreach)
+    "elders:overdue": (("grid", "page"), None),
+    "elders:needs": (("status", "grid", "page"), None),
+    # elders, classes and clinics (demo piece): the page of sessions held
+    "elders:classes": (("page",), None),
+    # elders, my visits and calls (paginated by the pager helper)
+    "elders:my_contacts": (("page",), None),
 }
 #: Parameters that are dates: a bad value must be a visible field error.
 DATE_PARAMS = {"date_from", "date_to", "start", "end"}

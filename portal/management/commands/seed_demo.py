@@ -580,6 +580,18 @@ ACCOUNTS = [
     ),
     ("+8613800000004", "李欣怡", Role.VOLUNTEER, {"person": "volunteer", "note": "大学生志愿者 · volunteer"}),
     (
+        "+8613800000006",
+        "钱文静",
+        Role.PARTNER_STAFF,
+        {"organization": HEALTH_CENTRE, "note": "卫生服务中心护士 · health-centre nurse (partner staff)"},
+    ),
+    (
+        "+8613800000007",
+        "沈国华",
+        Role.VOLUNTEER,
+        {"note": "在职党员志愿者 · party-member volunteer (结对帮扶)"},
+    ),
+    (
         "+8613800000005",
         "朱晓燕",
         Role.RESIDENT,

@@ -1,0 +1,177 @@
+"""Elder classes and clinics (the 'classes' page): the events activities for elders, read through the events
+engine (its activities, sessions, registrations and check-ins; no second registration system).
+
+An activity is for elders when it belongs to the elders area or its audience starts at 60 (老年人: 60 and
+over, ``events.filters.ELDER_AGE``): the health station's clinics, the smartphone classes, tai chi, the opera
+class. Everyone sees the sessions to come, with a link to the activity's page where booking happens; those
+who manage some of these activities (community staff: all; partner staff: their organisation's) also see
+attendance per session held: booked (confirmed places: of the session, or of the course for a course) against
+checked in (the engine's check-ins; at a clinic a reading checks the elder in).
+
+Every read is a constant number of queries whatever the number of sessions or people (subqueries and
+aggregates, slices and pages).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from events.filters import ELDER_AGE
+from events.models import (
+    SEATED_STATUSES,
+    Activity,
+    Area,
+    CheckIn,
+    Registration,
+    RegistrationScope,
+    RegistrationStatus,
+    Session,
+)
+from events.selectors import activities_manageable_by, sessions_with_seats
+
+#: How many sessions to come the page lists, and how far ahead.
+UPCOMING_LIMIT = 40
+UPCOMING_DAYS = 92
+#: Sessions held per page of the attendance table, and how far back it goes.
+ATTENDANCE_PAGE_SIZE = 20
+ATTENDANCE_DAYS = 400
+
+
+def elder_activity_q(prefix: str = "") -> Q:
+    """The activities for elders: of the elders area, or for an audience of 60 and over."""
+    return Q(**{f"{prefix}area": Area.ELDERS}) | Q(**{f"{prefix}min_age__gte": ELDER_AGE})
+
+
+def elder_activities() -> QuerySet[Activity]:
+    return Activity.objects.published().filter(elder_activity_q())
+
+
+def _count(qs, field: str = "pk") -> Subquery:
+    return Subquery(
+        qs.order_by().values(field).annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()
+    )
+
+
+def _course_places(activity_ref: str) -> Subquery:
+    """Confirmed places in a course (one registration covers every meeting), per activity."""
+    return _count(
+        Registration.objects.filter(
+            activity_id=OuterRef(activity_ref), session__isnull=True, status__in=SEATED_STATUSES
+        ),
+        "activity_id",
+    )
+
+
+def upcoming_sessions(*, now: datetime.datetime | None = None) -> list[Session]:
+    """The sessions to come of the published activities for elders (the next ``UPCOMING_DAYS`` days, at
+    most ``UPCOMING_LIMIT``), soonest first, with ``places_left`` (of the session, or of the course) or None
+    when the activity takes anyone who comes. Two queries."""
+    now = now or timezone.now()
+    qs = Session.objects.filter(
+        activity__in=elder_activities().values("pk"),
+        cancelled=False,
+        starts_at__gt=now,
+        starts_at__lt=now + datetime.timedelta(days=UPCOMING_DAYS),
+    )
+    sessions = list(
+        sessions_with_seats(qs)
+        .select_related("activity__organiser_org", "activity__organiser_user")
+        .annotate(course_taken=Coalesce(_course_places("activity_id"), Value(0)))
+        .order_by("starts_at", "id")[:UPCOMING_LIMIT]
+    )
+    for s in sessions:
+        activity = s.activity
+        if activity.is_course:
+            s.places_left = max((activity.capacity or 0) - s.course_taken, 0)
+        elif s.capacity:
+            s.places_left = s.seats_left
+        else:
+            s.places_left = None
+    return sessions
+
+
+def upcoming_by_activity(*, now: datetime.datetime | None = None) -> list[dict]:
+    """``upcoming_sessions`` grouped by activity, in the order of each activity's next session:
+    ``[{"activity": Activity, "sessions": [Session, ...]}]``."""
+    groups: dict[int, dict] = {}
+    for s in upcoming_sessions(now=now):
+        groups.setdefault(s.activity_id, {"activity": s.activity, "sessions": []})["sessions"].append(s)
+    return list(groups.values())
+
+
+def may_see_attendance(*, viewer) -> bool:
+    """Whoever manages at least one activity for elders (one query; anonymous: none)."""
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    return activities_manageable_by(user=viewer).filter(elder_activity_q()).exists()
+
+
+def attendance_sessions(*, viewer, now: datetime.datetime | None = None) -> QuerySet[Session]:
+    """The sessions held (started, not cancelled, within ``ATTENDANCE_DAYS``) of the activities for elders
+    the viewer manages, latest first, annotated with ``booked`` (confirmed places of the session, or of
+    the course) and ``checked_in`` (check-ins at the session). One query per page."""
+    now = now or timezone.now()
+    manageable = activities_manageable_by(user=viewer).filter(elder_activity_q())
+    session_places = _count(
+        Registration.objects.filter(session_id=OuterRef("pk"), status=RegistrationStatus.CONFIRMED),
+        "session_id",
+    )
+    course_places = _count(
+        Registration.objects.filter(
+            activity_id=OuterRef("activity_id"), session__isnull=True, status=RegistrationStatus.CONFIRMED
+        ),
+        "activity_id",
+    )
+    checkins = _count(CheckIn.objects.filter(session_id=OuterRef("pk")), "session_id")
+    return (
+        Session.objects.filter(
+            activity__in=manageable.values("pk"),
+            cancelled=False,
+            starts_at__lte=now,
+            starts_at__gte=now - datetime.timedelta(days=ATTENDANCE_DAYS),
+        )
+        .select_related("activity")
+        .annotate(
+            booked=Case(
+                When(
+                    activity__registration_scope=RegistrationScope.COURSE,
+                    then=Coalesce(course_places, Value(0)),
+                ),
+                default=Coalesce(session_places, Value(0)),
+                output_field=IntegerField(),
+            ),
+            checked_in=Coalesce(checkins, Value(0)),
+        )
+        .order_by("-starts_at", "-id")
+    )
+
+
+def attendance_totals(*, viewer, now: datetime.datetime | None = None) -> list[dict]:
+    """Per activity the viewer manages: sessions held and person-visits (人次) within ``ATTENDANCE_DAYS``,
+    most visits first. One aggregate query."""
+    now = now or timezone.now()
+    manageable = activities_manageable_by(user=viewer).filter(elder_activity_q())
+    rows = (
+        Session.objects.filter(
+            activity__in=manageable.values("pk"),
+            cancelled=False,
+            starts_at__lte=now,
+            starts_at__gte=now - datetime.timedelta(days=ATTENDANCE_DAYS),
+        )
+        .values("activity_id", "activity__title")
+        .annotate(sessions=Count("pk", distinct=True), visits=Count("checkins"))
+        .order_by("-visits", "activity__title")
+    )
+    return [
+        {
+            "activity_id": r["activity_id"],
+            "title": r["activity__title"],
+            "sessions": r["sessions"],
+            "visits": r["visits"],
+        }
+        for r in rows
+    ]

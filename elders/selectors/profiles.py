@@ -1,0 +1,327 @@
+"""Reads of the elder list and the elder page, scoped through ``elders.selectors.access``.
+
+The special groups: 高龄 (80 or over, from the birth date on the day), 孤寡 and 独居 (the profile; an elder
+without a profile yet is "alone" when the registry says so) are for everyone who sees her; 失能 with its
+level, 残疾 and 低保 come from her SensitiveProfile, read through the platform
+(``sensitive_profiles_for``: one AccessLog row per person shown) and only for viewers who may see them.
+A page costs the same number of queries at 3 elders and at 30.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from elders.models import ElderProfile, LivingSituation, RiskLevel
+from elders.selectors.access import _cutoff, age_band, assignment_q, elders_visible_to
+from elders.services.recipients import has_own_account, notice_recipients
+from elders.services.risk import assess_person, default_living_situation, reason_words
+from portal.community.models import ACTING_RELATIONS, ADL_DEPENDENT, AdlLevel, Person, Relation
+from portal.community.search import name_search_q
+from portal.community.selectors import (
+    person_of,
+    phone_shown_to,
+    sensitive_profile_for,
+    sensitive_profiles_for,
+)
+
+# Filters of the list.
+GROUP_AGED, GROUP_WIDOWED, GROUP_ALONE = "aged", "widowed", "alone"
+GROUP_ADL, GROUP_DISABLED, GROUP_DIBAO = "adl", "disabled", "dibao"
+SENSITIVE_GROUPS = (GROUP_ADL, GROUP_DISABLED, GROUP_DIBAO)
+
+
+def group_choices(*, sensitive: bool) -> list[tuple[str, str]]:
+    out = [
+        (GROUP_AGED, pgettext("special group", "Aged 80 or over")),
+        (GROUP_WIDOWED, pgettext("special group", "Widowed without children")),
+        (GROUP_ALONE, pgettext("special group", "Lives alone")),
+    ]
+    if sensitive:
+        out += [
+            (GROUP_ADL, pgettext("special group", "Dependent in daily living")),
+            (GROUP_DISABLED, pgettext("special group", "Disability")),
+            (GROUP_DIBAO, pgettext("special group", "Minimum living allowance")),
+        ]
+    return out
+
+
+def band_label(band: int | None) -> str:
+    return "" if band is None else f"{band}+"
+
+
+def sensitive_filter_q(viewer) -> Q | None:
+    """Where a viewer may filter by a sensitive group: her role's scope (staff: everyone; a grid worker:
+    her grid; partner staff: her organisation's clients). None: the filter is not offered."""
+    if viewer is None or not viewer.is_authenticated or not viewer.is_active:
+        return None
+    if viewer.is_community_staff:
+        return Q()
+    if viewer.is_grid_worker and viewer.grid_id:
+        return Q(household__building__grid_id=viewer.grid_id)
+    if viewer.is_partner_staff and viewer.organization_id:
+        served = Person.served_by.through.objects.filter(organization_id=viewer.organization_id)
+        return Q(pk__in=served.values("person_id"))
+    return None
+
+
+def _band_q(band: int, on: datetime.date) -> Q:
+    q = Q(birth_date__lte=_cutoff(band, on))
+    if band < 90:
+        q &= Q(birth_date__gt=_cutoff(band + 10, on))
+    return q
+
+
+def _group_q(group: str, on: datetime.date) -> Q:
+    if group == GROUP_AGED:
+        return Q(birth_date__lte=_cutoff(80, on))
+    if group == GROUP_WIDOWED:
+        return Q(elder_profile__childless_widowed=True)
+    if group == GROUP_ALONE:
+        return Q(elder_profile__living_situation=LivingSituation.ALONE) | Q(
+            elder_profile__isnull=True, lives_alone=True
+        )
+    if group == GROUP_ADL:
+        return Q(sensitive__adl_level__in=ADL_DEPENDENT)
+    if group == GROUP_DISABLED:
+        return Q(sensitive__isnull=False) & ~Q(sensitive__disability="")
+    if group == GROUP_DIBAO:
+        return Q(sensitive__receives_dibao=True)
+    return Q()
+
+
+def _risk_q(level: str) -> Q:
+    q = Q(elder_profile__risk_override=level) | Q(
+        elder_profile__risk_override="", elder_profile__risk_level=level
+    )
+    if level == RiskLevel.LOW:  # not assessed yet: the daily refresh gives her a level
+        q |= Q(elder_profile__isnull=True)
+    return q
+
+
+def elders_for_list(
+    *,
+    viewer,
+    q: str = "",
+    band: int | None = None,
+    group: str = "",
+    risk: str = "",
+    grid=None,
+    assigned_only: bool = False,
+    on: datetime.date | None = None,
+) -> QuerySet[Person]:
+    """The elders of the viewer's list, filtered, with what a row shows joined in (one query a page)."""
+    on = on or timezone.localdate()
+    qs = elders_visible_to(viewer=viewer, on=on)
+    if assigned_only:
+        qs = qs.filter(assignment_q(viewer))
+    if q:
+        match = name_search_q(q)
+        if match is not None:
+            qs = qs.filter(match)
+    if band:
+        qs = qs.filter(_band_q(band, on))
+    if group:
+        if group in SENSITIVE_GROUPS:
+            scope = sensitive_filter_q(viewer)
+            qs = qs.filter(scope & _group_q(group, on)) if scope is not None else qs.none()
+        else:
+            qs = qs.filter(_group_q(group, on))
+    if risk:
+        qs = qs.filter(_risk_q(risk))
+    if grid is not None:
+        qs = qs.filter(household__building__grid=grid)
+    return qs.select_related("elder_profile").order_by("name_pinyin", "id")
+
+
+# --- what a row and the page show ---------------------------------------------------------------------
+
+
+ADL_WORDS = {
+    AdlLevel.MILD: lambda: pgettext("daily-living dependence", "mild"),
+    AdlLevel.MODERATE: lambda: pgettext("daily-living dependence", "moderate"),
+    AdlLevel.SEVERE: lambda: pgettext("daily-living dependence", "severe"),
+}
+
+
+@dataclass
+class ElderFacts:
+    """What the list and the page say of one elder (computed on the day)."""
+
+    person: Person
+    profile: ElderProfile | None
+    age: int | None
+    band: int | None
+    living_situation: str
+    living_label: str
+    groups: list[str] = field(default_factory=list)
+    risk_level: str = RiskLevel.LOW
+    derived_level: str = RiskLevel.LOW
+    reasons: list[str] = field(default_factory=list)
+    overridden: bool = False
+    sensitive_shown: bool = False
+
+    @property
+    def band_label(self) -> str:
+        return band_label(self.band)
+
+    @property
+    def risk_label(self) -> str:
+        return RiskLevel(self.risk_level).label
+
+    @property
+    def derived_label(self) -> str:
+        return RiskLevel(self.derived_level).label
+
+    @property
+    def reasons_text(self) -> str:
+        return " · ".join(self.reasons)
+
+
+def _profile_of(person: Person) -> ElderProfile | None:
+    try:
+        return person.elder_profile
+    except ElderProfile.DoesNotExist:
+        return None
+
+
+def elder_facts(*, person: Person, sensitive=None, show_sensitive: bool, on: datetime.date) -> ElderFacts:
+    """The facts of one elder; ``sensitive`` her SensitiveProfile when the viewer may see it (read
+    through the platform, logged), else None. No query."""
+    profile = _profile_of(person)
+    age = person.age_on(on)
+    living = profile.living_situation if profile else default_living_situation(person)
+    groups: list[str] = []
+    if age is not None and age >= 80:
+        groups.append(pgettext("special group", "Aged 80 or over"))
+    if profile and profile.childless_widowed:
+        groups.append(pgettext("special group", "Widowed without children"))
+    if living == LivingSituation.ALONE:
+        groups.append(pgettext("special group", "Lives alone"))
+    if show_sensitive and sensitive is not None:
+        if sensitive.adl_level in ADL_DEPENDENT:
+            groups.append(
+                _("Dependent in daily living (%(degree)s)") % {"degree": ADL_WORDS[sensitive.adl_level]()}
+            )
+        if sensitive.disability:
+            groups.append(pgettext("special group", "Disability"))
+        if sensitive.receives_dibao:
+            groups.append(pgettext("special group", "Minimum living allowance"))
+    if profile is not None:
+        derived, codes = profile.risk_level, list(profile.risk_reasons or [])
+    else:  # not assessed yet: the rule applied to what is known (the daily refresh stores it)
+        derived, codes = assess_person(person=person, profile=None, sensitive=sensitive, unreached=0, on=on)
+    effective = profile.effective_risk if profile else derived
+    return ElderFacts(
+        person=person,
+        profile=profile,
+        age=age,
+        band=age_band(age),
+        living_situation=living,
+        living_label=LivingSituation(living).label,
+        groups=groups,
+        risk_level=effective,
+        derived_level=derived,
+        reasons=reason_words(codes, age=age, show_sensitive=show_sensitive),
+        overridden=bool(profile and profile.risk_override),
+        sensitive_shown=show_sensitive and sensitive is not None,
+    )
+
+
+def elder_rows(
+    *, viewer, persons, ip: str | None = None, on: datetime.date | None = None
+) -> list[ElderFacts]:
+    """The rows of a page of the list: the sensitive groups for the viewers who may see them, read in one
+    batch through the platform (one AccessLog row per person shown)."""
+    on = on or timezone.localdate()
+    persons = list(persons)
+    sensitive = sensitive_profiles_for(viewer=viewer, persons=persons, where="elders:index", ip=ip)
+    return [
+        elder_facts(
+            person=p,
+            sensitive=sensitive.get(p.pk),
+            show_sensitive=p.pk in sensitive,
+            on=on,
+        )
+        for p in persons
+    ]
+
+
+def elder_page_get(*, viewer, person_id, on: datetime.date | None = None) -> Person:
+    """One elder for her page, with her profile's people joined in; Http404 outside the viewer's scope."""
+    from django.http import Http404
+
+    try:
+        return (
+            elders_visible_to(viewer=viewer, on=on)
+            .select_related(
+                "elder_profile__helper",
+                "elder_profile__family_doctor",
+                "elder_profile__risk_override_by",
+                "elder_profile__updated_by",
+            )
+            .get(pk=person_id)
+        )
+    except (Person.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404("No such elder.") from None
+
+
+@dataclass
+class FamilyMember:
+    person: Person
+    relation: str
+    receives_notices: bool
+
+
+def elder_page(*, viewer, elder: Person, ip: str | None = None, on: datetime.date | None = None) -> dict:
+    """The context of the elder page (a constant number of queries)."""
+    from portal.community.selectors import may_see_sensitive
+
+    on = on or timezone.localdate()
+    may_see = may_see_sensitive(viewer=viewer, person=elder)
+    sensitive = None
+    if may_see:
+        sensitive = sensitive_profile_for(viewer=viewer, person=elder, where="elders:elder", ip=ip)
+    facts = elder_facts(person=elder, sensitive=sensitive, show_sensitive=may_see, on=on)
+    recipients = notice_recipients(persons=[elder]).get(elder.pk, [])
+    receiving = {p.pk for p in recipients}
+    family = [
+        FamilyMember(
+            person=r.subject, relation=r.get_kind_display(), receives_notices=r.subject_id in receiving
+        )
+        for r in Relation.objects.filter(relative=elder, kind__in=ACTING_RELATIONS)
+        .select_related("subject__user")
+        .order_by("kind", "id")
+    ]
+    me = person_of(viewer)
+    return {
+        "elder": elder,
+        "facts": facts,
+        "profile": facts.profile,
+        "sensitive": sensitive if may_see else None,
+        "may_see_sensitive": may_see,
+        "family": family,
+        "recipients": recipients,
+        "own_account": has_own_account(elder),
+        "phone_shown": phone_shown_to(viewer=viewer, person=elder),
+        "is_me": me is not None and me.pk == elder.pk,
+    }
+
+
+def acting_for_elders(*, viewer, on: datetime.date | None = None) -> QuerySet[Person]:
+    """The elders a resident acts for (her mother): for the residents' page of the area."""
+    me = person_of(viewer)
+    if me is None:
+        return Person.objects.none()
+    acted = Relation.objects.filter(subject_id=me.pk, kind__in=ACTING_RELATIONS).values("relative_id")
+    return (
+        elders_visible_to(viewer=viewer, on=on)
+        .filter(pk__in=acted)
+        .select_related("elder_profile")
+        .order_by("name_pinyin", "id")
+    )
