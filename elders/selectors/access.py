@@ -68,9 +68,7 @@ def elders_visible_to(*, viewer, on: datetime.date | None = None) -> QuerySet[Pe
     base = people_visible_to(viewer=viewer)
     if not viewer.is_community_staff:
         # people_visible_to gives the role's scope and her own family; add the elders paired with her.
-        base = people_visible_to(viewer=viewer) | Person.objects.filter(_assignment_q(viewer)).select_related(
-            "household__building__estate", "household__building__grid", "user"
-        )
+        base = base | Person.objects.filter(_assignment_q(viewer))
     return base.filter(elder_q(on=on), is_active=True).distinct()
 
 

@@ -42,41 +42,28 @@ from portal.exports import csv_response, xlsx_response
 PLANS_PAGE_SIZE = 30
 
 
-def _managers_only(view):
-    """Community staff: the catalogue and the plans."""
+def _allowed(test, doc: str):
+    """Signed in, a page with personal data (staff need two-factor sign-in), and ``test(user)``: else 403."""
 
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not svc.may_manage_partner_services(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request, *args, **kwargs):
+            if not test(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return shows_personal_data(wrapper)
+        return shows_personal_data(wrapper)
 
-
-def _partner_pages(view):
-    """Community staff, partner staff and grid workers (each within her scope)."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not sel.may_see_partner_pages(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return shows_personal_data(wrapper)
+    decorator.__doc__ = doc
+    return decorator
 
 
-def _loggers_only(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not svc.may_log_deliveries(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return shows_personal_data(wrapper)
+_managers_only = _allowed(svc.may_manage_partner_services, "Community staff: the catalogue and the plans.")
+_partner_pages = _allowed(
+    sel.may_see_partner_pages, "Community staff, partner staff and grid workers (each within her scope)."
+)
+_loggers_only = _allowed(svc.may_log_deliveries, "Partner staff who log deliveries.")
 
 
 def _elder_page(elder) -> str:
