@@ -150,6 +150,14 @@ class Activity(models.Model):
         related_name="activities",
     )
     max_per_household = models.PositiveSmallIntegerField(_("maximum per household"), null=True, blank=True)
+    adults_accompany = models.BooleanField(
+        _("children come with an adult"),
+        default=False,
+        help_text=_(
+            "A parent-and-child activity: the age range is for the children; the guardian booked with them "
+            "is not held to it."
+        ),
+    )
 
     # Booking windows
     booking_opens_at = models.DateTimeField(_("booking opens"), null=True, blank=True)
@@ -847,11 +855,58 @@ class CheckIn(models.Model):
         return f"{self.session} — {self.registration_id} ({self.get_method_display()})"
 
 
+class CheckOut(models.Model):
+    """Leaving: one person (her registration) signed out of one session after being checked in, and to
+    whom she was released (a child collected by her grandmother). For activities where leaving matters as
+    much as arriving: a child's day-care, a class that ends at the door. The unique constraint makes a
+    second sign-out impossible, even when two staff tablets sign the same child out at once; a sign-out
+    needs the session's check-in (``events.services.checkout_record``)."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="checkouts", verbose_name=_("registration")
+    )
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.CASCADE,
+        related_name="checkouts",
+        verbose_name=pgettext_lazy("activity", "session"),
+    )
+    checked_out_at = models.DateTimeField(_("signed out at"), default=timezone.now)
+    checked_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("signed out by"),
+    )
+    released_to = models.CharField(
+        _("released to"), max_length=100, blank=True, help_text=_("Who collected her, as staff saw them.")
+    )
+
+    class Meta:
+        verbose_name = _("sign-out")
+        verbose_name_plural = _("sign-outs")
+        ordering = ["-checked_out_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "session"],
+                name="checkout_once_per_session",
+                violation_error_message=_("This person is already signed out of this session."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.session} — {self.registration_id} → {self.released_to}"
+
+
 def _register_checkin_audit():
     from auditlog.registry import auditlog
 
     if not auditlog.contains(CheckIn):
         auditlog.register(CheckIn)
+    if not auditlog.contains(CheckOut):
+        auditlog.register(CheckOut)
 
 
 _register_checkin_audit()

@@ -31,6 +31,7 @@ urlpatterns = [
     path("holidays/", include("portal.holidays.urls")),
     # The service areas, by name: portal imports none of them.
     path("elders/", include("elders.urls")),
+    path("youth/", include("youth.urls")),
 ]
 
 if settings.DEBUG:

@@ -4,4 +4,15 @@ from django.utils.translation import gettext_lazy as _
 
 class YouthConfig(AppConfig):
     name = "youth"
-    verbose_name = _("Youth")
+    verbose_name = _("Children and youth")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from . import models as m
+
+        # Every write leaves an audit entry (the pickup photo's file name is not kept in the trail).
+        auditlog.register(m.ChildProfile)
+        auditlog.register(m.PickupPerson, exclude_fields=["photo"])
+        for model in (m.DaycareProgramme, m.DaycareWeek, m.PickupAttempt, m.YouthActivity):
+            auditlog.register(model)

@@ -18,6 +18,7 @@ class OrganizationKind(models.TextChoices):
     EMPLOYER = "employer", _("Employer")
     PROPERTY_COMPANY = "property_company", _("Property company")
     SOCIAL_ORGANIZATION = "social_organization", _("Social organisation")
+    VOLUNTEER_GROUP = "volunteer_group", _("Volunteer group")
     GOVERNMENT = "government", _("Government body")
 
 

@@ -253,6 +253,7 @@ def message_enqueue(
     user=None,
     channels: list[str] | None = None,
     not_before: datetime | None = None,
+    safety: bool = False,
 ) -> list[Message]:
     """Create the outbox rows for one message to one recipient, one row per channel, and queue the sends.
 
@@ -263,6 +264,10 @@ def message_enqueue(
     preference enables; channels she has turned off, or that have no address (no e-mail, no account for
     the inbox), are left out. SMS due inside the recipient's quiet hours waits until they end.
     The send task is queued only after the transaction commits; rows due later wait for the periodic scan.
+
+    ``safety`` is for a message about someone's safety that cannot wait (a child's pickup refused at the
+    door): it goes at once on the urgent queue, past the quiet hours, on every channel asked for that has
+    an address, whatever the preference has turned off.
     """
     if not key:
         raise ValueError("message_enqueue needs a key")
@@ -280,7 +285,7 @@ def message_enqueue(
         return []
 
     pref = contact_preference_for(user=user, person=person)
-    enabled = set(pref.enabled_channels())
+    enabled = set(Channel.values) if safety else set(pref.enabled_channels())
     wanted = list(dict.fromkeys(channels)) if channels is not None else [c.value for c in Channel]
     unknown = [c for c in wanted if c not in Channel.values]
     if unknown:
@@ -314,7 +319,11 @@ def message_enqueue(
             address = _address_for(channel, user=user, person=person)
             if channel != Channel.INBOX and not address:
                 continue
-            row_not_before = _row_not_before(channel=channel, due=due, pref=pref, not_before=not_before)
+            row_not_before = (
+                not_before
+                if safety
+                else _row_not_before(channel=channel, due=due, pref=pref, not_before=not_before)
+            )
             inbox_now = channel == Channel.INBOX and (row_not_before is None or row_not_before <= now)
             message, created = Message.objects.get_or_create(
                 key=f"{key}:{channel}",
@@ -342,7 +351,7 @@ def message_enqueue(
             if created and message.queued_at is not None:
                 to_queue.append(message.pk)
         if to_queue:
-            _queue_send_on_commit(to_queue)
+            _queue_send_on_commit(to_queue, urgent=safety)
     return rows
 
 

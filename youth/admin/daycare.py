@@ -1,0 +1,3 @@
+"""Admin of the youth area: daycare."""
+
+from __future__ import annotations

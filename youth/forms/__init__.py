@@ -1,0 +1,1 @@
+"""Forms of the youth area, one module per piece."""

@@ -1,0 +1,25 @@
+"""The the children-and-guardians piece: its message templates (none yet).
+
+``TEMPLATES`` is also read by tests/youth/conftest.py (``youth_data``) to put them back after a flush.
+"""
+
+from django.db import migrations
+
+TEMPLATES: list[dict] = []
+
+
+def create_templates(apps, schema_editor):
+    MessageTemplate = apps.get_model("notify", "MessageTemplate")
+    for data in TEMPLATES:
+        MessageTemplate.objects.update_or_create(code=data["code"], defaults=data)
+
+
+def remove_templates(apps, schema_editor):
+    MessageTemplate = apps.get_model("notify", "MessageTemplate")
+    MessageTemplate.objects.filter(code__in=[d["code"] for d in TEMPLATES], messages__isnull=True).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("youth", "0001_initial"), ("notify", "0002_default_templates")]
+
+    operations = [migrations.RunPython(create_templates, remove_templates)]

@@ -1,0 +1,1 @@
+"""Writes of the youth area, one module per piece (children, daycare, pickup, classes)."""

@@ -1,0 +1,12 @@
+"""URLs of the youth area (namespace ``youth``): each piece keeps its own patterns next to its views."""
+
+from .views import children, classes, daycare, pickup
+
+app_name = "youth"
+
+urlpatterns = [
+    *classes.urlpatterns,
+    *children.urlpatterns,
+    *daycare.urlpatterns,
+    *pickup.urlpatterns,
+]
