@@ -45,9 +45,10 @@ run: install
 	DJANGO_DEBUG=true ZHAOXI_COMMUNITY_PHONE="$${ZHAOXI_COMMUNITY_PHONE-0513-8359 1234}" \
 		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile.dev start
 
-# The suite in PYTEST_WORKERS processes, in file order.
+# The suite in PYTEST_WORKERS processes, in file order; an idle process takes tests from a busy one
+# (worksteal), so that a long browser or fault module at the end does not leave the other waiting.
 test: install
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The suite once in one process, in a random order. pytest-randomly prints its seed at the top: replay
 # that order with `make test-random PYTEST_ARGS=--randomly-seed=N`.

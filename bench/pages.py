@@ -123,6 +123,12 @@ class World:
         self.elder_error = ""
         self.clinic_session = None
         self._elder_setup()
+        # The youth area (issue 12): a day-care session today, children booked and signed in.
+        self.children = 0
+        self.youth_error = ""
+        self.daycare_session = None
+        self.daycare_child = None
+        _youth_setup(self)
 
     def _elder_setup(self):
         """The elders area's fixed part: the mother's profile and a clinic session under way today."""
@@ -182,6 +188,7 @@ class World:
         self.people = rows
         self.grow_inbox(rows)
         self.grow_elders(rows)
+        _youth_grow(self, rows)
 
     def grow_elders(self, rows: int):
         """Elders aged 60 to 99 in the grid, each with a profile (the volunteer her helper), a contact plan
@@ -321,6 +328,111 @@ class World:
             self.message_error = f"{type(exc).__name__}: {exc}"
 
 
+def _youth_setup(world) -> None:
+    """The youth area's fixed part: a day-care week run by the staff member with today's session."""
+    try:
+        import datetime
+
+        from events.models import Activity, Area, RegistrationScope, Session
+        from youth.models import DaycareProgramme, DaycareWeek
+
+        today = timezone.localdate()
+        programme = DaycareProgramme.objects.create(
+            title="基准暑托班",
+            place="永兴社区党群服务中心二楼",
+            starts_on=today,
+            ends_on=today,
+            day_starts=datetime.time(0, 0),
+            day_ends=datetime.time(23, 59),
+        )
+        activity = Activity.objects.create(
+            title="基准暑托班 第1周",
+            area=Area.YOUTH,
+            organiser_user=world.staff,
+            place=programme.place,
+            status="published",
+            registration_scope=RegistrationScope.COURSE,
+            capacity=20_000,
+        )
+        DaycareWeek.objects.create(
+            programme=programme, activity=activity, number=1, starts_on=today, ends_on=today
+        )
+        start = timezone.now() - datetime.timedelta(hours=1)
+        world.daycare_session = Session.objects.create(
+            activity=activity, starts_at=start, ends_at=start + datetime.timedelta(hours=8), capacity=20_000
+        )
+    except Exception as exc:  # noqa: BLE001 - the area is young; report, do not stop the bench
+        world.youth_error = f"{type(exc).__name__}: {exc}"
+
+
+def _youth_grow(world, rows: int) -> None:
+    """Children aged 8 (two to a parent), booked for the week and signed in today, every fifth with an
+    allergy and a pickup person."""
+    if world.youth_error or world.daycare_session is None:
+        return
+    try:
+        from events.models import Booking, CheckIn, Registration
+        from youth.models import PickupPerson
+
+        m = world.m
+        need = rows - world.children
+        if need <= 0:
+            return
+        session = world.daycare_session
+        kids = m.Person.objects.bulk_create(
+            [m.Person(name=f"孩子{world.children + n:05d}", birth_date=_born(8)) for n in range(need)],
+            batch_size=1000,
+        )
+        # Their own parents (one for two children), not the resident: her family page is measured too.
+        parents = m.Person.objects.bulk_create(
+            [m.Person(name=f"家长{world.children + n:05d}", birth_date=_born(38)) for n in range(0, need, 2)],
+            batch_size=1000,
+        )
+        m.Relation.objects.bulk_create(
+            [
+                m.Relation(subject=parents[n // 2], relative=k, kind=m.RelationKind.GUARDIAN)
+                for n, k in enumerate(kids)
+            ],
+            batch_size=1000,
+        )
+        booking = Booking.objects.create(activity=session.activity, booked_by=world.resident)
+        regs = Registration.objects.bulk_create(
+            [
+                Registration(booking=booking, activity=session.activity, person=k, status="confirmed")
+                for k in kids
+            ],
+            batch_size=1000,
+        )
+        CheckIn.objects.bulk_create(
+            [
+                CheckIn(registration=r, session=session, checked_in_by=world.staff, method="staff_search")
+                for r in regs
+            ],
+            batch_size=1000,
+        )
+        m.SensitiveProfile.objects.bulk_create(
+            [m.SensitiveProfile(person=k, allergies="花生") for k in kids[::5]], batch_size=1000
+        )
+        PickupPerson.objects.bulk_create(
+            [
+                PickupPerson(
+                    child=k,
+                    name="王秀英",
+                    relation="grandmother_m",
+                    phone="+8613700000000",
+                    added_by=world.resident,
+                )
+                for k in kids[::5]
+            ],
+            batch_size=1000,
+        )
+        if world.daycare_child is None:
+            world.daycare_child = kids[0]
+        world.children = rows
+    except Exception as exc:  # noqa: BLE001
+        world.youth_error = f"{type(exc).__name__}: {exc}"
+
+
 def _born(age: int):
     today = timezone.localdate()
     return today.replace(year=today.year - age, day=min(today.day, 28))
@@ -352,6 +464,24 @@ def pages(world: World) -> list[tuple[str, str, tuple, dict, str | None]]:
             "staff",
         ),
         ("classes", "elders:classes", (), {}, "staff"),
+        # The youth area (issue 12): the tablet's day roster and sign-out page
+        (
+            "day_roster",
+            "youth:roster_session",
+            (world.daycare_session.pk if world.daycare_session else 0,),
+            {},
+            "staff",
+        ),
+        (
+            "sign_out",
+            "youth:sign_out",
+            (
+                world.daycare_session.pk if world.daycare_session else 0,
+                world.daycare_child.pk if world.daycare_child else 0,
+            ),
+            {},
+            "staff",
+        ),
     ]
 
 
@@ -427,6 +557,9 @@ def main() -> dict:
             result["inbox_error"] = world.message_error
         if world.elder_error:
             result["elder_error"] = world.elder_error
+        result["child_rows"] = world.children
+        if world.youth_error:
+            result["youth_error"] = world.youth_error
         for key, _name, _args, _query, _who in pages(world):
             if key not in large:
                 result["missing"].append(key)

@@ -334,6 +334,20 @@ class CheckInAdmin(EngineRecordAdmin, ScopedToActivityMixin, admin.ModelAdmin):
     list_select_related = ("session__activity", "registration__person", "checked_in_by")
 
 
+@admin.register(m.CheckOut)
+class CheckOutAdmin(EngineRecordAdmin, ScopedToActivityMixin, admin.ModelAdmin):
+    """Sign-outs per session (written by events.services.checkout_record, e.g. the youth pickup tablet)."""
+
+    engine_note = _("Sign-outs are recorded on the area's sign-out page (the day-care's day roster).")
+
+    activity_path = "session__activity"
+    list_display = ("checked_out_at", "session", "registration", "released_to", "checked_out_by")
+    list_filter = (("checked_out_at", admin.DateFieldListFilter),)
+    search_fields = ("registration__person__name", "session__activity__title", "released_to")
+    readonly_fields = ("registration", "session", "checked_out_at", "checked_out_by", "released_to")
+    list_select_related = ("session__activity", "registration__person", "checked_out_by")
+
+
 # --- volunteer shifts (events/services/shifts.py) ----------------------------------------------------
 
 

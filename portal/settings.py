@@ -275,6 +275,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(hour=7, minute=30),
         "options": {"expires": 6 * 3600},
     },
+    # Youth (issue 12): day-care children signed in and not signed out after the day's end; guardians
+    # (safety message) and the organiser told once. Safe to run twice.
+    "youth-pickup-overdue": {
+        "task": "youth.tasks.pickup_overdue_scan",
+        "schedule": 10 * 60.0,
+        "options": {"expires": 9 * 60},
+    },
 }
 # Days a visit or call may be late before the grid leader is told (elders.services.outreach).
 ELDERS_CONTACT_GRACE_DAYS = env.int("ZHAOXI_ELDERS_CONTACT_GRACE_DAYS", default=3)

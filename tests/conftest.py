@@ -229,3 +229,19 @@ def _install_fast_flush():
 
 if os.environ.get("ZHAOXI_TEST_FULL_FLUSH", "") != "1":  # set it to compare with Django's own flush
     _install_fast_flush()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test databases commit without waiting for the disk (``synchronous_commit=off``): a commit is as
+    visible to the other connections as ever (the concurrency tests see the same thing), only a crash of
+    the server could lose the last few, which a throwaway test database does not mind. Transactional and
+    browser tests commit on every request; ``ZHAOXI_TEST_SYNC_COMMIT=1`` turns it back on to compare."""
+    from django.conf import settings
+
+    if os.environ.get("ZHAOXI_TEST_SYNC_COMMIT", "") == "1":
+        return
+    for db in settings.DATABASES.values():
+        if db["ENGINE"].endswith("postgresql"):
+            options = db.setdefault("OPTIONS", {})
+            options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()

@@ -16,3 +16,7 @@ class YouthConfig(AppConfig):
         auditlog.register(m.PickupPerson, exclude_fields=["photo"])
         for model in (m.DaycareProgramme, m.DaycareWeek, m.PickupAttempt, m.YouthActivity):
             auditlog.register(model)
+
+        # The audience rule of classes and lectures checks every booking the engine makes, whichever page
+        # books (registered with events.services.eligibility when the module loads).
+        from .services import classes  # noqa: F401

@@ -263,7 +263,10 @@ class PickupAttempt(models.Model):
     guardians are told at once (a safety message, past quiet hours)."""
 
     session = models.ForeignKey(
-        "events.Session", on_delete=models.CASCADE, related_name="pickup_attempts", verbose_name=_("session")
+        "events.Session",
+        on_delete=models.CASCADE,
+        related_name="pickup_attempts",
+        verbose_name=pgettext_lazy("activity", "session"),
     )
     child = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="pickup_attempts", verbose_name=_("child")

@@ -1,6 +1,6 @@
 """URLs of the youth area (namespace ``youth``): each piece keeps its own patterns next to its views."""
 
-from .views import children, classes, daycare, pickup
+from .views import children, classes, daycare, pickup, stats
 
 app_name = "youth"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *children.urlpatterns,
     *daycare.urlpatterns,
     *pickup.urlpatterns,
+    *stats.urlpatterns,
 ]

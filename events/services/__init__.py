@@ -87,9 +87,10 @@ from .checkin import (  # noqa: E402
     checkin_record,
     checkin_ticket,
     checkin_token_parse,
+    checkout_record,
 )
 
-__all__ += ["checkin_record", "checkin_ticket", "checkin_token_parse"]
+__all__ += ["checkin_record", "checkin_ticket", "checkin_token_parse", "checkout_record"]
 
 # Volunteer shifts (events/services/shifts.py)
 from .shifts import (  # noqa: E402

@@ -33,7 +33,7 @@ from ..models import (
 )
 from ._messages import notify_booking
 from ._pool import Pool, pool_for, pool_lock, race_pause
-from .eligibility import activity_bookable, person_eligible
+from .eligibility import activity_bookable, booking_refusals, person_eligible
 from .lottery import lottery_commitment_ensure
 from .reminders import reminders_cancel_for, reminders_schedule_for
 
@@ -50,11 +50,14 @@ def _check_people(*, activity, session, persons, now, pool: Pool | None = None) 
             now=now,
             pool=pool,
             household_also=seen_households[person.household_id] if person.household_id else 0,
+            together=persons,
         )
         if person.household_id:
             seen_households[person.household_id] += 1
         if not result:
             errors.append(result.reason)
+    # The rules on the booking as a whole that service areas add (who may be booked together).
+    errors.extend(booking_refusals(activity=activity, persons=persons, now=now))
     if errors:
         raise ValidationError(errors, code="not_eligible")
 

@@ -5,6 +5,10 @@ writer locks the registration row (``select_for_update``), looks for an existing
 savepoint; if a concurrent scanner won anyway, the ``IntegrityError`` becomes the same translated
 "already checked in at HH:MM" refusal. Refusals (forged token, another session's ticket, a place not
 confirmed) are translated ``ValidationError``s and change nothing.
+
+Check-out (``checkout_record``) is the same pattern for leaving: one ``CheckOut`` per (registration,
+session), only after that session's check-in, with whom the person left (a child collected by her
+grandmother).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from ..models import (
     Booking,
     CheckIn,
     CheckInMethod,
+    CheckOut,
     Offer,
     Registration,
     RegistrationStatus,
@@ -293,3 +298,75 @@ def attendance_record(
             if existing is None:  # pragma: no cover - another constraint; let it surface
                 raise
             return existing
+
+
+# --- Check-out: leaving, for activities where leaving matters (a child's day-care) ---------------------
+
+
+def _already_out(checkout, name: str) -> ValidationError:
+    return ValidationError(
+        _("%(name)s was already signed out at %(time)s to %(whom)s.")
+        % {"name": name, "time": _hhmm(checkout.checked_out_at), "whom": checkout.released_to or "—"},
+        code="already_signed_out",
+    )
+
+
+def _create_checkout(**fields) -> CheckOut:
+    return CheckOut.objects.create(**fields)
+
+
+def checkout_record(
+    *, actor, session: Session, registration: Registration, released_to: str, now=None
+) -> CheckOut:
+    """Sign one person out of ``session`` (a child leaving the day-care with the person who collected her),
+    after her check-in at that session. ``released_to`` is who she left with, as staff saw them.
+
+    Staff of the activity only (``can_manage_activity``). Refuses with a translated ``ValidationError``
+    and changes nothing: a cancelled session, a registration not confirmed or not covering the session,
+    no check-in at this session ("not signed in today"), a second sign-out ("already signed out at HH:MM
+    to …"). The registration row is locked first (the check-in's order); the insert runs in a savepoint,
+    and the ``IntegrityError`` of a concurrent second tablet becomes the same "already signed out"
+    refusal."""
+    if not can_manage_activity(user=actor, activity=session.activity):
+        raise PermissionDenied(_("Only the staff of this activity can sign people out."))
+    if session.cancelled:
+        raise ValidationError(_("This session has been cancelled."), code="session_cancelled")
+    released_to = " ".join((released_to or "").split())[: CheckOut._meta.get_field("released_to").max_length]
+    if not released_to:
+        raise ValidationError(_("Say who she leaves with."), code="released_to_missing")
+    now = now or timezone.now()
+    with transaction.atomic(), set_actor(actor):
+        [reg] = _lock(Registration.objects.filter(pk=registration.pk))
+        name = reg.person.name
+        if not _covers(reg, session):
+            raise ValidationError(
+                _("%(name)s is not booked for this session.") % {"name": name}, code="wrong_session"
+            )
+        if reg.status != RegistrationStatus.CONFIRMED:
+            raise ValidationError(
+                _("%(name)s has no confirmed place (%(status)s).")
+                % {"name": name, "status": reg.get_status_display()},
+                code="not_confirmed",
+            )
+        existing = CheckOut.objects.filter(registration=reg, session=session).first()
+        if existing is not None:
+            raise _already_out(existing, name)
+        if not CheckIn.objects.filter(registration=reg, session=session).exists():
+            raise ValidationError(
+                _("%(name)s was not signed in today.") % {"name": name}, code="not_signed_in"
+            )
+        _pool.race_pause()
+        try:
+            with transaction.atomic():
+                return _create_checkout(
+                    registration=reg,
+                    session=session,
+                    checked_out_at=now,
+                    checked_out_by=actor,
+                    released_to=released_to,
+                )
+        except IntegrityError:
+            existing = CheckOut.objects.filter(registration=reg, session=session).first()
+            if existing is None:  # pragma: no cover - another constraint; let it surface
+                raise
+            raise _already_out(existing, name) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import models
@@ -10,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.community.models import Person
+from portal.community.models import ACTING_RELATIONS, Person, Relation
 
 from ..deadline import deadline_text
 from ..models import ACTIVE_STATUSES, Activity, ActivityStatus, EarlyWindowFor, Session
@@ -35,6 +36,52 @@ class Eligibility:
 
 
 OK = Eligibility(True)
+
+#: The age from which someone counts as an adult accompanying a child (``Activity.adults_accompany``).
+ADULT_AGE = 18
+
+#: Rules on a booking as a whole (who is booked together), added by the service areas: each is called
+#: as ``rule(activity=..., persons=[...], now=...)`` and returns the reasons it refuses, translated (an
+#: empty list when it has nothing against it). ``booking_create`` and every other writer that checks
+#: persons call them through :func:`booking_refusals`, so no page can book past them.
+BookingRule = Callable[..., list[str]]
+_booking_rules: list[BookingRule] = []
+
+
+def booking_rule_register(rule: BookingRule) -> BookingRule:
+    """Add a rule on whole bookings (idempotent; usable as a decorator). A rule should return ``[]`` at
+    once for activities that are not its own (e.g. of another area), so that it costs nothing there."""
+    if rule not in _booking_rules:
+        _booking_rules.append(rule)
+    return rule
+
+
+def booking_refusals(
+    *, activity: Activity, persons: Sequence[Person], now: datetime.datetime | None = None
+) -> list[str]:
+    """The reasons the registered booking rules refuse booking ``persons`` together (empty: none)."""
+    now = now or timezone.now()
+    reasons: list[str] = []
+    for rule in _booking_rules:
+        reasons.extend(rule(activity=activity, persons=list(persons), now=now))
+    return reasons
+
+
+def accompanies_child(
+    *, activity: Activity, person: Person, together: Sequence[Person], day: datetime.date | None
+) -> bool:
+    """In a parent-and-child activity (``adults_accompany``), ``person`` is an adult who acts for (is
+    guardian or carer of) a child booked with her: the age range is the children's, not hers."""
+    if not activity.adults_accompany or day is None or person.birth_date is None:
+        return False
+    if person.age_on(day) < ADULT_AGE:
+        return False
+    others = [p.pk for p in together if p.pk != person.pk]
+    if not others:
+        return False
+    return Relation.objects.filter(
+        subject_id=person.pk, relative_id__in=others, kind__in=ACTING_RELATIONS
+    ).exists()
 
 
 def window_state(*, activity: Activity, now: datetime.datetime | None = None) -> WindowState:
@@ -113,11 +160,14 @@ def person_eligible(
     now: datetime.datetime | None = None,
     pool: Pool | None = None,
     household_also: int = 0,
+    together: Sequence[Person] = (),
 ) -> Eligibility:
     """Whether ``person`` may be booked into the activity (and session), with the reason when not.
 
     ``household_also`` is the number of other members of her household in the same booking, counted
-    against the per-household maximum.
+    against the per-household maximum. ``together`` are the persons of the same booking: in a
+    parent-and-child activity (``adults_accompany``) an adult who acts for a child among them is not held
+    to the age range, which is the children's.
     """
     now = now or timezone.now()
     base = activity_bookable(activity=activity, session=session, now=now)
@@ -132,8 +182,12 @@ def person_eligible(
             _("Until %(when)s booking is open only to the priority group, and %(name)s is not in it.")
             % {"when": _fmt(activity.booking_opens_at), "name": name},
         )
+    day = None
     if activity.min_age is not None or activity.max_age is not None:
         day = age_rule_date(activity=activity, session=session)
+    if day is not None and accompanies_child(activity=activity, person=person, together=together, day=day):
+        pass  # she comes with her child: the age range is the child's
+    elif activity.min_age is not None or activity.max_age is not None:
         if person.birth_date is None:
             return _refuse(
                 "age_unknown",

@@ -8,10 +8,12 @@ they created) puts a ``privacy.py`` module next to its ``models.py`` with any of
 
     def erase_health(*, person) -> None: ...        # her health consent was withdrawn: delete it all
     def sensitive_changed(*, person) -> None: ...   # her sensitive profile changed (recompute what follows)
+    def erase_minor(*, person) -> None: ...         # the child-data consent of a child under 14 was
+                                                    # withdrawn: delete what is kept beyond name and age
 
 The platform calls them inside the transaction of the change (``consent_withdraw``,
-``sensitive_profile_update``), so the erasure is all or nothing with the withdrawal. ``portal`` imports no
-service area: the modules are found by name (``<app>.privacy``).
+``sensitive_profile_update``, ``consent_withdraw_at_desk``), so the erasure is all or nothing with the
+withdrawal. ``portal`` imports no service area: the modules are found by name (``<app>.privacy``).
 """
 
 from __future__ import annotations
@@ -65,3 +67,9 @@ def erase_health(*, person) -> int:
 def sensitive_changed(*, person) -> int:
     """Every app hears that her sensitive profile changed or was deleted."""
     return call_hooks("sensitive_changed", person=person)
+
+
+def erase_minor(*, person) -> int:
+    """Every app erases what it keeps of a child under 14 beyond her name and age (her guardian withdrew
+    the child-data consent)."""
+    return call_hooks("erase_minor", person=person)

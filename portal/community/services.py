@@ -438,6 +438,8 @@ def consent_withdraw(*, actor, person: Person, purpose: str) -> Consent | None:
             purpose == ConsentPurpose.MINOR and person.needs_guardian_consent
         ):
             _health_erase(person)
+        if purpose == ConsentPurpose.MINOR and person.needs_guardian_consent:
+            _minor_erase(person)
         return current
 
 
@@ -449,6 +451,14 @@ def _health_erase(person: Person) -> None:
     SensitiveProfile.objects.filter(person=person).delete()
     erase_health(person=person)
     sensitive_changed(person=person)
+
+
+def _minor_erase(person: Person) -> None:
+    """PIPL art. 31/47: a child under 14 whose guardian withdrew the child-data consent keeps only her
+    name and age: every service area erases the rest (their ``privacy.erase_minor`` hooks)."""
+    from .privacy_hooks import erase_minor
+
+    erase_minor(person=person)
 
 
 def _require_at_desk(staff, person: Person) -> None:
@@ -492,6 +502,8 @@ def consent_withdraw_at_desk(*, staff, person: Person, purpose: str) -> Consent 
             purpose == ConsentPurpose.MINOR and person.needs_guardian_consent
         ):
             _health_erase(person)
+        if purpose == ConsentPurpose.MINOR and person.needs_guardian_consent:
+            _minor_erase(person)
         return current
 
 

@@ -32,8 +32,11 @@ from tests.accounts.factories import UserFactory
 from tests.community.factories import GridFactory, HouseholdFactory, PersonFactory
 from tests.events.factories import ActivityFactory, SessionFactory, in_days
 from tests.volunteers.factories import VolunteerProfileFactory
+from tests.youth.factories import ChildFactory, DaycareProgrammeFactory, YouthActivityFactory, today_session
+from tests.youth.factories import book as book_week
 
-#: Every page that reads the query string: URL name -> (the parameters it reads, its URL arguments).
+#: Every page that reads the query string: URL name -> (the parameters it reads, its URL argument: the key
+#: of ``place.args``, or a tuple of keys for a URL with several).
 PAGES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "events:list": (("q", "area", "audience", "date_from", "date_to", "place", "open_now", "page"), None),
     "events:staff_activities": (("page",), None),
@@ -70,6 +73,11 @@ PAGES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "elders:classes": (("page",), None),
     # elders, my visits and calls (paginated by the pager helper)
     "elders:my_contacts": (("page",), None),
+    # youth: the figures page, the day-care's tablet roster and sign-out page, a class's attendance
+    "youth:stats": (("start", "end", "grid", "format"), None),
+    "youth:roster_session": (("state", "page"), "daycare_session"),
+    "youth:sign_out": (("state", "page"), ("daycare_session", "child")),
+    "youth:attendance": (("q",), "class_session"),
 }
 #: Parameters that are dates: a bad value must be a visible field error.
 DATE_PARAMS = {"date_from", "date_to", "start", "end"}
@@ -110,6 +118,11 @@ def place(db):
     )
     SessionFactory(activity=lottery)
     GridFactory()
+    daycare = DaycareProgrammeFactory(organiser=staff, weeks=1)
+    child = ChildFactory(guardian=resident)
+    book_week(child, daycare.weeks.get(), by=resident_user)
+    holiday_class = YouthActivityFactory(activity__organiser_user=staff)
+    class_session = SessionFactory(activity=holiday_class.activity)
     return SimpleNamespace(
         staff=staff,
         resident_user=resident_user,
@@ -119,13 +132,17 @@ def place(db):
             "lottery": lottery.pk,
             "checkpoint": checkpoint.pk,
             "person": resident.pk,
+            "daycare_session": today_session(daycare).pk,
+            "child": child.pk,
+            "class_session": class_session.pk,
         },
     )
 
 
 def url_of(place, name: str) -> str:
     arg = PAGES[name][1]
-    return reverse(name, args=[place.args[arg]] if arg else None)
+    keys = (arg,) if isinstance(arg, str) else (arg or ())
+    return reverse(name, args=[place.args[key] for key in keys] or None)
 
 
 def sign_in(client, place, who: str):
@@ -193,6 +210,8 @@ def test_calendar_edges_are_field_errors_for_everyone_who_sees_the_page(client, 
         ("reports:dashboard", "end"),
         ("volunteers:hours_certificate", "date_from"),
         ("volunteers:hours_certificate", "date_to"),
+        ("youth:stats", "start"),
+        ("youth:stats", "end"),
     }
 
 

@@ -113,10 +113,23 @@ class DaycareProgrammeFactory(factory.django.DjangoModelFactory):
         organiser = factory.SubFactory(UserFactory, role=Role.COMMUNITY_STAFF)
         allocation = em.AllocationMode.FCFS
 
+    # The Params reach _create through this one non-field value (factory_boy passes only declarations).
+    build_options = factory.LazyAttribute(
+        lambda o: {
+            "weeks": o.weeks,
+            "capacity": o.capacity,
+            "organiser": o.organiser,
+            "allocation": o.allocation,
+        }
+    )
+
     @classmethod
-    def _create(
-        cls, model_class, *args, weeks=2, capacity=20, organiser=None, allocation=em.AllocationMode.FCFS, **kw
-    ):
+    def _create(cls, model_class, *args, build_options=None, **kw):
+        options = build_options or {}
+        weeks = options.get("weeks", 2)
+        capacity = options.get("capacity", 20)
+        organiser = options.get("organiser")
+        allocation = options.get("allocation", em.AllocationMode.FCFS)
         programme = super()._create(model_class, *args, **kw)
         organiser = organiser or UserFactory(role=Role.COMMUNITY_STAFF)
         now = timezone.now()

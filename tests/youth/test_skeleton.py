@@ -41,3 +41,15 @@ def test_programme_has_weeks_of_daily_sessions_and_today_is_a_day(youth_data):
     booking = book(child, weeks[0])
     assert booking.registrations.get().status == "confirmed"
     assert PickupPersonFactory(child=child).child == child
+
+
+def test_programme_factory_takes_its_options(youth_data):
+    from tests.accounts.factories import UserFactory
+
+    staff = UserFactory(role="community_staff")
+    programme = DaycareProgrammeFactory(weeks=3, capacity=4, organiser=staff, allocation="lottery")
+    weeks = list(programme.weeks.select_related("activity"))
+    assert len(weeks) == 3
+    assert {(w.activity.capacity, w.activity.organiser_user_id, w.activity.allocation) for w in weeks} == {
+        (4, staff.pk, "lottery")
+    }

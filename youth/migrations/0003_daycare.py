@@ -5,7 +5,33 @@
 
 from django.db import migrations
 
-TEMPLATES: list[dict] = []
+TEMPLATES: list[dict] = [
+    {
+        "code": "youth.daycare_booked",
+        "description": (
+            "To the guardian who booked: what a day-care booking came to, week by week. Context: programme, "
+            "place, weeks (each: number, first, last, confirmed, waitlisted, applied; names joined)."
+        ),
+        "subject_zh": "暑托班预约结果：{{ programme }}",
+        "body_zh": (
+            "您好！“{{ programme }}”（{{ place }}）的预约结果："
+            "{% for w in weeks %}第{{ w.number }}周（{{ w.first }}至{{ w.last }}）"
+            "{% if w.confirmed %}已预约成功：{{ w.confirmed }}；{% endif %}"
+            "{% if w.waitlisted %}候补中（排位）：{{ w.waitlisted }}；{% endif %}"
+            "{% if w.applied %}已报名摇号：{{ w.applied }}；{% endif %}{% endfor %}"
+            "详情请在“我的暑托班”中查看。"
+        ),
+        "subject_en": "Day-care booking: {{ programme }}",
+        "body_en": (
+            "Hello! Your booking of {{ programme }} ({{ place }}): "
+            "{% for w in weeks %}week {{ w.number }} ({{ w.first }} to {{ w.last }}): "
+            "{% if w.confirmed %}confirmed for {{ w.confirmed }}; {% endif %}"
+            "{% if w.waitlisted %}on the waitlist (number): {{ w.waitlisted }}; {% endif %}"
+            "{% if w.applied %}lottery application for {{ w.applied }}; {% endif %}{% endfor %}"
+            'See "My day-care" for details.'
+        ),
+    },
+]
 
 
 def create_templates(apps, schema_editor):

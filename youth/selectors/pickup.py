@@ -1,3 +1,219 @@
-"""Safe pickup: sign-in at drop-off, sign-out at pickup to an authorised person only, refusals, children not collected."""
+"""Safe pickup: the staff tablet's day roster (who is booked, here, gone), the sign-out page's collectors,
+the printable roster, children not collected, and a guardian's day-by-day record. Reads only; children
+through youth.selectors.access; every page costs the same number of queries at 10 and 10,000 children."""
 
 from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from events.models import CheckIn, CheckOut, Registration, RegistrationStatus, Session
+from portal.community.models import Person
+
+from ..models import DaycareProgramme, PickupAttempt, PickupOutcome
+from .access import guardians_by_child, youth_activities_managed_by
+from .children import allergies_for
+from .collectors import Collector, collectors_for
+from .daycare import sessions_on
+
+#: Roster filter values (``?state=``): not yet arrived, here, gone home.
+STATES = ("waiting", "here", "gone")
+
+
+def roster_sessions(*, user, day: datetime.date | None = None) -> QuerySet[Session]:
+    """The day-care sessions of ``day`` (today) the user runs."""
+    return sessions_on(day=day or timezone.localdate(), user=user)
+
+
+def daycare_session_get(*, user, session_id) -> Session:
+    """A day-care session the user runs (community staff: any; partner staff and organisers: theirs), with
+    its programme loaded; 404 otherwise (another organisation's day-care, a class, a bad id)."""
+    try:
+        pk = int(session_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    session = (
+        Session.objects.filter(
+            pk=pk,
+            activity__daycare_week__isnull=False,
+            activity__in=youth_activities_managed_by(user).values("pk"),
+        )
+        .select_related("activity__daycare_week__programme")
+        .first()
+    )
+    if session is None:
+        raise Http404
+    return session
+
+
+def programme_of(session: Session) -> DaycareProgramme:
+    return session.activity.daycare_week.programme
+
+
+def _booked(session: Session) -> QuerySet[Registration]:
+    """Confirmed registrations covering the session (the week's, or the session's own)."""
+    return Registration.objects.filter(
+        activity_id=session.activity_id, status=RegistrationStatus.CONFIRMED
+    ).filter(Q(session__isnull=True) | Q(session_id=session.pk))
+
+
+def roster_queryset(*, session: Session, state: str = "") -> QuerySet[Registration]:
+    """The children booked for the session, each annotated with ``signed_in_at``, ``signed_out_at`` and
+    ``released_to`` (subqueries: one query for the page), in name order; ``state`` filters."""
+    ins = CheckIn.objects.filter(registration_id=OuterRef("pk"), session_id=session.pk)
+    outs = CheckOut.objects.filter(registration_id=OuterRef("pk"), session_id=session.pk)
+    qs = (
+        _booked(session)
+        .select_related("person")
+        .annotate(
+            signed_in_at=Subquery(ins.values("checked_in_at")[:1]),
+            signed_out_at=Subquery(outs.values("checked_out_at")[:1]),
+            released_to=Subquery(outs.values("released_to")[:1]),
+        )
+        .order_by("person__name", "person_id")
+    )
+    if state == "waiting":
+        qs = qs.filter(~Exists(ins))
+    elif state == "here":
+        qs = qs.filter(Exists(ins)).filter(~Exists(outs))
+    elif state == "gone":
+        qs = qs.filter(Exists(outs))
+    return qs
+
+
+def roster_counts(*, session: Session) -> dict[str, int]:
+    """How many are booked, not yet arrived, here and gone (one query)."""
+    ins = CheckIn.objects.filter(registration_id=OuterRef("pk"), session_id=session.pk)
+    outs = CheckOut.objects.filter(registration_id=OuterRef("pk"), session_id=session.pk)
+    row = (
+        _booked(session)
+        .annotate(i=Exists(ins), o=Exists(outs))
+        .aggregate(
+            booked=Count("pk"),
+            waiting=Count("pk", filter=Q(i=False)),
+            here=Count("pk", filter=Q(i=True, o=False)),
+            gone=Count("pk", filter=Q(o=True)),
+        )
+    )
+    return {k: row[k] or 0 for k in ("booked", "waiting", "here", "gone")}
+
+
+@dataclass
+class RosterRow:
+    registration: Registration
+    child: Person
+    allergies: str = ""
+    guardians: list[Person] = field(default_factory=list)
+    collectors: list[Collector] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        if self.registration.signed_out_at:
+            return "gone"
+        if self.registration.signed_in_at:
+            return "here"
+        return "waiting"
+
+
+def roster_rows(
+    *, viewer, session: Session, registrations, where: str, ip: str | None = None, full: bool = False
+) -> list[RosterRow]:
+    """The rows of a page of the roster with each child's allergies (logged: ``allergies_for``); ``full``
+    adds the guardians and the collectors of the day (the printable roster). Constant queries."""
+    regs = list(registrations)
+    ids = [r.person_id for r in regs]
+    allergies = allergies_for(viewer=viewer, child_ids=ids, where=where, ip=ip) if ids else {}
+    guardians = guardians_by_child(ids) if full and ids else {}
+    day = timezone.localtime(session.starts_at).date()
+    collectors = collectors_for(child_ids=ids, day=day) if full and ids else {}
+    return [
+        RosterRow(
+            registration=r,
+            child=r.person,
+            allergies=allergies.get(r.person_id, ""),
+            guardians=guardians.get(r.person_id, []),
+            collectors=[c for c in collectors.get(r.person_id, []) if c.kind == "pickup"],
+        )
+        for r in regs
+    ]
+
+
+def roster_child_get(*, session: Session, child_id) -> Registration:
+    """The child's confirmed registration covering the session, with her sign-in and sign-out; 404 when
+    she is not booked for it (a child of another day-care, a bad id)."""
+    try:
+        pk = int(child_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    reg = roster_queryset(session=session).filter(person_id=pk).first()
+    if reg is None:
+        raise Http404
+    return reg
+
+
+def refused_today(*, session: Session, child_id: int) -> list[PickupAttempt]:
+    return list(
+        PickupAttempt.objects.filter(
+            session=session, child_id=child_id, outcome=PickupOutcome.REFUSED
+        ).order_by("-at")[:10]
+    )
+
+
+def not_collected(*, user, now=None) -> list:
+    """Children signed in and not signed out after their programme's end time, at the day-care sessions
+    the user runs, today and on the past days of this week; (session, registration, check-in) rows."""
+    from ..services.pickup import not_collected_rows
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    monday = today - datetime.timedelta(days=today.weekday())
+    start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=timezone.get_current_timezone())
+    sessions = Session.objects.filter(
+        activity__in=youth_activities_managed_by(user).values("pk"),
+        activity__daycare_week__isnull=False,
+        cancelled=False,
+        starts_at__gte=start,
+        starts_at__lte=now,
+    )
+    return not_collected_rows(sessions=sessions, now=now)
+
+
+# --- the guardian's view ------------------------------------------------------------------------------
+
+
+@dataclass
+class ChildDay:
+    session: Session
+    signed_in_at: datetime.datetime | None = None
+    signed_out_at: datetime.datetime | None = None
+    released_to: str = ""
+    refused: list[PickupAttempt] = field(default_factory=list)
+
+
+def child_days(*, child: Person, limit: int = 60) -> list[ChildDay]:
+    """Her day-care days, the latest first: sign-in and sign-out times, who collected her, refused
+    attempts. Four queries."""
+    ins = list(
+        CheckIn.objects.filter(registration__person=child, session__activity__daycare_week__isnull=False)
+        .select_related("session__activity")
+        .order_by("-session__starts_at")[:limit]
+    )
+    days: dict[int, ChildDay] = {
+        ci.session_id: ChildDay(session=ci.session, signed_in_at=ci.checked_in_at) for ci in ins
+    }
+    for co in CheckOut.objects.filter(registration__person=child, session_id__in=list(days)):
+        day = days[co.session_id]
+        day.signed_out_at, day.released_to = co.checked_out_at, co.released_to
+    refused = PickupAttempt.objects.filter(child=child, outcome=PickupOutcome.REFUSED).select_related(
+        "session__activity"
+    )
+    for attempt in refused.order_by("at")[:limit]:
+        day = days.get(attempt.session_id)
+        if day is None:
+            day = days[attempt.session_id] = ChildDay(session=attempt.session)
+        day.refused.append(attempt)
+    return sorted(days.values(), key=lambda d: d.session.starts_at, reverse=True)
