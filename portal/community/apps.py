@@ -28,7 +28,9 @@ class CommunityConfig(AppConfig):
             auditlog.register(model)
         auditlog.register(m.Person, m2m_fields={"served_by"})
         # Sensitive values never go into the audit trail, not even in part: only that they changed.
-        from .audit import register_sensitive
+        from .audit import audit_own_fields_only, register_sensitive
         from .selectors import SENSITIVE_FIELDS
+
+        audit_own_fields_only()
 
         register_sensitive(m.SensitiveProfile, fields=SENSITIVE_FIELDS)

@@ -56,3 +56,36 @@ def register_sensitive(model, *, fields: Iterable[str], **options) -> None:
         mask_callable=f"{__name__}.mask_sensitive",
         **options,
     )
+
+
+def audit_own_fields_only() -> None:
+    """Make django-auditlog diff a row's own fields only, never its reverse relations.
+
+    auditlog reads every field ``_meta.get_fields()`` lists when a row is created or deleted, reverse
+    relations included (upstream issue jazzband/django-auditlog#551, a fix still open): each one-to-one
+    pointing at the model costs a query (creating a Person read her elder profile, contact plan, child
+    profile, sensitive profile, contact preference... seven SELECTs) and each reverse foreign key wrote
+    "community.Relation.None" into the entry. The maintainers' suggested fix is to exclude the
+    auto-created reverse relations at registration; doing it where auditlog reads the registration covers
+    every model, whichever app registers it and in whatever order. Called once from
+    ``CommunityConfig.ready``.
+    """
+    from auditlog.registry import auditlog
+
+    if getattr(auditlog, "_own_fields_only", False):
+        return
+    original = auditlog.get_model_fields
+    reverse: dict = {}
+
+    def get_model_fields(model):
+        fields = original(model)
+        names = reverse.get(model)
+        if names is None:
+            names = reverse[model] = [
+                f.name for f in model._meta.get_fields() if f.auto_created and not f.concrete
+            ]
+        fields["exclude_fields"] = [*fields["exclude_fields"], *names]
+        return fields
+
+    auditlog.get_model_fields = get_model_fields
+    auditlog._own_fields_only = True

@@ -5,7 +5,6 @@ than once, so the first test would catch a claim that did not lock.
 """
 
 import threading
-import time
 
 import pytest
 from django.db import connection
@@ -66,15 +65,42 @@ def test_racing_workers_send_the_message_exactly_once(sms_row, sms_outbox):
     assert Message.objects.get(pk=sms_row.pk).status == MessageStatus.SENT
 
 
+def _wait_for_two():
+    """A point two workers must both reach before either goes on (10 s at most)."""
+    state = {"n": 0}
+    both = threading.Event()
+    lock = threading.Lock()
+
+    def arrive():
+        with lock:
+            state["n"] += 1
+            if state["n"] >= 2:
+                both.set()
+        both.wait(timeout=10)
+
+    return arrive
+
+
 def test_control_a_naive_read_then_write_claim_sends_twice(sms_row, sms_outbox, monkeypatch):
+    read_both, handing_both = _wait_for_two(), _wait_for_two()
+
     def naive_claim(*, message_id, now=None):
         row = Message.objects.get(pk=message_id)
         if row.status != MessageStatus.PENDING:
             return False
-        time.sleep(0.05)  # the window every real race has, made wide
+        # The window every real race has, held open until a second worker has read the row too (a sleep
+        # lost the race on a loaded machine: the first worker had sent before the second read).
+        read_both()
         Message.objects.filter(pk=message_id).update(status=MessageStatus.SENDING, attempts=row.attempts + 1)
         return True
 
+    transport = services._transport
+
+    def transport_when_both_hand_over(message):
+        handing_both()  # both claimed it: neither has marked it sent yet
+        return transport(message)
+
     monkeypatch.setattr(services, "message_claim", naive_claim)
+    monkeypatch.setattr(services, "_transport", transport_when_both_hand_over)
     _race(sms_row.pk)
     assert len(sms_outbox) > 1

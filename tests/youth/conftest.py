@@ -20,10 +20,16 @@ def ensure_youth_data():
     from tests.events.conftest import ensure_message_templates
 
     ensure_message_templates()
-    for name in YOUTH_DATA_MIGRATIONS:
-        module = importlib.import_module(name)
-        for data in getattr(module, "TEMPLATES", ()):
-            MessageTemplate.objects.get_or_create(code=data["code"], defaults=data)
+    wanted = [
+        data
+        for name in YOUTH_DATA_MIGRATIONS
+        for data in getattr(importlib.import_module(name), "TEMPLATES", ())
+    ]
+    codes = {data["code"] for data in wanted}
+    if MessageTemplate.objects.filter(code__in=codes).count() == len(codes):
+        return  # not flushed: one query instead of one per template
+    for data in wanted:
+        MessageTemplate.objects.get_or_create(code=data["code"], defaults=data)
 
 
 @pytest.fixture

@@ -35,8 +35,9 @@ from .collectors import collectors_for
 def allergies_for(*, viewer, child_ids, where: str, ip: str | None = None) -> dict[int, str]:
     """``{child id: allergies}`` for the children among ``child_ids`` whose programme ``viewer`` runs
     (children_visible_to_staff) or whose guardian she is; children without a recorded allergy are left
-    out. Every child shown is logged once (one AccessLog row each, in one insert): three queries whatever
-    the number of children. Nothing is logged for children she may not see."""
+    out. Every child shown is logged once (one AccessLog row each, in one insert): four queries whatever
+    the number of children (her own person record, the children she may see, the log, the allergies).
+    Nothing is logged for children she may not see."""
     ids = {int(pk) for pk in child_ids}
     if not ids or viewer is None or not viewer.is_authenticated:
         return {}
