@@ -326,24 +326,11 @@ def test_control_without_the_lock_the_race_reaches_the_constraint(count_inserts,
     """Control: with the row lock off, several scanners pass the "already?" check at once (the race is
     real, so the test above can fail); the unique constraint still keeps one row, and each loser gets
     the same translated refusal."""
-    import threading
-
     from events.services import _pool
-
-    # The race window held open until a second scanner has passed the "already?" check too (the 50 ms
-    # pause alone lost the race under a loaded suite: one scanner had inserted before the next looked).
-    arrived, both = [], threading.Event()
-    lock = threading.Lock()
-
-    def wait_for_a_second_scanner():
-        with lock:
-            arrived.append(1)
-            if len(arrived) >= 2:
-                both.set()
-        both.wait(timeout=10)
+    from tests.race import hold_the_engine_window_open
 
     monkeypatch.setattr(_pool, "LOCKING", False)
-    monkeypatch.setattr(_pool, "race_pause", wait_for_a_second_scanner)
+    hold_the_engine_window_open(monkeypatch)  # a 50 ms pause alone lost the race under a loaded suite
     outcomes, session = _race_one_ticket()
     assert len(count_inserts) > 1
     assert sorted(outcomes) == ["already_checked_in"] * 19 + ["ok"], outcomes

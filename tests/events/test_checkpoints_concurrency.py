@@ -23,6 +23,7 @@ from events.services import checkpoints as checkpoints_module
 from portal.accounts.models import Role
 from tests.accounts.factories import UserFactory
 from tests.community.factories import PersonFactory
+from tests.race import hold_the_engine_window_open
 
 from .conftest import ensure_message_templates
 from .factories import ActivityFactory, SessionFactory, soon_today
@@ -117,6 +118,7 @@ def test_control_without_the_lock_the_race_reaches_the_constraint(count_inserts,
     is real, so the test above can fail); the unique constraint keeps one stamp, no phone sees an error,
     and each loser gets the same translated refusal."""
     monkeypatch.setattr(_pool, "LOCKING", False)
+    hold_the_engine_window_open(monkeypatch)  # the window held open until two phones are in
     outcomes, water = _stamp_one_ticket_at_once()
     assert len(count_inserts) > 1
     assert sorted(outcomes) == ["already_stamped"] * (THREADS - 1) + ["ok"], outcomes
