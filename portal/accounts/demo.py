@@ -17,6 +17,7 @@ DEMO_STAFF_PHONES = (
     "+8613800000001",
     "+8613800000002",
     "+8613800000003",
+    "+8613800000006",  # the health-centre nurse (partner staff): her clinic pages need two-factor sign-in
     "+8613800000012",
     "+8613800000013",
     "+8613800000014",
