@@ -190,6 +190,9 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
+    # kombu's Redis transport, with a channel that reports a closed connection as a connection error: the
+    # worker reconnects after a broker outage instead of stopping on an AttributeError (portal/celery.py).
+    CELERY_BROKER_TRANSPORT = "portal.celery:RedisTransport"
     # A request that queues a task while Redis is away waits a moment, not the default seconds: one
     # quick retry, then portal.tasks.publish gives up and the outbox scan sends the row later.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 1}
@@ -220,6 +223,10 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task still running when the broker connection is lost runs to its end (a send with the provider is not
+# cut off halfway); its acknowledgement is lost with the connection and the message comes back after the
+# visibility timeout, which the outbox's claims make harmless. Said here, Celery's default for now.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

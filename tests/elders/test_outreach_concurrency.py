@@ -1,6 +1,8 @@
 """Concurrent daily scans on real PostgreSQL tell each due contact once. The control drops the notices'
 unique key and shows the race: without it, overlapping scans each insert the same notices and each sends
-its own message, so the guarded test would fail if the key did nothing.
+its own message, so the guarded test would fail if the key did nothing. The control holds the window
+(between the insert and the commit) open until every scan is in it (tests/race.py): a pause lost the race
+under load.
 
 Run with DATABASE_URL=postgres://... (skipped on SQLite, which serialises writers anyway).
 """
@@ -17,6 +19,7 @@ from portal.accounts.models import Role
 from portal.notify import services as notify_services
 from portal.notify.models import Message
 from tests.accounts.factories import UserFactory
+from tests.race import hold_the_pause_open
 
 from ._f_outreach import DAY, community, elder_in, plan_for
 
@@ -87,7 +90,8 @@ def test_concurrent_scans_tell_each_due_contact_once(roster):
     assert _scan() == {"due": 0, "overdue": 0, "unreached": 0, "messages": 0}
 
 
-def test_control_without_the_unique_key_concurrent_scans_tell_twice(roster):
+def test_control_without_the_unique_key_concurrent_scans_tell_twice(roster, monkeypatch):
+    hold_the_pause_open(monkeypatch, outreach, n=THREADS)
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE elders_outreachnotice DROP CONSTRAINT outreach_notice_once")
     try:

@@ -1,6 +1,8 @@
 """Races on real PostgreSQL for volunteer shifts: many volunteers for the last slots never overbook, one
 volunteer tapping two overlapping shifts at once gets one, and two staff approving the same hours
-decide them once. Each has a control run with the guard turned off that shows the race happening.
+decide them once. Each has a control run with the guard turned off that shows the race happening; the
+controls hold the engine's window open until every volunteer is in it (tests/race.py), so all of them read
+before any writes (a pause lost the race under load).
 
 Run with DATABASE_URL=postgres://... (skipped on SQLite, which serialises writers anyway).
 """
@@ -18,6 +20,7 @@ from portal.volunteers import services as volunteer_services
 from portal.volunteers.models import HoursEntry, VolunteerProfile
 from portal.volunteers.services import hours_approve, hours_credit
 from tests.community.factories import UserFactory
+from tests.race import hold_the_engine_window_open
 
 from .factories import SessionFactory
 from .test_concurrency import race  # noqa: F401 - the fixture
@@ -25,6 +28,7 @@ from .test_concurrency import race  # noqa: F401 - the fixture
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 VOLUNTEERS = 20
+OVERLAPPING_TAPS = 10  # five on each of two overlapping shifts
 
 
 def _volunteers(n):
@@ -73,6 +77,7 @@ def test_twenty_volunteers_for_the_last_three_slots(race):  # noqa: F811
 
 def test_control_without_the_lock_the_slots_are_overbooked(race, monkeypatch):  # noqa: F811
     monkeypatch.setattr(_pool, "LOCKING", False)
+    hold_the_engine_window_open(monkeypatch, n=VOLUNTEERS)
     shift, _outcomes = _last_slots(race)
     assert _taken(shift) > 3, (
         "without the lock the race should overbook; the guarded test proves nothing otherwise"
@@ -83,7 +88,7 @@ def _two_overlapping_at_once(race):  # noqa: F811
     session = SessionFactory()
     a, b = _shift(session, slots=5), _shift(session, offset_hours=1, slots=5)
     [user] = _volunteers(1)
-    shifts = [a, b] * 5
+    shifts = [a, b] * (OVERLAPPING_TAPS // 2)
     outcomes = race(
         lambda i: shift_signup(actor=user, shift=Shift.objects.get(pk=shifts[i].pk)), n=len(shifts)
     )
@@ -98,6 +103,7 @@ def test_one_volunteer_two_overlapping_shifts_at_once_gets_one(race):  # noqa: F
 
 def test_control_without_the_lock_she_gets_both(race, monkeypatch):  # noqa: F811
     monkeypatch.setattr(_pool, "LOCKING", False)
+    hold_the_engine_window_open(monkeypatch, n=OVERLAPPING_TAPS)  # a tap on each shift among them
     user, _outcomes = _two_overlapping_at_once(race)
     assert ShiftSignup.objects.filter(volunteer__person__user=user, status="signed_up").count() > 1
 

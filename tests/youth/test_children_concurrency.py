@@ -1,6 +1,7 @@
 """Two taps on "Authorise" (or two guardians at once) authorise grandma once: the duplicate check and
 the insert are serialised on the child's row. The control run without the lock (``_pool.LOCKING``) shows
-the race: every request passes the check and each inserts her, so the guarded test would fail without it.
+the race: every request passes the check and each inserts her, so the guarded test would fail without it
+(its window held open until every request is in it, tests/race.py: a pause lost the race under load).
 
 PostgreSQL only (SQLite serialises writers anyway)."""
 
@@ -10,6 +11,7 @@ import pytest
 from django.db import connections
 
 from events.services import _pool
+from tests.race import hold_the_pause_open
 from youth.models import PickupPerson, PickupRelation
 from youth.services import children as services
 
@@ -72,5 +74,6 @@ def test_concurrent_authorisations_of_the_same_person_make_one(child):
 
 def test_control_without_the_lock_shows_the_race(child, monkeypatch):
     monkeypatch.setattr(_pool, "LOCKING", False)
+    hold_the_pause_open(monkeypatch, services, n=THREADS)
     _race(_add(child))
     assert PickupPerson.objects.filter(child=child).count() > 1

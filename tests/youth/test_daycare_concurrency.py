@@ -1,7 +1,8 @@
 """Families booking the whole day-care at once, on real PostgreSQL: no week is ever oversold, the waitlist
 numbers of a week are never given twice, and booking every week in one transaction never deadlocks (each
 booking locks the weeks in the same order). The control run turns the engine's pool lock off and shows
-the race overselling, so the guarded test would fail if the lock did nothing.
+the race overselling, so the guarded test would fail if the lock did nothing: its window is held open until
+every family is in it (tests/race.py), so all of them read the places left before any writes.
 
 Run with DATABASE_URL=postgres://... (skipped on SQLite, which serialises writers anyway).
 """
@@ -16,6 +17,7 @@ from django.db import connections
 from events.models import SEATED_STATUSES, Registration, RegistrationStatus
 from events.services import _pool
 from portal.notify import services as notify_services
+from tests.race import hold_the_engine_window_open
 from youth.services.daycare import daycare_book
 
 from ._f_daycare import make_programme
@@ -94,6 +96,7 @@ def test_concurrent_whole_programme_bookings_never_oversell_a_week(world):
 
 def test_control_without_the_pool_lock_the_race_oversells(world, monkeypatch):
     monkeypatch.setattr(_pool, "LOCKING", False)
+    hold_the_engine_window_open(monkeypatch, n=FAMILIES)  # a 50 ms pause can lose the race under load
     _programme, weeks, _families = world
     _race(world)
     assert any(_seated(week) > CAPACITY for week in weeks), (
