@@ -3,6 +3,7 @@
     python bench/pages.py                 # scratch SQLite file in a temporary directory
     DATABASE_URL=postgres://... python bench/pages.py     # scratch database test_<name> on that server
     BENCH_REQUESTS=50 python bench/pages.py               # requests per page for the median (default 30)
+    BENCH_PAGES=inbox,my_family python bench/pages.py     # only these pages (the floors are always measured)
 
 For each page of the platform (home, login, signup, my family, the workbench people search, a person's
 workbench detail, the inbox, the profile, the privacy notice) and of the elders area (issue 11: the elder
@@ -14,7 +15,12 @@ the classes and clinics page) it measures, with django.test.Client:
   the volunteer (a third of them overdue) and a visit with a reading at today's clinic); the two must be
   equal;
 * the median server time over N requests at 10,000 rows, and its ratio to the median of a bare view that
-  renders base.html in the same run (the floor: middleware, session, context processors, layout).
+  renders base.html in the same run (the floor: middleware, session, context processors, layout):
+  ``ratio`` against the anonymous floor, ``ratio_signed_in_floor`` against the same bare view requested by
+  the page's own kind of viewer (resident, staff, volunteer; anonymous pages use the anonymous floor), so
+  that the signed-in navigation and context processors are in the floor too (issue 13: at most 3x).
+
+On PostgreSQL the tables are VACUUM ANALYZEd after the rows are built, so that plans see real statistics.
 
 Pages whose URL name does not resolve yet are reported as "missing". The last line of output is one
 JSON object.
@@ -34,6 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 SMALL, LARGE = 10, 10_000
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "30"))
+# Optional comma-separated page keys to measure (others skipped), for measuring one change at a time.
+ONLY = {key for key in os.environ.get("BENCH_PAGES", "").split(",") if key}
 SEARCH_TERM = "王"
 
 import _scratch  # noqa: E402  (Django on a scratch database)
@@ -511,11 +519,21 @@ def median_time(client: Client, url: str, query: dict) -> float:
     return statistics.median(samples)
 
 
+def analyze() -> None:
+    """Fresh planner statistics after bulk inserts (PostgreSQL only; VACUUM cannot run in a transaction)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+
+
 def measure_at(world: World, rows: int, timed: bool) -> dict:
     world.grow_to(rows)
+    analyze()
     by_who = clients(world)
     figures = {}
     for key, name, args, query, who in pages(world):
+        if ONLY and key not in ONLY:
+            continue
         try:
             url = reverse(name, args=args)
         except NoReverseMatch:
@@ -526,7 +544,10 @@ def measure_at(world: World, rows: int, timed: bool) -> dict:
         if timed:
             figures[key]["median_seconds"] = median_time(by_who[who], url, query)
     if timed:
-        figures["_floor"] = {"median_seconds": median_time(by_who[None], reverse("bench_floor"), {})}
+        # One floor per kind of viewer: base.html for that signed-in user (anonymous: None).
+        figures["_floor"] = {
+            who: median_time(client, reverse("bench_floor"), {}) for who, client in by_who.items()
+        }
     return figures
 
 
@@ -541,13 +562,17 @@ def main() -> dict:
         world = World()
         small = measure_at(world, SMALL, timed=False)
         large = measure_at(world, LARGE, timed=True)
-        floor = large.pop("_floor")["median_seconds"]
+        floors = large.pop("_floor")
+        floor = floors[None]
         result = {
             "database": connection.vendor,
             "rows_small": SMALL,
             "rows_large": LARGE,
             "requests": REQUESTS,
             "floor_median_seconds": round(floor, 6),
+            "signed_in_floor_median_seconds": {
+                who: round(seconds, 6) for who, seconds in floors.items() if who is not None
+            },
             "pages": {},
             "missing": [],
             "inbox_rows": world.messages,
@@ -560,7 +585,9 @@ def main() -> dict:
         result["child_rows"] = world.children
         if world.youth_error:
             result["youth_error"] = world.youth_error
-        for key, _name, _args, _query, _who in pages(world):
+        for key, _name, _args, _query, who in pages(world):
+            if ONLY and key not in ONLY:
+                continue
             if key not in large:
                 result["missing"].append(key)
                 continue
@@ -573,8 +600,14 @@ def main() -> dict:
                 "queries_equal": at_small["queries"] == at_large["queries"],
                 "median_seconds": round(at_large["median_seconds"], 6),
                 "ratio": round(at_large["median_seconds"] / floor, 2) if floor else None,
+                "ratio_signed_in_floor": (
+                    round(at_large["median_seconds"] / floors[who], 2) if floors[who] else None
+                ),
             }
         result["all_queries_equal"] = all(p["queries_equal"] for p in result["pages"].values())
+        result["over_3x_signed_in_floor"] = sorted(
+            key for key, p in result["pages"].items() if (p["ratio_signed_in_floor"] or 0) > 3
+        )
         return result
     finally:
         _scratch.drop_scratch_database(original)

@@ -51,7 +51,7 @@ from events.models import (
     RegistrationStatus,
     Session,
 )
-from events.services import booking_create_on_behalf, sessions_generate_weekly
+from events.services import booking_create_on_behalf, pools_recount, sessions_generate_weekly
 from portal.accounts.models import Role, User
 from portal.community.models import (
     AdlLevel,
@@ -1088,3 +1088,5 @@ def seed(*, stdout, today: datetime.date | None = None) -> None:
                 step()
             demo.timings[step.__name__] = round(time.perf_counter() - start, 2)
     stdout.write(f"  ({', '.join(f'{k} {v} s' for k, v in demo.timings.items())})")
+    # The seed writes registrations in bulk: the pools' counters from what it wrote.
+    pools_recount()

@@ -57,7 +57,12 @@ from .models import (
     Stamp,
     TargetGroup,
 )
-from .services import booking_create_on_behalf, lottery_commitment_ensure, sessions_generate_weekly
+from .services import (
+    booking_create_on_behalf,
+    lottery_commitment_ensure,
+    pools_recount,
+    sessions_generate_weekly,
+)
 from .services.shifts import shift_hours
 
 SEED = 20260330  # the story's marathon day
@@ -734,3 +739,5 @@ def seed(*, stdout, today: datetime.date | None = None) -> None:
         ):
             with transaction.atomic():
                 step()
+        # The seed writes registrations in bulk: the pools' counters from what it wrote.
+        pools_recount()

@@ -89,12 +89,44 @@ class TargetGroup(models.Model):
         return self.name
 
 
+class PoolCounters(models.Model):
+    """What the booking decision needs, on the row the booking locks (a session, or a course's activity).
+
+    ``pool_seats_taken`` are the seats held (confirmed or offered: persons, or bookings when the activity
+    counts families), ``pool_waitlisted`` the persons on the waitlist and ``pool_last_queue_no`` the
+    highest waitlist number given. The booking service updates them in the statement that claims the
+    seat; every other writer recounts them from the registrations under the same lock
+    (``events.services._pool.pool_recount``). Never edited by hand and never written by ``save()``.
+    """
+
+    pool_seats_taken = models.PositiveIntegerField(default=0, editable=False)
+    pool_waitlisted = models.PositiveIntegerField(default=0, editable=False)
+    pool_last_queue_no = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        # A form or an admin page holds the counters as they were read: writing them back would undo a
+        # booking made meanwhile. Only a new row writes them (as zero); the engine updates them itself.
+        if not self._state.adding and not kwargs.get("force_insert") and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.attname
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in POOL_COUNTER_FIELDS
+            ]
+        super().save(*args, **kwargs)
+
+
+POOL_COUNTER_FIELDS = ("pool_seats_taken", "pool_waitlisted", "pool_last_queue_no")
+
+
 class ActivityQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=ActivityStatus.PUBLISHED)
 
 
-class Activity(models.Model):
+class Activity(PoolCounters):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     area = models.CharField(_("area"), max_length=20, choices=Area.choices, default=Area.COMMUNITY)
@@ -311,7 +343,7 @@ class SessionQuerySet(models.QuerySet):
         return self.filter(starts_at__gte=now or timezone.now(), cancelled=False)
 
 
-class Session(models.Model):
+class Session(PoolCounters):
     activity = models.ForeignKey(
         Activity, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("activity")
     )
@@ -644,7 +676,10 @@ class LotteryDraw(models.Model):
 def _register_audit():
     from auditlog.registry import auditlog
 
-    for model in (Activity, Session, PriorityTier, TargetGroup, Booking, Registration, Offer, LotteryDraw):
+    for model in (Activity, Session):
+        if not auditlog.contains(model):
+            auditlog.register(model, exclude_fields=list(POOL_COUNTER_FIELDS))
+    for model in (PriorityTier, TargetGroup, Booking, Registration, Offer, LotteryDraw):
         if not auditlog.contains(model):
             auditlog.register(model)
 

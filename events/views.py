@@ -30,7 +30,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse
@@ -39,7 +39,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.html import escape
-from django.utils.http import base36_to_int, int_to_base36, url_has_allowed_host_and_scheme
+from django.utils.http import base36_to_int, int_to_base36, url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -71,12 +71,13 @@ from .selectors import (
     places_held,
     registration_get_for,
     registrations_visible_to,
+    session_of_activity_get,
     sessions_with_seats,
     waitlist_position,
 )
 from .services import (
     WindowState,
-    booking_create,
+    booking_create_by_ids,
     feed_key_reset,
     offer_accept,
     offer_decline,
@@ -291,39 +292,144 @@ def _status_rows(regs: list[Registration]) -> list[Registration]:
 
 
 def _result_messages(request, booking: Booking) -> None:
-    regs = list(booking.registrations.select_related("person", "activity").order_by("id"))
-    confirmed = [r for r in regs if r.status == RegistrationStatus.CONFIRMED]
-    waiting = [r for r in regs if r.status == RegistrationStatus.WAITLISTED]
-    applied = [r for r in regs if r.status == RegistrationStatus.APPLIED]
+    """Say what the booking got, from what the service decided (nothing is read back)."""
+    decision = booking.decision
+    rows = list(zip(booking.persons, decision.statuses, decision.positions, strict=True))
+    confirmed = [p.name for p, status, _pos in rows if status == RegistrationStatus.CONFIRMED]
+    applied = [p.name for p, status, _pos in rows if status == RegistrationStatus.APPLIED]
     if confirmed:
         messages.success(
             request,
-            _("Booked: %(names)s. Your ticket is on the activity page.") % {"names": _names(confirmed)},
+            _("Booked: %(names)s. Your ticket is on the activity page.") % {"names": "、".join(confirmed)},
         )
-    for r in waiting:
-        messages.warning(
-            request,
-            _(
-                "%(name)s is on the waitlist, number %(position)s in line. We will tell you if a place frees up."
+    for person, status, position in rows:
+        if status == RegistrationStatus.WAITLISTED:
+            messages.warning(
+                request,
+                _(
+                    "%(name)s is on the waitlist, number %(position)s in line. We will tell you if a place frees up."
+                )
+                % {"name": person.name, "position": position},
             )
-            % {"name": r.person.name, "position": waitlist_position(registration=r)},
-        )
     if applied:
         messages.success(
             request,
             _(
                 "Application received for %(names)s. The lottery is drawn after booking closes; we will tell you the result."
             )
-            % {"names": _names(applied)},
+            % {"names": "、".join(applied)},
         )
 
 
+#: Ids beyond this do not fit a database id column (bigint): no object has them.
+_ID_MAX = 2**63 - 1
+#: More boxes than any family has: a post with more is not a booking form's.
+_PERSONS_MAX = 50
+
+
+def _posted_ids(values) -> list[int] | None:
+    """The posted ids as ints, in order and without repeats; None when one is not an id at all."""
+    out: list[int] = []
+    for value in values[:_PERSONS_MAX]:
+        text = str(value).strip()
+        if not text.isascii() or not text.isdigit() or int(text) > _ID_MAX or int(text) < 1:
+            return None
+        if int(text) not in out:
+            out.append(int(text))
+    return out
+
+
+def _booking_refused(request, *, activity, session, reasons, person_ids, session_id, status=400):
+    """The small page a refused booking answers with: why, and the way back to the form with the same
+    choices ticked (the activity page reads them from the query string)."""
+    query = [("persons", str(pk)) for pk in person_ids or []]
+    if session_id:
+        query.append(("session", str(session_id)))
+    back = reverse("events:detail", kwargs={"pk": activity.pk})
+    if query:
+        back += "?" + urlencode(query)
+    context = {
+        "activity": activity,
+        "session": session,
+        "reasons": reasons,
+        "back_url": back + "#booking",
+    }
+    return render(request, "events/booking_refused.html", context, status=status)
+
+
+def _booking_post(request, pk):
+    """A booking form's POST: the booking and nothing else. It reads the activity (and the chosen
+    session) in one query and the ticked persons in one more, books them (``booking_create_by_ids``),
+    and answers with a redirect to the activity page, which says what each person got, or with a small
+    page saying why not. It never builds the page's form nor counts its seats."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    person_ids = _posted_ids(request.POST.getlist("persons"))
+    raw_session = request.POST.get("session", "").strip()
+    session_ids = _posted_ids([raw_session]) if raw_session else []
+    session = (
+        session_of_activity_get(user=user, activity_id=pk, session_id=session_ids[0]) if session_ids else None
+    )
+    activity = session.activity if session is not None else activity_get_for(user=user, activity_id=pk)
+    reasons: list[str] = []
+    if person_ids is None or session_ids is None:
+        reasons.append(_("This form was not filled in by the booking page: please book again."))
+    else:
+        if not person_ids:
+            reasons.append(_("Tick at least one person."))
+        if not activity.is_course and session is None:
+            reasons.append(_("This session cannot be booked.") if session_ids else _("Choose a session."))
+        session = None if activity.is_course else session
+    kept_persons = person_ids or []
+    kept_session = session.pk if session is not None else None
+    if reasons:
+        return _booking_refused(
+            request,
+            activity=activity,
+            session=session,
+            reasons=reasons,
+            person_ids=kept_persons,
+            session_id=kept_session,
+        )
+    try:
+        booking = booking_create_by_ids(actor=user, activity=activity, person_ids=person_ids, session=session)
+    except PermissionDenied:
+        reasons = [_("You can book only for yourself and the people in your care.")]
+        kept_persons = []
+    except ValidationError as exc:
+        reasons = list(exc.messages)
+    else:
+        _result_messages(request, booking)
+        return redirect(reverse("events:detail", kwargs={"pk": activity.pk}) + "#my-status")
+    return _booking_refused(
+        request,
+        activity=activity,
+        session=session,
+        reasons=reasons,
+        person_ids=kept_persons,
+        session_id=kept_session,
+    )
+
+
+def _choices_from_query(request) -> dict:
+    """The choices a refused booking sent back (``?persons=..&session=..``), as the form's initial."""
+    initial = {}
+    persons = _posted_ids(request.GET.getlist("persons"))
+    if persons:
+        initial["persons"] = persons
+    session = _posted_ids(request.GET.getlist("session")[:1])
+    if session:
+        initial["session"] = session[0]
+    return initial
+
+
 def activity_detail(request, pk):
+    if request.method == "POST":
+        return _booking_post(request, pk)
     activity = activity_get_for(user=request.user, activity_id=pk)
     now = timezone.now()
     user = request.user
-    if request.method == "POST" and not user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
     bookable = sessions_with_seats(activity.sessions.filter(cancelled=False, starts_at__gt=now)).order_by(
         "starts_at", "id"
     )
@@ -333,7 +439,6 @@ def activity_detail(request, pk):
         people = people_actable_by(actor=user).order_by("birth_date", "id")
         if state.code != "closed":
             form = BookingForm(
-                request.POST or None,
                 activity=activity,
                 people=people,
                 sessions=bookable,
@@ -341,25 +446,9 @@ def activity_detail(request, pk):
                 submit_label=_("Apply for the lottery")
                 if activity.is_lottery
                 else pgettext("booking button", "Book"),
+                initial=_choices_from_query(request),
             )
-    if request.method == "POST":
-        if form is None:
-            messages.error(request, _("Booking has closed."))
-            return redirect("events:detail", pk=activity.pk)
-        if form.is_valid():
-            try:
-                booking = booking_create(
-                    actor=user,
-                    activity=activity,
-                    persons=list(form.cleaned_data["persons"]),
-                    session=form.chosen_session,
-                )
-            except ValidationError as exc:
-                form.apply_service_errors(exc)
-            else:
-                _result_messages(request, booking)
-                return redirect(reverse("events:detail", kwargs={"pk": activity.pk}) + "#my-status")
-    # What the page shows (not needed by a booking that succeeded and redirected).
+    # What the page shows.
     sessions = list(
         sessions_with_seats(activity.sessions.filter(ends_at__gte=now)).order_by("starts_at", "id")
     )
@@ -383,12 +472,7 @@ def activity_detail(request, pk):
         "form": form,
         "now": now,
     }
-    return render(
-        request,
-        "events/activity_detail.html",
-        context,
-        status=400 if form is not None and form.errors else 200,
-    )
+    return render(request, "events/activity_detail.html", context)
 
 
 # --- my bookings --------------------------------------------------------------------------------

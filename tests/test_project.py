@@ -90,6 +90,7 @@ DEV_TOOLS = {
     "factory-boy",
     "faker",
     "playwright",
+    "aiohttp",
     "axe-playwright-python",
     "ruff",
     "djlint",

@@ -66,6 +66,7 @@ from events.models import (
     ShiftSignup,
     TargetGroup,
 )
+from events.services import pools_recount
 from portal.accounts.models import Role, User
 from portal.community.models import (
     Consent,
@@ -1086,3 +1087,5 @@ def seed(*, stdout, today: datetime.date | None = None) -> None:
                 step()
             demo.timings[step.__name__] = round(time.perf_counter() - start, 2)
     stdout.write(f"  ({', '.join(f'{k} {v} s' for k, v in demo.timings.items())})")
+    # The seed writes registrations in bulk: the pools' counters from what it wrote.
+    pools_recount()

@@ -10,3 +10,6 @@ from portal.settings import *  # noqa: F403
 ROOT_URLCONF = "burst.urls"
 # Measure the portal as it runs in production: no per-query logging, no debug pages.
 DEBUG = False
+# Persistent connections for the whole run (the portal's default closes one after 60 s): each worker's
+# PostgreSQL backend lives from warm-up to the end, so the bench can read its CPU from /proc.
+DATABASES["default"]["CONN_MAX_AGE"] = None  # noqa: F405

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -89,9 +89,6 @@ def clinic_attendees(*, session: Session) -> QuerySet[Person]:
     """Everyone booked for the clinic (an active registration) or checked in there, by name, each with
     ``checked_in_at`` and ``readings_here`` (readings taken at this session). A QuerySet, to be paginated
     (one query a page, one to count)."""
-    booked = Registration.objects.filter(
-        _at_session_q(session), person=OuterRef("pk"), status__in=ACTIVE_STATUSES
-    )
     came = CheckIn.objects.filter(session=session, registration__person=OuterRef("pk"))
     readings = (
         Reading.objects.filter(session=session, elder=OuterRef("pk"))
@@ -101,7 +98,9 @@ def clinic_attendees(*, session: Session) -> QuerySet[Person]:
         .values("n")
     )
     return (
-        Person.objects.filter(Exists(booked) | Exists(came))
+        # Two uncorrelated IN subqueries, hashed once, rather than two correlated EXISTS under an OR: the
+        # latter's estimated cost was high enough for PostgreSQL to JIT-compile the count (0.4 s a page).
+        Person.objects.filter(_attendee_q(session))
         .annotate(
             checked_in_at=Subquery(came.order_by("checked_in_at").values("checked_in_at")[:1]),
             readings_here=Coalesce(Subquery(readings), 0),
@@ -109,6 +108,16 @@ def clinic_attendees(*, session: Session) -> QuerySet[Person]:
         .select_related("household__building")
         .order_by("name_pinyin", "pk")
     )
+
+
+def clinic_attendees_count(*, session: Session) -> int:
+    """How many :func:`clinic_attendees` lists: the distinct people booked or checked in, counted from the
+    registrations and check-ins alone (a UNION), without scanning every resident."""
+    booked = Registration.objects.filter(_at_session_q(session), status__in=ACTIVE_STATUSES).values(
+        "person_id"
+    )
+    came = CheckIn.objects.filter(session=session).values("registration__person_id")
+    return booked.order_by().union(came.order_by()).count()
 
 
 def _attendee_q(session: Session) -> Q:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from portal.community.models import Grid
 
 from ..models import ContactLog, ContactPlan, Need, NeedStatus
-from .access import elders_visible_to
+from .access import elder_q, elders_visible_to
 
 _PLAN_JOINS = (
     "elder__household__building__estate",
@@ -34,10 +34,23 @@ def may_see_overdue(*, viewer) -> bool:
     )
 
 
-def _visible_plans(*, viewer, today: datetime.date) -> QuerySet[ContactPlan]:
-    return ContactPlan.objects.filter(
-        is_active=True, elder_id__in=elders_visible_to(viewer=viewer, on=today).values("pk")
+def _elder_plans(*, today: datetime.date) -> QuerySet[ContactPlan]:
+    """Active plans of active elders, without the viewer's scope: for the lists whose own condition already
+    lies inside it (her own plans: being assigned an elder is what lets her see her; the overdue list: all
+    for community staff, her grid for a grid worker). Cheaper than the scope's subquery over every person."""
+    return ContactPlan.objects.filter(is_active=True, elder__is_active=True).filter(
+        elder_q(on=today, prefix="elder__")
     )
+
+
+def with_plan_joins(plans) -> list[ContactPlan]:
+    """A page of plans (a sliced QuerySet of ``responsible_plans`` or ``overdue_plans``) with the elder, her
+    address and the assignee joined in, in the page's order. Two queries: the page's ids, chosen from the
+    plans and their elders' names alone, then only those rows with their joins (joining every plan before
+    the sort cost most of the page at 10,000 plans)."""
+    ids = list(plans.values_list("pk", flat=True))
+    by_pk = ContactPlan.objects.select_related(*_PLAN_JOINS).in_bulk(ids)
+    return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
 # --- my visits and calls -------------------------------------------------------------------------
@@ -69,7 +82,7 @@ def responsible_plans(*, viewer, today: datetime.date | None = None) -> QuerySet
     if viewer is None or not viewer.is_authenticated or not viewer.is_active:
         return ContactPlan.objects.none()
     return (
-        _visible_plans(viewer=viewer, today=today)
+        _elder_plans(today=today)
         .filter(assigned_to=viewer)
         .select_related(*_PLAN_JOINS)
         .order_by("due_on", "elder__name", "pk")
@@ -112,7 +125,7 @@ def overdue_plans(*, viewer, today: datetime.date | None = None, grid: Grid | No
     today = today or timezone.localdate()
     if not may_see_overdue(viewer=viewer):
         return ContactPlan.objects.none()
-    qs = _visible_plans(viewer=viewer, today=today).filter(due_on__lt=today)
+    qs = _elder_plans(today=today).filter(due_on__lt=today)
     if not viewer.is_community_staff:
         qs = qs.filter(elder__household__building__grid_id=viewer.grid_id)
     elif grid is not None:
@@ -126,7 +139,7 @@ def overdue_counts_by_grid(*, viewer, today: datetime.date | None = None) -> lis
     today = today or timezone.localdate()
     if not may_see_overdue(viewer=viewer):
         return []
-    qs = _visible_plans(viewer=viewer, today=today).filter(due_on__lt=today)
+    qs = _elder_plans(today=today).filter(due_on__lt=today)
     if not viewer.is_community_staff:
         qs = qs.filter(elder__household__building__grid_id=viewer.grid_id)
     rows = (

@@ -18,7 +18,6 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -28,6 +27,7 @@ from events.models import Area, Session
 from events.selectors import can_manage_activity
 from events.services.checkin import attendance_record
 from portal.accounts.models import Role, User
+from portal.audit import set_actor
 from portal.community.models import ConsentPurpose, Person
 from portal.community.selectors import has_consent
 from portal.notify.services import message_enqueue

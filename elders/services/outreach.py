@@ -25,7 +25,6 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from auditlog.context import set_actor
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -34,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Role, User
+from portal.audit import set_actor
 from portal.community.models import Person
 from portal.notify.services import message_enqueue_many
 

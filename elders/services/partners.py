@@ -22,7 +22,6 @@ import secrets
 import uuid
 from collections.abc import Iterable
 
-from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Q
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from elders.models import NOTE_MAX, Delivery, PlanPeriod, Service, ServicePlan
 from portal.accounts.models import Role, User
+from portal.audit import set_actor
 from portal.community.models import Organization, OrganizationKind, Person
 
 #: The kinds of organisation that provide services to elders (a school or an employer does not).

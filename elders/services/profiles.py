@@ -10,7 +10,6 @@ the actor may not. Whatever changes her risk level is followed by her contact pl
 
 from __future__ import annotations
 
-from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from elders.models import NOTE_MAX, BirthdayCalendar, ElderProfile, HelperKind, LivingSituation, RiskLevel
 from portal.accounts.models import Role
+from portal.audit import set_actor
 from portal.community.models import Person
 
 from .risk import default_living_situation, elder_risk_refresh

@@ -152,7 +152,9 @@ def clinic(request, session_id):
             where="elders:clinic",
             ip=client_ip(request),
         )
-    attendees = Paginator(sel.clinic_attendees(session=session), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(sel.clinic_attendees(session=session), PAGE_SIZE)
+    paginator.count = sel.clinic_attendees_count(session=session)  # a UNION of ids, not a scan of people
+    attendees = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "elders/health/clinic.html",

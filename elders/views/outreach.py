@@ -57,7 +57,7 @@ def my_contacts(request):
     paginator = Paginator(sel.responsible_plans(viewer=request.user, today=today), MY_PAGE_SIZE)
     paginator.count = counts["total"]  # already counted with the summary: no second COUNT query
     page = paginator.get_page(request.GET.get("page"))
-    rows = sel.roster_rows(page.object_list, today=today)
+    rows = sel.roster_rows(sel.with_plan_joins(page.object_list), today=today)
     return render(
         request,
         "elders/outreach/my_contacts.html",
@@ -196,9 +196,12 @@ def overdue(request):
     grid = form.cleaned_data.get("grid") if staff and form.is_valid() else None
     if not staff:
         del form.fields["grid"]
-    page = _page(request, sel.overdue_plans(viewer=request.user, today=today, grid=grid))
-    rows = [sel.RosterRow(plan=p, elder=p.elder, days_late=(today - p.due_on).days) for p in page.object_list]
     counts = sel.overdue_counts_by_grid(viewer=request.user, today=today)
+    paginator = Paginator(sel.overdue_plans(viewer=request.user, today=today, grid=grid), PAGE_SIZE)
+    # The list's length is in the counts by grid already (the same plans, grouped): no second COUNT query.
+    paginator.count = sum(c["overdue"] for c in counts if grid is None or c["grid_id"] == grid.pk)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = sel.roster_rows(sel.with_plan_joins(page.object_list), today=today)
     return render(
         request,
         "elders/outreach/overdue.html",

@@ -190,6 +190,19 @@ def session_get_for(*, user, session_id) -> Session:
         raise Http404("No such session.") from None
 
 
+def session_of_activity_get(*, user, activity_id, session_id) -> Session | None:
+    """One session of an activity the user can see, with its activity, in one query (a booking POST);
+    None when there is no such session of that activity."""
+    session = (
+        Session.objects.select_related("activity").filter(pk=session_id, activity_id=activity_id).first()
+    )
+    if session is None or session.activity.status == ActivityStatus.PUBLISHED:
+        return session  # a published activity is visible to everyone (``activities_visible_to``)
+    if not activities_visible_to(user=user).filter(pk=activity_id).exists():
+        return None
+    return session
+
+
 def activity_manageable_get(*, user, activity_id) -> Activity:
     try:
         return activities_manageable_by(user=user).get(pk=activity_id)

@@ -12,7 +12,14 @@ Each function is keyword-only, typed, runs in one ``transaction.atomic`` and rai
 scoped selectors for what the actor may not touch at all).
 """
 
-from .booking import booking_create, booking_create_on_behalf, cancel_deadline, registration_cancel
+from ._pool import pool_counters_drift, pools_recount
+from .booking import (
+    booking_create,
+    booking_create_by_ids,
+    booking_create_on_behalf,
+    cancel_deadline,
+    registration_cancel,
+)
 from .eligibility import Eligibility, WindowState, activity_bookable, person_eligible, window_state
 from .lottery import lottery_allocate, lottery_commitment_ensure, lottery_draw, lottery_rerun
 from .reminders import (
@@ -49,6 +56,9 @@ __all__ = [
     "WindowState",
     "activity_bookable",
     "booking_create",
+    "booking_create_by_ids",
+    "pool_counters_drift",
+    "pools_recount",
     "booking_create_on_behalf",
     "cancel_deadline",
     "lottery_allocate",

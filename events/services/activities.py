@@ -25,7 +25,6 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -33,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.accounts.models import Role
+from portal.audit import set_actor
 
 from ..models import (
     SEATED_STATUSES,

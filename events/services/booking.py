@@ -10,18 +10,21 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal.audit import set_actor
 from portal.community.models import Person
-from portal.community.selectors import may_act_for, people_visible_to
+from portal.community.selectors import may_act_for, people_actable_among, people_visible_to
 
 from ..models import (
+    ACTIVE_STATUSES,
     SEATED_STATUSES,
     Activity,
     Booking,
@@ -32,34 +35,74 @@ from ..models import (
     Session,
 )
 from ._messages import notify_booking
-from ._pool import Pool, pool_for, pool_lock, race_pause
+from ._pool import Pool, pool_claim, pool_for, pool_lock, race_pause
 from .eligibility import activity_bookable, booking_refusals, person_eligible
 from .lottery import lottery_commitment_ensure
-from .reminders import reminders_cancel_for, reminders_schedule_for
+from .reminders import reminders_cancel_for, reminders_schedule_new
 
 
-def _check_people(*, activity, session, persons, now, pool: Pool | None = None) -> None:
-    """Raise one ValidationError with every person's reason, or return when all may be booked."""
+def _check_people(*, activity, session, persons, now) -> None:
+    """Raise one ValidationError with every person's reason, or return when all may be booked.
+
+    Checked once, before the lock: who the persons are (age, group, residence, early window) does not
+    change while the seat is decided; what does (the household's places, a second booking of the same
+    person) is settled under the lock by ``_check_households`` and the one-active-registration
+    constraints."""
     errors = []
-    seen_households: Counter = Counter()
     for person in persons:
         result = person_eligible(
-            activity=activity,
-            session=session,
-            person=person,
-            now=now,
-            pool=pool,
-            household_also=seen_households[person.household_id] if person.household_id else 0,
-            together=persons,
+            activity=activity, session=session, person=person, now=now, together=persons, pool_checks=False
         )
-        if person.household_id:
-            seen_households[person.household_id] += 1
         if not result:
             errors.append(result.reason)
+    pool = pool_for(activity=activity, session=session)
+    if all(hasattr(p, "held_here") for p in persons):
+        held = {p.pk for p in persons if p.held_here}  # read with the persons (booking_create_by_ids)
+    else:
+        held = set(
+            pool.registrations()
+            .filter(status__in=ACTIVE_STATUSES, person_id__in=[p.pk for p in persons])
+            .order_by()
+            .values_list("person_id", flat=True)
+        )
+    errors.extend(
+        _("%(name)s is already booked for this.") % {"name": p.name} for p in persons if p.pk in held
+    )
+    if not errors:
+        errors.extend(_household_refusals(pool=pool, persons=persons))
     # The rules on the booking as a whole that service areas add (who may be booked together).
     errors.extend(booking_refusals(activity=activity, persons=persons, now=now))
     if errors:
         raise ValidationError(errors, code="not_eligible")
+
+
+def _household_refusals(*, pool: Pool, persons: Sequence[Person]) -> list[str]:
+    """The per-household maximum (``Activity.max_per_household``), for all the persons at once."""
+    limit = pool.activity.max_per_household
+    households = Counter(p.household_id for p in persons if p.household_id)
+    if not limit or not households:
+        return []
+    taken = dict(
+        pool.registrations()
+        .filter(status__in=ACTIVE_STATUSES, person__household_id__in=list(households))
+        .values_list("person__household_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    reasons, seen = [], Counter()
+    for person in persons:
+        if not person.household_id:
+            continue
+        seen[person.household_id] += 1
+        already = taken.get(person.household_id, 0)
+        if already + seen[person.household_id] > limit:
+            reasons.append(
+                _(
+                    "At most %(max)s people per household may book this; %(taken)s from %(name)s's household already have."
+                )
+                % {"max": limit, "taken": already + seen[person.household_id] - 1, "name": person.name}
+            )
+    return reasons
 
 
 def _distinct(persons: Sequence[Person]) -> list[Person]:
@@ -73,6 +116,38 @@ def _distinct(persons: Sequence[Person]) -> list[Person]:
     return out
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What a booking got, person by person (in the order booked): ``statuses``, the waitlist numbers
+    (``queue_nos``) and places in line (``positions``, 1 = next; None when not waiting). Kept on the
+    returned booking as ``booking.decision`` (and ``booking.persons``), so that the page saying what
+    happened need not read back what was just written."""
+
+    statuses: list[str]
+    queue_nos: list[int | None]
+    positions: list[int | None]
+
+
+def _sold_out(pool: Pool) -> bool:
+    """A first-come pool with no waitlist and no seat left, from the counters as last read (no lock)."""
+    activity = pool.activity
+    if activity.is_lottery or activity.waitlist_enabled:
+        return False
+    row = pool.row
+    return row.pool_waitlisted > 0 or row.pool_seats_taken >= pool.capacity
+
+
+def _check_pool_open(*, activity: Activity, session: Session | None, now: datetime.datetime) -> None:
+    """Refuse what holds for everyone: the activity or session not bookable now, or sold out with no
+    waitlist (from the counters as read, without the lock: a seat given back later is there for whoever
+    asks next)."""
+    base = activity_bookable(activity=activity, session=session, now=now)
+    if not base:
+        raise ValidationError(base.reason, code=base.code)
+    if _sold_out(pool_for(activity=activity, session=session)):
+        raise ValidationError(_("This is fully booked."), code="full")
+
+
 def _book(
     *,
     actor,
@@ -81,45 +156,60 @@ def _book(
     persons: list[Person],
     on_behalf: bool,
     now: datetime.datetime,
+    pool_checked: bool = False,
 ) -> Booking:
     if not activity.is_course and session is None:
         raise ValidationError(_("Choose a session to book."), code="no_session")
     if activity.is_course:
         session = None
-    base = activity_bookable(activity=activity, session=session, now=now)
-    if not base:
-        raise ValidationError(base.reason, code=base.code)
-    # A first check without the lock, so that most refusals cost no lock at all.
+    if not pool_checked:
+        _check_pool_open(activity=activity, session=session, now=now)
     _check_people(activity=activity, session=session, persons=persons, now=now)
-    with transaction.atomic(), set_actor(actor):
-        pool = pool_lock(pool_for(activity=activity, session=session))
-        if pool.session is not None and pool.session.cancelled:
-            raise ValidationError(_("This session has been cancelled."), code="session_cancelled")
-        # Decide again from what is there now that the pool is ours.
-        _check_people(activity=activity, session=pool.session, persons=persons, now=now, pool=pool)
-        booking = Booking.objects.create(
-            activity=activity, session=pool.session, booked_by=actor, on_behalf=on_behalf
-        )
-        statuses, queue_nos = _allocate(pool=pool, count=len(persons))
-        race_pause()
-        Registration.objects.bulk_create(
-            [
-                Registration(
-                    booking=booking,
-                    activity=activity,
-                    session=pool.session,
-                    person=person,
-                    status=status,
-                    queue_no=queue_no,
-                )
-                for person, status, queue_no in zip(persons, statuses, queue_nos, strict=True)
-            ]
-        )
-        if RegistrationStatus.CONFIRMED in statuses:
-            # The reminder rows now, in this transaction (the periodic scan is only the safety net).
-            reminders_schedule_for(booking=booking, now=now)
-        if on_behalf:
-            _notify_booked_on_behalf(booking=booking, persons=persons, statuses=statuses)
+    try:
+        with transaction.atomic(), set_actor(actor):
+            # Written before the lock: the booking row is this request's own until it commits.
+            booking = Booking.objects.create(
+                activity=activity, session=session, booked_by=actor, on_behalf=on_behalf
+            )
+            pool = pool_lock(pool_for(activity=activity, session=session))
+            race_pause()
+            if pool.session is not None and pool.session.cancelled:
+                raise ValidationError(_("This session has been cancelled."), code="session_cancelled")
+            refusals = _household_refusals(pool=pool, persons=persons)
+            if refusals:
+                raise ValidationError(refusals, code="not_eligible")
+            decision = _allocate(pool=pool, persons=persons)
+            Registration.objects.bulk_create(
+                [
+                    Registration(
+                        booking=booking,
+                        activity=activity,
+                        session=pool.session,
+                        person=person,
+                        status=status,
+                        queue_no=queue_no,
+                    )
+                    for person, status, queue_no in zip(
+                        persons, decision.statuses, decision.queue_nos, strict=True
+                    )
+                ]
+            )
+            # The seat is decided: what follows only records it (still in this transaction).
+            if RegistrationStatus.CONFIRMED in decision.statuses:
+                # The reminder rows now (the periodic scan is only the safety net).
+                reminders_schedule_new(booking=booking, session=pool.session, now=now)
+            if on_behalf:
+                _notify_booked_on_behalf(booking=booking, persons=persons, statuses=decision.statuses)
+    except IntegrityError as exc:
+        # The same person booked twice at the same moment (two taps, two phones): the second one meets
+        # the one-active-registration constraint, checked by the database under the lock.
+        if "registration_one_per_person" not in str(exc):
+            raise
+        raise ValidationError(
+            _("Someone in this booking has just been booked for this."), code="already_booked"
+        ) from exc
+    booking.decision = decision
+    booking.persons = persons
     return booking
 
 
@@ -141,21 +231,25 @@ def _notify_booked_on_behalf(*, booking: Booking, persons: list[Person], statuse
     )
 
 
-def _allocate(*, pool: Pool, count: int) -> tuple[list[str], list[int | None]]:
-    """The status and waitlist number of each of ``count`` persons booked together."""
+def _allocate(*, pool: Pool, persons: Sequence[Person]) -> Decision:
+    """The status, waitlist number and place in line of each person booked together, decided from the
+    locked pool's counters, which are moved in the same step (``pool_claim``)."""
+    count = len(persons)
     activity = pool.activity
+    row = pool.row
     if activity.is_lottery:
         if LotteryDraw.objects.filter(activity=activity, session=pool.session).exists():
             raise ValidationError(_("The lottery has already been drawn."), code="lottery_drawn")
         # The seed is committed before the first application is saved (normally long before, when the
         # activity or session was made a lottery; this is the safety net), under the pool's lock.
         lottery_commitment_ensure(activity=activity, session=pool.session)
-        return [RegistrationStatus.APPLIED] * count, [None] * count
+        return Decision([RegistrationStatus.APPLIED] * count, [None] * count, [None] * count)
     # Nobody jumps the queue: while anyone waits, new bookings wait behind them.
-    left = 0 if pool.waitlist().exists() else pool.seats_left()
+    left = 0 if row.pool_waitlisted > 0 else max(pool.capacity - row.pool_seats_taken, 0)
     if activity.counts_families:
         if left >= 1:
-            return [RegistrationStatus.CONFIRMED] * count, [None] * count
+            pool_claim(pool, seats=1, waiting=0, last_queue_no=None)
+            return Decision([RegistrationStatus.CONFIRMED] * count, [None] * count, [None] * count)
         seats = 0
     else:
         seats = min(left, count)
@@ -174,13 +268,32 @@ def _allocate(*, pool: Pool, count: int) -> tuple[list[str], list[int | None]]:
         )
     statuses = [RegistrationStatus.CONFIRMED] * seats + [RegistrationStatus.WAITLISTED] * waiting
     if not waiting:
-        return statuses, [None] * count
-    first = pool.next_queue_no()
+        pool_claim(pool, seats=seats, waiting=0, last_queue_no=None)
+        return Decision(statuses, [None] * count, [None] * count)
+    first = row.pool_last_queue_no + 1
     if activity.counts_families:
-        queue = [first] * count  # the family waits as one unit
+        # The family waits as one unit: one number, one place in line behind the families waiting.
+        ahead = _families_waiting(pool)
+        queue, positions, last = [first] * count, [ahead + 1] * count, first
     else:
         queue = [None] * seats + list(range(first, first + waiting))
-    return statuses, queue
+        positions = [None] * seats + [row.pool_waitlisted + i + 1 for i in range(waiting)]
+        last = first + waiting - 1
+    pool_claim(pool, seats=seats, waiting=waiting, last_queue_no=last)
+    return Decision(statuses, queue, positions)
+
+
+def _families_waiting(pool: Pool) -> int:
+    if not pool.row.pool_waitlisted:
+        return 0
+    return (
+        pool.registrations()
+        .filter(status=RegistrationStatus.WAITLISTED)
+        .order_by()
+        .values("booking_id")
+        .distinct()
+        .count()
+    )
 
 
 def booking_create(
@@ -193,11 +306,11 @@ def booking_create(
 ) -> Booking:
     """Book ``persons`` (herself and/or people she acts for) in one go. In a lottery activity this is
     the application. Raises ``PermissionDenied`` for a person she may not act for and a translated
-    ``ValidationError`` listing each refused person's reason; nothing is saved unless all may be booked."""
+    ``ValidationError`` listing each refused person's reason; nothing is saved unless all may be booked.
+    The returned booking carries what each person got (``booking.decision``, a :class:`Decision`)."""
     persons = _distinct(persons)
-    for person in persons:
-        if not may_act_for(actor=actor, person=person):
-            raise PermissionDenied
+    if len(people_actable_among(actor=actor, person_ids=[p.pk for p in persons])) != len(persons):
+        raise PermissionDenied
     return _book(
         actor=actor,
         activity=activity,
@@ -205,6 +318,50 @@ def booking_create(
         persons=persons,
         on_behalf=False,
         now=now or timezone.now(),
+    )
+
+
+def booking_create_by_ids(
+    *,
+    actor,
+    activity: Activity,
+    person_ids: Sequence[int],
+    session: Session | None = None,
+    now: datetime.datetime | None = None,
+) -> Booking:
+    """``booking_create`` for the ids a booking form posted: the persons are read, and her right to act
+    for each of them checked, in one query, and booked in the form's order (the eldest first).
+    ``PermissionDenied`` for an id she may not book for."""
+    ids = list(dict.fromkeys(person_ids))
+    if not ids:
+        raise ValidationError(_("Choose at least one person to book for."), code="no_persons")
+    now = now or timezone.now()
+    if activity.is_course:
+        session = None
+    elif session is None:
+        raise ValidationError(_("Choose a session to book."), code="no_session")
+    # What does not depend on who is booked first, before reading anyone: a sold-out class refuses the
+    # crowd at the cost of the session it has already read.
+    _check_pool_open(activity=activity, session=session, now=now)
+    # Whether each already holds a place here, read with her (the pre-lock check needs it).
+    active_here = (
+        pool_for(activity=activity, session=session)
+        .registrations()
+        .filter(status__in=ACTIVE_STATUSES, person_id=OuterRef("pk"))
+    )
+    persons = people_actable_among(actor=actor, person_ids=ids, annotate={"held_here": Exists(active_here)})
+    if len(persons) != len(ids):
+        raise PermissionDenied
+    # In the order the booking form lists them, the eldest first: who is seated when few seats are left.
+    persons.sort(key=lambda p: (p.birth_date is None, p.birth_date or datetime.date.min, p.pk))
+    return _book(
+        actor=actor,
+        activity=activity,
+        session=session,
+        persons=persons,
+        on_behalf=False,
+        now=now,
+        pool_checked=True,
     )
 
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 import re
 from urllib.parse import urlparse
 
-from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.audit import set_actor
 from portal.community.selectors import may_act_for, people_visible_to
 
 from ..models import (
@@ -276,6 +276,7 @@ def attendance_record(
                 status=RegistrationStatus.CONFIRMED, queue_no=None, updated_at=now
             )
             reg.status, reg.queue_no = RegistrationStatus.CONFIRMED, None
+            _pool.pool_recount(pool)
             if (
                 offer_id
                 and not Registration.objects.filter(

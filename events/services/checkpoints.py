@@ -45,12 +45,13 @@ from __future__ import annotations
 
 import datetime
 
-from auditlog.context import set_actor
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from portal.audit import set_actor
 
 from ..models import (
     Activity,

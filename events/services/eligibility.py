@@ -161,18 +161,22 @@ def person_eligible(
     pool: Pool | None = None,
     household_also: int = 0,
     together: Sequence[Person] = (),
+    pool_checks: bool = True,
 ) -> Eligibility:
     """Whether ``person`` may be booked into the activity (and session), with the reason when not.
 
     ``household_also`` is the number of other members of her household in the same booking, counted
     against the per-household maximum. ``together`` are the persons of the same booking: in a
     parent-and-child activity (``adults_accompany``) an adult who acts for a child among them is not held
-    to the age range, which is the children's.
+    to the age range, which is the children's. ``pool_checks=False`` is for the booking service, which
+    has checked the activity (``activity_bookable``) once for the whole booking and checks what depends on
+    the pool's registrations (already booked, the household's places) for all its persons at once.
     """
     now = now or timezone.now()
-    base = activity_bookable(activity=activity, session=session, now=now)
-    if not base:
-        return base
+    if pool_checks:
+        base = activity_bookable(activity=activity, session=session, now=now)
+        if not base:
+            return base
     name = person.name
     if window_state(activity=activity, now=now) == WindowState.EARLY and not in_early_group(
         activity=activity, person=person
@@ -222,6 +226,8 @@ def person_eligible(
             _("This activity is for %(group)s only, and %(name)s is not in that group.")
             % {"group": activity.target_group.name, "name": name},
         )
+    if not pool_checks:
+        return OK
     pool = pool or pool_for(activity=activity, session=session)
     active = pool.registrations().filter(status__in=ACTIVE_STATUSES)
     if active.filter(person_id=person.pk).exists():

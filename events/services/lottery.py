@@ -27,15 +27,17 @@ import datetime
 import secrets
 from collections.abc import Iterable, Mapping
 
-from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.audit import set_actor
+
 from .. import lottery_verify
 from ..models import Activity, LotteryCommitment, LotteryDraw, Registration, RegistrationStatus, Session
+from . import _pool
 from ._messages import notify_booking
 from ._pool import Pool, pool_for, pool_lock
 from .eligibility import is_resident
@@ -227,6 +229,7 @@ def lottery_draw(
                 context={"seed": seed},
                 persons=[r.person for r in regs],
             )
+        _pool.pool_recount(pool)
         draw = LotteryDraw.objects.create(
             activity=activity,
             session=pool.session,

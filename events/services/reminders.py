@@ -32,7 +32,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, Min, OuterRef, Q
@@ -40,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal.audit import set_actor
 from portal.community.selectors import acting_for_by_person
 from portal.notify.models import ELDER_QUIET_END, ELDER_QUIET_START
 from portal.notify.services import NotifyBatchError, message_enqueue_many
@@ -90,15 +90,15 @@ def _fmt(dt: datetime.datetime) -> str:
 
 def reminder_leads(*, activity: Activity) -> list[int]:
     """The activity's lead times in minutes, longest first (default: the day before, two hours before)."""
-    leads = sorted(activity.reminder_rules.values_list("lead_minutes", flat=True), reverse=True)
+    leads = sorted(activity.reminder_rules.order_by().values_list("lead_minutes", flat=True), reverse=True)
     return leads or list(DEFAULT_REMINDER_LEADS)
 
 
 def _leads_by_activity(activity_ids: Iterable[int]) -> dict[int, list[int]]:
     ids = set(activity_ids)
     found: dict[int, list[int]] = defaultdict(list)
-    for activity_id, lead in ReminderRule.objects.filter(activity_id__in=ids).values_list(
-        "activity_id", "lead_minutes"
+    for activity_id, lead in (
+        ReminderRule.objects.filter(activity_id__in=ids).order_by().values_list("activity_id", "lead_minutes")
     ):
         found[activity_id].append(lead)
     return {a: sorted(found.get(a) or DEFAULT_REMINDER_LEADS, reverse=True) for a in ids}
@@ -276,6 +276,33 @@ def reminders_schedule_for(
     if not ids:
         return 0
     return _fill(now=now or timezone.now(), booking_ids=ids, only_missing=False, horizon=None)
+
+
+def reminders_schedule_new(*, booking: Booking, session: Session | None, now: datetime.datetime) -> int:
+    """The reminder rows of a booking just made with a confirmed seat in ``session``: what
+    ``reminders_schedule_for`` would write, from what the booking service already holds (the session and
+    the moment), so one query for the activity's lead times and one INSERT. A course booking (no
+    session) takes the general path, one row set per meeting."""
+    if session is None:
+        return reminders_schedule_for(booking=booking, now=now)
+    if session.cancelled or session.starts_at <= now:
+        return 0
+    rows = []
+    for lead in _leads_by_activity([booking.activity_id])[booking.activity_id]:
+        due = reminder_due_at(starts_at=session.starts_at, lead_minutes=lead)
+        late = now >= due
+        rows.append(
+            Reminder(
+                booking_id=booking.pk,
+                session_id=session.pk,
+                lead_minutes=lead,
+                due_at=due,
+                state=ReminderState.SKIPPED if late else ReminderState.PENDING,
+                reason="booked after it was due" if late else "",
+            )
+        )
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def reminders_fill(*, now: datetime.datetime | None = None) -> int:

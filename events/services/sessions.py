@@ -14,12 +14,13 @@ import hashlib
 import logging
 from collections.abc import Iterable, Mapping
 
-from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from portal.audit import set_actor
 
 from ..models import (
     ACTIVE_STATUSES,
@@ -34,7 +35,7 @@ from ..models import (
 )
 from ..recurrence import MakeupRule, SchedulePlan, schedule_plan
 from ._messages import notify_booking
-from ._pool import Pool, pool_lock
+from ._pool import Pool, pool_lock, pool_recount
 
 logger = logging.getLogger(__name__)
 
@@ -579,6 +580,7 @@ def session_cancel(*, actor, session: Session, reason: str = "", now: datetime.d
             Registration.objects.filter(pk__in=[r.pk for r in regs]).update(
                 status=RegistrationStatus.CANCELLED, cancelled_at=now, cancelled_by=actor, updated_at=now
             )
+            pool_recount(pool)
             cancelled = len(regs)
         by_booking: dict[int, list[Registration]] = {}
         for reg in regs:

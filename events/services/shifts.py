@@ -18,12 +18,12 @@ from __future__ import annotations
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.audit import set_actor
 from portal.volunteers.models import HoursEntry, VolunteerProfile
 from portal.volunteers.services import hours_credit
 

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import datetime
 
-from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.audit import set_actor
 from portal.community.selectors import may_act_for
 
 from ..deadline import DeadlineText, deadline_text
 from ..models import Activity, Offer, Registration, RegistrationStatus, Session
 from . import _pool
 from ._messages import notify_booking
-from ._pool import Pool, pool_for, pool_lock, race_pause
+from ._pool import Pool, pool_for, pool_lock, pool_recount, race_pause
 from .reminders import reminders_schedule_for
 
 
@@ -61,6 +61,7 @@ def _offer_make(*, pool: Pool, head: Registration, expires, now, **fields) -> Of
     Registration.objects.filter(pk__in=[r.pk for r in regs]).update(
         status=RegistrationStatus.OFFERED, offer=offer, updated_at=now
     )
+    pool_recount(pool)
     notify_booking(
         booking=head.booking,
         template="events.offer_made",
@@ -193,6 +194,7 @@ def _close_offer(*, offer: Offer, status: str, reg_status: str, now: datetime.da
     Registration.objects.filter(offer=locked, status=RegistrationStatus.OFFERED).update(
         status=reg_status, updated_at=now
     )
+    pool_recount(pool)
     promote_locked(pool=pool, now=now)
     return locked
 
@@ -255,10 +257,12 @@ def waitlist_leave(
     ):
         raise PermissionDenied
     with transaction.atomic(), set_actor(actor):
+        pool = pool_lock(Pool(activity=registration.activity, session=registration.session))
         updated = Registration.objects.filter(
             pk=registration.pk, status__in=[RegistrationStatus.WAITLISTED, RegistrationStatus.APPLIED]
         ).update(status=RegistrationStatus.CANCELLED, cancelled_at=now, cancelled_by=actor, updated_at=now)
         if not updated:
             raise ValidationError(_("This person is not on the waitlist."), code="not_waitlisted")
+        pool_recount(pool)
     registration.refresh_from_db()
     return registration

@@ -21,7 +21,7 @@ from allauth.core.internal import ratelimit
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from .models import (
     Consent,
     ConsentPurpose,
     EmergencyContact,
+    Estate,
     Household,
     HouseholdClaim,
     Person,
@@ -127,6 +128,24 @@ def people_actable_by(*, actor) -> QuerySet[Person]:
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return Person.objects.none()
     return _people_base().filter(_acting_scope(person_of(actor)))
+
+
+def people_actable_among(*, actor, person_ids, annotate: dict | None = None) -> list[Person]:
+    """Those of ``person_ids`` the actor may act for, in the order given, in one query (a booking form's
+    ticked boxes), with the caller's ``annotate`` expressions on each. Ids she may not act for, or that do
+    not exist, are left out: the caller compares."""
+    ids = list(dict.fromkeys(person_ids))
+    if not ids or actor is None or not actor.is_authenticated or not actor.is_active:
+        return []
+    # people_actable_by's scope, reached from the account rather than from her record (one query, not two).
+    acting = Relation.objects.filter(subject__user_id=actor.pk, kind__in=ACTING_RELATIONS).values(
+        "relative_id"
+    )
+    scope = Q(user_id=actor.pk) | Q(pk__in=acting)
+    found = {
+        p.pk: p for p in Person.objects.filter(scope, pk__in=ids).annotate(**(annotate or {})).order_by()
+    }
+    return [found[i] for i in ids if i in found]
 
 
 def person_actable_get(*, actor, person_id) -> Person:
@@ -422,7 +441,12 @@ def _token_q(token: str, viewer=None) -> Q:
         return q
     if token.isascii() and token.isalpha():
         return name_token_q(token)  # pinyin ("zhang") or initials ("zs"), as at the check-in desk
-    return name_token_q(token) | Q(household__building__estate__name__contains=token)
+    # The estates first (a small table), then the people: the condition on the people then needs no join
+    # to the estate, and for most words (a surname) no estate matches and the name alone decides.
+    estates = list(Estate.objects.filter(name__contains=token).values_list("pk", flat=True))
+    if not estates:
+        return name_token_q(token)
+    return name_token_q(token) | Q(household__building__estate_id__in=estates)
 
 
 def _tokens(q: str) -> list[str]:
@@ -467,19 +491,13 @@ class Family:
         return out
 
 
-def _with_family_details(qs: QuerySet[Person]) -> QuerySet[Person]:
-    return qs.prefetch_related(
-        Prefetch("consents", queryset=Consent.objects.active(), to_attr="active_consents"),
-        Prefetch("emergency_contacts", queryset=EmergencyContact.objects.order_by("priority", "id")),
-    )
-
-
 def family_for(*, user) -> Family:
     """Her record, her household's members, her dependents (with consents), and her latest claim.
 
-    A fixed number of queries whatever the size of the registry.
+    Five queries whatever the size of the registry: her latest claim; whom she acts for; everyone the page
+    shows (herself, those she acts for, her household) in one query; their active consents; their
+    emergency contacts.
     """
-    me = person_of(user)
     claims = list(
         HouseholdClaim.objects.filter(user=user)
         .select_related("household__building__estate")
@@ -487,33 +505,45 @@ def family_for(*, user) -> Family:
     )
     last_claim = claims[0] if claims else None
     pending = last_claim if last_claim and last_claim.status == ClaimStatus.PENDING else None
-    if me is None:
+    if user is None or not user.is_authenticated:
         return Family(me=None, household=None, pending_claim=pending, last_claim=last_claim)
-    me = _with_family_details(_people_base()).get(pk=me.pk)
-    dependents = list(
-        _with_family_details(_people_base())
+    # Whom she acts for (a few rows), then everyone the page shows in one query whose three conditions
+    # are each an index lookup (her account, those ids, her household through a scalar subquery).
+    my_relation: dict[int, str] = {}
+    for relative_id, kind in (
+        Relation.objects.filter(subject__user=user, kind__in=ACTING_RELATIONS)
+        .order_by("-kind")
+        .values_list("relative_id", "kind")
+    ):
+        my_relation[relative_id] = kind  # the lowest kind wins when she is both (carer before guardian)
+    my_household = Person.objects.filter(user=user).values("household_id")[:1]
+    people = list(
+        _people_base()
         .filter(
-            pk__in=Relation.objects.filter(subject_id=me.pk, kind__in=ACTING_RELATIONS).values("relative_id")
-        )
-        .annotate(
-            my_relation=Subquery(
-                Relation.objects.filter(
-                    subject_id=me.pk, relative_id=OuterRef("pk"), kind__in=ACTING_RELATIONS
-                )
-                .order_by("kind")
-                .values("kind")[:1]
-            )
+            Q(user=user)
+            | Q(pk__in=list(my_relation))
+            | Q(household_id=Subquery(my_household), is_active=True)
         )
         .order_by("birth_date", "id")
     )
-    members = []
-    if me.household_id:
-        members = list(
-            _people_base()
-            .filter(household_id=me.household_id, is_active=True)
-            .exclude(pk__in=[me.pk, *(d.pk for d in dependents)])
-            .order_by("birth_date", "id")
-        )
+    for p in people:
+        p.my_relation = my_relation.get(p.pk)
+    me = next((p for p in people if p.user_id == user.pk), None)
+    if me is None:
+        return Family(me=None, household=None, pending_claim=pending, last_claim=last_claim)
+    # Herself and her dependents with their consents and contacts: one query each for all of them.
+    shown = [me, *(p for p in people if p is not me and p.my_relation is not None)]
+    prefetch_related_objects(
+        shown,
+        Prefetch("consents", queryset=Consent.objects.active(), to_attr="active_consents"),
+        Prefetch("emergency_contacts", queryset=EmergencyContact.objects.order_by("priority", "id")),
+    )
+    dependents = [p for p in shown if p is not me]
+    members = [
+        p
+        for p in people
+        if p is not me and p.my_relation is None and me.household_id and p.household_id == me.household_id
+    ]
     return Family(
         me=me,
         household=me.household,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 from contextlib import contextmanager
 
-from auditlog.context import set_actor
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -18,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from portal.audit import set_actor
 
 from . import selectors
 from .models import (

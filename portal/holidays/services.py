@@ -15,11 +15,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import chinese_calendar
-from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from portal.audit import set_actor
 
 from .models import CalendarDay, CalendarYear, DayKind, Festival, YearSource
 

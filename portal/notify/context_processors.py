@@ -2,8 +2,13 @@ from .selectors import unread_count_for
 
 
 def inbox(request):
-    """Unread in-site messages for the navigation badge: one COUNT query, only for signed-in users."""
+    """Unread in-site messages for the navigation badge: one COUNT query (on the partial index of unread
+    inbox messages), only for signed-in users, and at most once per request however many templates are
+    rendered."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"unread_count": 0}
-    return {"unread_count": unread_count_for(user=user)}
+    count = getattr(request, "_zhaoxi_unread_count", None)
+    if count is None:
+        count = request._zhaoxi_unread_count = unread_count_for(user=user)
+    return {"unread_count": count}

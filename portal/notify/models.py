@@ -193,6 +193,18 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["status", "not_before"], name="message_due"),
             models.Index(fields=["user", "channel", "status", "read_at"], name="message_inbox"),
+            # The inbox page (newest first) and the navigation badge (unread count), for in-site messages
+            # only: small partial indexes that the page reads in order, without sorting the user's messages.
+            models.Index(
+                fields=["user", "-sent_at", "-id"],
+                name="message_inbox_newest",
+                condition=Q(channel="inbox", status="sent"),
+            ),
+            models.Index(
+                fields=["user"],
+                name="message_inbox_unread",
+                condition=Q(channel="inbox", status="sent", read_at__isnull=True),
+            ),
             models.Index(
                 fields=["status", "claimed_at"],
                 name="message_in_flight",

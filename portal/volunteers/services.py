@@ -3,13 +3,13 @@
 import datetime
 from decimal import Decimal
 
-from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.audit import set_actor
 from portal.community.models import Organization, Person
 
 from .models import HoursEntry, HoursStatus, VolunteerProfile

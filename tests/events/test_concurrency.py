@@ -12,11 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import connections
 
 from events.models import Activity, Offer, Registration, RegistrationStatus, Session
-from events.services import _pool
+from events.services import _pool, pool_counters_drift, pools_recount
 from events.services.booking import booking_create
 from events.services.waitlist import offer_accept, waitlist_promote_next
 from portal.accounts.models import User
 from portal.community.models import Person
+from tests.race import hold_the_engine_window_open
 
 from .factories import ActivityFactory, SessionFactory
 
@@ -75,8 +76,8 @@ def _seated(session: Session) -> int:
     return Registration.objects.filter(session=session, status__in=["confirmed", "offered"]).count()
 
 
-def _book_the_last_seats(race, capacity=5):
-    activity = ActivityFactory()
+def _book_the_last_seats(race, capacity=5, **activity_fields):
+    activity = ActivityFactory(**activity_fields)
     session = SessionFactory(activity=activity, capacity=capacity)
     people = _bookers(THREADS)
 
@@ -101,10 +102,25 @@ def test_fifty_bookings_for_the_last_seats_never_oversell(race):
         Registration.objects.filter(session=session, status="waitlisted").values_list("queue_no", flat=True)
     )
     assert sorted(waiting) == list(range(1, THREADS - 5 + 1))  # arrival order, no gaps, no duplicates
+    # the counters the decision was made from, recomputed from the registrations
+    assert pool_counters_drift() == []
+    session.refresh_from_db()
+    assert (session.pool_seats_taken, session.pool_waitlisted) == (5, THREADS - 5)
+
+
+def test_fifty_bookings_without_a_waitlist_seat_five_and_refuse_the_rest(race):
+    session, outcomes = _book_the_last_seats(race, waitlist_enabled=False)
+    assert outcomes.count("ok") == 5, outcomes
+    assert outcomes.count("refused") == THREADS - 5, outcomes
+    assert _seated(session) == 5
+    assert not Registration.objects.filter(session=session, status="waitlisted").exists()
+    assert pool_counters_drift() == []
 
 
 def test_control_without_the_lock_the_race_oversells(race, monkeypatch):
     monkeypatch.setattr(_pool, "LOCKING", False)
+    # every worker reads the counters before any writes: more than the five seats are given
+    hold_the_engine_window_open(monkeypatch, n=6)
     session, outcomes = _book_the_last_seats(race)
     assert _seated(session) > 5, (
         "without the lock the race should oversell; the guarded test proves nothing otherwise"
@@ -121,6 +137,7 @@ def _waitlist_with_a_free_seat():
     Registration.objects.filter(session=session, status="confirmed").update(
         status=RegistrationStatus.CANCELLED
     )
+    pools_recount(Registration.objects.filter(session=session))  # a bulk write recounts its pools
     return activity, session
 
 
@@ -139,6 +156,7 @@ def test_concurrent_promotions_offer_a_free_seat_once(race):
     session = _promote_concurrently(race)
     assert Offer.objects.count() == 1
     assert _seated(session) == 1
+    assert pool_counters_drift() == []
 
 
 def test_control_without_the_lock_promotions_offer_it_twice(race, monkeypatch):

@@ -107,3 +107,30 @@ def test_booking_on_a_phone_in_elder_mode(phone_page, sign_in, world, classes):
     assert_fits_width(phone_page)
     assert phone_page.locator("[data-testid=family-status]").get_by_text(zh("Booked")).count() == 2
     assert _statuses(calligraphy, world.son, world.daughter) == ["confirmed", "confirmed"]
+
+
+def test_a_refused_booking_on_a_phone_in_elder_mode_says_why_and_keeps_her_choice(
+    phone_page, sign_in, world, classes
+):
+    """The coding class is full and she ticks her son anyway (the page was open before it filled up, or
+    another parent took the seat meanwhile): the small refusal page says so in the error summary, and its
+    button takes her back to the form with her son still ticked."""
+    _, _, coding, coding_day, _ = classes
+    coding.waitlist_enabled = False
+    coding.save()
+    world.mum_user.elder_mode = True
+    world.mum_user.save(update_fields=["elder_mode"])
+    sign_in(phone_page, world.mum_user)
+    go(phone_page, reverse("events:detail", args=[coding.pk]))
+    phone_page.locator(f"input[name=persons][value='{world.son.pk}']").check()
+    with phone_page.expect_navigation():
+        phone_page.locator(".booking-form [type=submit]").click()
+    assert phone_page.locator("h1").inner_text() == zh("Not booked")
+    summary = phone_page.locator("[data-testid=error-summary]")
+    assert zh("This is fully booked.") in summary.inner_text()
+    assert_fits_width(phone_page)
+    axe_check(phone_page)  # with the elder-mode check in place: 60x60 px targets at 390 px
+    with phone_page.expect_navigation():
+        phone_page.locator("[data-testid=back-to-form]").click()
+    assert phone_page.locator(f"input[name=persons][value='{world.son.pk}']").is_checked()
+    assert not Registration.objects.filter(activity=coding, person=world.son).exists()

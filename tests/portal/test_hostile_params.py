@@ -39,6 +39,7 @@ from tests.youth.factories import book as book_week
 #: of ``place.args``, or a tuple of keys for a URL with several).
 PAGES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "events:list": (("q", "area", "audience", "date_from", "date_to", "place", "open_now", "page"), None),
+    "events:detail": (("persons", "session"), "activity"),
     "events:staff_activities": (("page",), None),
     "events:roster": (("show", "page"), "session"),
     "events:roster_export": (("show",), "session"),

@@ -13,7 +13,6 @@ import io
 import time
 from contextlib import contextmanager
 
-from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import to_python as phone_to_python
 
 from events.services import _pool
+from portal.audit import set_actor
 from portal.community.models import (
     ConsentPurpose,
     EmergencyContact,

@@ -22,7 +22,6 @@ import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -33,6 +32,7 @@ from events.services import booking_create
 from events.services.activities import activity_create, may_create_activity
 from events.services.eligibility import booking_rule_register
 from events.services.sessions import sessions_create_course
+from portal.audit import set_actor
 from portal.community.models import ACTING_RELATIONS, Organization, OrganizationKind, Person, Relation
 
 from ..models import Audience, ProgrammeKind, Subject, YouthActivity

@@ -18,7 +18,6 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -43,6 +42,7 @@ from events.selectors import waitlist_position
 from events.services import activity_create, activity_update, booking_create, sessions_create_on_dates
 from events.services.activities import may_create_activity
 from events.services.sessions import session_update
+from portal.audit import set_actor
 from portal.community.models import Organization, Person
 from portal.holidays.models import DayKind
 from portal.holidays.selectors import calendar_days

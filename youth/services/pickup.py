@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime
 import logging
 
-from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from events.models import ACTIVE_STATUSES, CheckIn, CheckInMethod, CheckOut, Registration, Session
 from events.selectors import can_manage_activity
 from events.services import checkin_record, checkout_record
+from portal.audit import set_actor
 from portal.community.models import Person
 from portal.notify.services import message_enqueue
 

@@ -90,7 +90,7 @@ def roster_session(request, session_id: int):
     rows = sel.roster_rows(
         viewer=request.user,
         session=session,
-        registrations=page.object_list,
+        registrations=sel.roster_page_loaded(session=session, registrations=page.object_list),
         where="youth:roster_session",
         ip=client_ip(request),
     )
