@@ -99,9 +99,11 @@ class PoolCounters(models.Model):
     (``events.services._pool.pool_recount``). Never edited by hand and never written by ``save()``.
     """
 
-    pool_seats_taken = models.PositiveIntegerField(default=0, editable=False)
-    pool_waitlisted = models.PositiveIntegerField(default=0, editable=False)
-    pool_last_queue_no = models.PositiveIntegerField(default=0, editable=False)
+    pool_seats_taken = models.PositiveIntegerField(_("seats taken"), default=0, editable=False)
+    pool_waitlisted = models.PositiveIntegerField(_("people on the waitlist"), default=0, editable=False)
+    pool_last_queue_no = models.PositiveIntegerField(
+        _("last waitlist number given"), default=0, editable=False
+    )
 
     class Meta:
         abstract = True

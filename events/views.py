@@ -382,33 +382,26 @@ def _booking_post(request, pk):
             reasons.append(_("This session cannot be booked.") if session_ids else _("Choose a session."))
         session = None if activity.is_course else session
     kept_persons = person_ids or []
-    kept_session = session.pk if session is not None else None
-    if reasons:
-        return _booking_refused(
-            request,
-            activity=activity,
-            session=session,
-            reasons=reasons,
-            person_ids=kept_persons,
-            session_id=kept_session,
-        )
-    try:
-        booking = booking_create_by_ids(actor=user, activity=activity, person_ids=person_ids, session=session)
-    except PermissionDenied:
-        reasons = [_("You can book only for yourself and the people in your care.")]
-        kept_persons = []
-    except ValidationError as exc:
-        reasons = list(exc.messages)
-    else:
-        _result_messages(request, booking)
-        return redirect(reverse("events:detail", kwargs={"pk": activity.pk}) + "#my-status")
+    if not reasons:
+        try:
+            booking = booking_create_by_ids(
+                actor=user, activity=activity, person_ids=person_ids, session=session
+            )
+        except PermissionDenied:
+            reasons = [_("You can book only for yourself and the people in your care.")]
+            kept_persons = []
+        except ValidationError as exc:
+            reasons = list(exc.messages)
+        else:
+            _result_messages(request, booking)
+            return redirect(reverse("events:detail", kwargs={"pk": activity.pk}) + "#my-status")
     return _booking_refused(
         request,
         activity=activity,
         session=session,
         reasons=reasons,
         person_ids=kept_persons,
-        session_id=kept_session,
+        session_id=session.pk if session is not None else None,
     )
 
 

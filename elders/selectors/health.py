@@ -14,7 +14,9 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateformat import time_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from events.models import ACTIVE_STATUSES, Area, CheckIn, Registration, Session
 from events.selectors import activities_manageable_by
@@ -105,9 +107,27 @@ def clinic_attendees(*, session: Session) -> QuerySet[Person]:
             checked_in_at=Subquery(came.order_by("checked_in_at").values("checked_in_at")[:1]),
             readings_here=Coalesce(Subquery(readings), 0),
         )
-        .select_related("household__building")
         .order_by("name_pinyin", "pk")
     )
+
+
+def attendee_rows(attendees, *, elder=None) -> list[Person]:
+    """A page of :func:`clinic_attendees` with what each row says, built once here rather than by the
+    template's tags a row (issue 13): ``is_current`` (the elder chosen), ``came_words`` ("Came at 09:05")
+    and ``readings_words`` ("2 readings"), with the same msgids as the page had."""
+    rows = list(attendees)
+    for p in rows:
+        p.is_current = elder is not None and elder.pk == p.pk
+        p.came_words = (
+            _("Came at %(time)s") % {"time": time_format(timezone.localtime(p.checked_in_at), "H:i")}
+            if p.checked_in_at
+            else ""
+        )
+        n = p.readings_here
+        p.readings_words = (
+            ngettext("%(counter)s reading", "%(counter)s readings", n) % {"counter": n} if n else ""
+        )
+    return rows
 
 
 def clinic_attendees_count(*, session: Session) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from portal.community.models import Grid
 
@@ -43,13 +44,18 @@ def _elder_plans(*, today: datetime.date) -> QuerySet[ContactPlan]:
     )
 
 
-def with_plan_joins(plans) -> list[ContactPlan]:
+#: What each page's rows show (only that is joined: every model of a join is built for each row).
+MY_CONTACTS_JOINS = ("elder__household__building__estate",)
+OVERDUE_JOINS = ("elder__household__building__grid", "assigned_to")
+
+
+def with_plan_joins(plans, joins=_PLAN_JOINS) -> list[ContactPlan]:
     """A page of plans (a sliced QuerySet of ``responsible_plans`` or ``overdue_plans``) with the elder, her
     address and the assignee joined in, in the page's order. Two queries: the page's ids, chosen from the
     plans and their elders' names alone, then only those rows with their joins (joining every plan before
     the sort cost most of the page at 10,000 plans)."""
     ids = list(plans.values_list("pk", flat=True))
-    by_pk = ContactPlan.objects.select_related(*_PLAN_JOINS).in_bulk(ids)
+    by_pk = ContactPlan.objects.select_related(*joins).in_bulk(ids)
     return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
@@ -61,6 +67,48 @@ class RosterRow:
     plan: ContactPlan
     elder: object
     days_late: int  # > 0 overdue, 0 due today, < 0 due in that many days
+    url: str = ""  # where its link goes (set by the page: the contact log)
+
+    # What the rows show, read once in Python rather than through the template's lookups (issue 13).
+    @property
+    def grid_name(self) -> str:
+        household = self.elder.household
+        grid = household.building.grid if household else None
+        return grid.name if grid else ""
+
+    @property
+    def due_words(self) -> str:
+        """elders/outreach/_due.html's words (the same msgids), for the rows of my visits and calls."""
+        if self.overdue:
+            n = self.days_late
+            return ngettext("%(n)s day overdue", "%(n)s days overdue", n) % {"n": n}
+        if self.due:
+            return gettext("Due today")
+        n = self.due_in
+        return ngettext("Due in %(n)s day", "Due in %(n)s days", n) % {"n": n}
+
+    @property
+    def age_words(self) -> str:
+        age = self.elder.age
+        return "" if age is None else gettext("%(n)s years") % {"n": age}
+
+    @property
+    def every_words(self) -> str:
+        n = self.plan.every_days
+        return ngettext("every %(n)s day", "every %(n)s days", n) % {"n": n}
+
+    @property
+    def address(self) -> str:
+        household = self.elder.household
+        return household.address if household else ""
+
+    @property
+    def due_text(self) -> str:
+        return self.plan.due_on.isoformat()
+
+    @property
+    def assignee_name(self) -> str:
+        return self.plan.assigned_to.get_short_name() if self.plan.assigned_to_id else ""
 
     @property
     def overdue(self) -> bool:

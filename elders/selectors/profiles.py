@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -139,6 +140,15 @@ def elders_for_list(
     return qs.select_related("elder_profile").order_by("name_pinyin", "id")
 
 
+def pk_url(name: str):
+    """A function pk -> the URL of ``name`` for that pk: one ``reverse`` for a whole page of rows, not one
+    a row (the pattern is ``<int:pk>/`` under the area's prefix)."""
+    marker = 987654321987
+    pattern = reverse(name, args=[marker])
+    head, _sep, tail = pattern.rpartition(str(marker))
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
 # --- what a row and the page show ---------------------------------------------------------------------
 
 
@@ -165,6 +175,16 @@ class ElderFacts:
     reasons: list[str] = field(default_factory=list)
     overridden: bool = False
     sensitive_shown: bool = False
+    url: str = ""  # her elder page (set for the rows of the list)
+
+    @property
+    def age_text(self) -> str:
+        return "—" if self.age is None else str(self.age)
+
+    @property
+    def short_address(self) -> str:
+        household = self.person.household
+        return household.short_address if household else "—"
 
     @property
     def band_label(self) -> str:
@@ -241,15 +261,13 @@ def elder_rows(
     on = on or timezone.localdate()
     persons = list(persons)
     sensitive = sensitive_profiles_for(viewer=viewer, persons=persons, where="elders:index", ip=ip)
-    return [
-        elder_facts(
-            person=p,
-            sensitive=sensitive.get(p.pk),
-            show_sensitive=p.pk in sensitive,
-            on=on,
-        )
-        for p in persons
-    ]
+    url = pk_url("elders:elder")
+    rows = []
+    for p in persons:
+        facts = elder_facts(person=p, sensitive=sensitive.get(p.pk), show_sensitive=p.pk in sensitive, on=on)
+        facts.url = url(p.pk)
+        rows.append(facts)
+    return rows
 
 
 def elder_page_get(*, viewer, person_id, on: datetime.date | None = None) -> Person:

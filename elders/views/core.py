@@ -46,6 +46,7 @@ from portal.community.services import (
     consent_withdraw_at_desk,
     sensitive_profile_update,
 )
+from portal.forms_render import crispy_fields
 
 PAGE_SIZE = 25
 #: The pieces whose section shows on the elder page, in order.
@@ -101,6 +102,7 @@ def index(request):
         "elders/core/index.html",
         {
             "form": form,
+            "fields": crispy_fields(form),
             "page": page,
             "rows": rows,
             "staff": staff,
@@ -113,12 +115,14 @@ def index(request):
 # --- the elder page -----------------------------------------------------------------------------------
 
 
-def _sections(request, elder) -> list[str]:
-    out = []
+def _sections(request, elder) -> tuple[list[str], dict[str, dict]]:
+    """The rendered sections, and each piece's context (the page reads the health consent from it)."""
+    out, contexts = [], {}
     for piece in SECTION_PIECES:
         module = import_module(f"elders.selectors.section_{piece}")
         context = module.elder_section(viewer=request.user, elder=elder, request=request)
         if context:
+            contexts[piece] = context
             out.append(
                 render_to_string(
                     f"elders/{piece}/_elder_section.html",
@@ -126,7 +130,7 @@ def _sections(request, elder) -> list[str]:
                     request=request,
                 )
             )
-    return out
+    return out, contexts
 
 
 @elders_page
@@ -140,8 +144,15 @@ def elder(request, pk):
         may_desk=services.may_edit_profile(actor=request.user, person=person),
         may_edit_care=request.user.is_community_staff,
         acts_for=may_act_for(actor=request.user, person=person),
-        health_consent=has_consent(person=person, purpose=ConsentPurpose.HEALTH),
-        sections=_sections(request, person),
+    )
+    sections, contexts = _sections(request, person)
+    # The health section has asked for her health consent already when it shows: not a second query.
+    health = contexts.get("health", {}).get("health")
+    context.update(
+        sections=sections,
+        health_consent=(
+            health["consent"] if health else has_consent(person=person, purpose=ConsentPurpose.HEALTH)
+        ),
     )
     return render(request, "elders/core/elder.html", context)
 

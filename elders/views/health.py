@@ -29,6 +29,7 @@ from portal.accounts.middleware import shows_personal_data
 from portal.accounts.ratelimits import client_ip
 from portal.community.models import ConsentPurpose
 from portal.community.selectors import has_consent, may_see_sensitive, sensitive_access_log
+from portal.forms_render import crispy_field
 
 from ..forms.health import (
     FollowUpCloseForm,
@@ -162,11 +163,13 @@ def clinic(request, session_id):
             "session": session,
             "activity": session.activity,
             "attendees": attendees,
+            "attendee_rows": sel.attendee_rows(attendees.object_list, elder=elder),
             "attendees_query": urlencode(
                 {k: v for k, v in (("elder", elder.pk if elder else ""), ("q", q)) if v}
             ),
             "page_param": f"page={attendees.number}&" if attendees.number > 1 else "",
             "search_form": search_form,
+            "search_field": crispy_field(search_form["q"]),
             "q": q,
             "found": found,
             "elder": elder,

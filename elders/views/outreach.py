@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal.forms_render import crispy_fields
+
 from ..forms.outreach import (
     NEEDS_MAX,
     ContactLogForm,
@@ -30,9 +32,12 @@ from ..forms.outreach import (
 from ..models import ContactPlan, NeedStatus
 from ..selectors import outreach as sel
 from ..selectors.access import elder_get_for
+from ..selectors.profiles import pk_url
 from ..services import outreach as svc
 
 PAGE_SIZE = 50
+#: The overdue list: a page of 25 (issue 13: each row costs its rendering; 50 was twice the page).
+OVERDUE_PAGE_SIZE = 25
 #: My visits and calls: one phone screen's worth of cards per page.
 MY_PAGE_SIZE = 25
 
@@ -57,7 +62,10 @@ def my_contacts(request):
     paginator = Paginator(sel.responsible_plans(viewer=request.user, today=today), MY_PAGE_SIZE)
     paginator.count = counts["total"]  # already counted with the summary: no second COUNT query
     page = paginator.get_page(request.GET.get("page"))
-    rows = sel.roster_rows(sel.with_plan_joins(page.object_list), today=today)
+    rows = sel.roster_rows(sel.with_plan_joins(page.object_list, sel.MY_CONTACTS_JOINS), today=today)
+    log_url = pk_url("elders:contact_log")
+    for row in rows:
+        row.url = log_url(row.elder.pk)
     return render(
         request,
         "elders/outreach/my_contacts.html",
@@ -197,16 +205,20 @@ def overdue(request):
     if not staff:
         del form.fields["grid"]
     counts = sel.overdue_counts_by_grid(viewer=request.user, today=today)
-    paginator = Paginator(sel.overdue_plans(viewer=request.user, today=today, grid=grid), PAGE_SIZE)
+    paginator = Paginator(sel.overdue_plans(viewer=request.user, today=today, grid=grid), OVERDUE_PAGE_SIZE)
     # The list's length is in the counts by grid already (the same plans, grouped): no second COUNT query.
     paginator.count = sum(c["overdue"] for c in counts if grid is None or c["grid_id"] == grid.pk)
     page = paginator.get_page(request.GET.get("page"))
-    rows = sel.roster_rows(sel.with_plan_joins(page.object_list), today=today)
+    rows = sel.roster_rows(sel.with_plan_joins(page.object_list, sel.OVERDUE_JOINS), today=today)
+    log_url = pk_url("elders:contact_log")
+    for row in rows:
+        row.url = log_url(row.elder.pk)
     return render(
         request,
         "elders/outreach/overdue.html",
         {
             "form": form,
+            "fields": crispy_fields(form) if staff else {},
             "staff": staff,
             "grid": grid,
             "page": page,

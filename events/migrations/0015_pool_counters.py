@@ -44,32 +44,32 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="activity",
             name="pool_last_queue_no",
-            field=models.PositiveIntegerField(default=0, editable=False),
+            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="last waitlist number given"),
         ),
         migrations.AddField(
             model_name="activity",
             name="pool_seats_taken",
-            field=models.PositiveIntegerField(default=0, editable=False),
+            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="seats taken"),
         ),
         migrations.AddField(
             model_name="activity",
             name="pool_waitlisted",
-            field=models.PositiveIntegerField(default=0, editable=False),
+            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="people on the waitlist"),
         ),
         migrations.AddField(
             model_name="session",
             name="pool_last_queue_no",
-            field=models.PositiveIntegerField(default=0, editable=False),
+            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="last waitlist number given"),
         ),
         migrations.AddField(
             model_name="session",
             name="pool_seats_taken",
-            field=models.PositiveIntegerField(default=0, editable=False),
+            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="seats taken"),
         ),
         migrations.AddField(
             model_name="session",
             name="pool_waitlisted",
-            field=models.PositiveIntegerField(default=0, editable=False),
+            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="people on the waitlist"),
         ),
         migrations.RunPython(recount, migrations.RunPython.noop),
     ]

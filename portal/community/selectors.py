@@ -238,12 +238,19 @@ def sensitive_profile_for(*, viewer, person: Person, where: str, ip: str | None 
         return SensitiveProfile(person=person)
 
 
-def sensitive_access_log(*, viewer, persons, fields: str, where: str, ip: str | None = None) -> int:
+def sensitive_access_log(
+    *, viewer, persons=(), person_ids=(), fields: str, where: str, ip: str | None = None
+) -> int:
     """Log a view of sensitive data kept outside SensitiveProfile (a service area's health readings):
-    one AccessLog row per person shown, in one insert. The caller has checked ``may_see_sensitive``."""
+    one AccessLog row per person shown (``persons``, or their ids as ``person_ids``), in one insert, all
+    at the same moment. The caller has checked ``may_see_sensitive``."""
+    ids = dict.fromkeys([*(p.pk for p in persons), *(int(pk) for pk in person_ids)])
+    now = timezone.now()
+    user_id = viewer.pk if viewer is not None else None
+    fields, reason = fields[:200], where[:100]
     rows = [
-        AccessLog(user=viewer, person=p, fields=fields[:200], reason=where[:100], ip_address=ip or None)
-        for p in {p.pk: p for p in persons}.values()
+        AccessLog(user_id=user_id, person_id=pk, fields=fields, reason=reason, ip_address=ip or None, at=now)
+        for pk in ids
     ]
     AccessLog.objects.bulk_create(rows)
     return len(rows)

@@ -14,10 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.accounts.ratelimits import client_ip
+from portal.forms_render import crispy_field
 
 from . import selectors, services
 from .forms import (
@@ -263,13 +265,18 @@ def workbench(request):
         form.add_error("q", limited)
         people = people.none()
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    # One reverse() for the page's links (the person's id put into it), not a {% url %} per row (issue 13).
+    marker = "2147483647"
+    detail_url = reverse("community:workbench_person", args=[int(marker)])
     for p in page:  # in full only for the roles that need it, else the tail: never more than was typed
         p.phone_shown = selectors.phone_shown_to(viewer=request.user, person=p)
+        p.detail_url = detail_url.replace(marker, str(p.pk))
     return render(
         request,
         "community/workbench.html",
         {
             "form": form,
+            "search_field": crispy_field(form["q"]),
             "q": q,
             "query": urlencode({"q": q}),
             "page": page,

@@ -60,9 +60,10 @@ def test_refused_booking_shows_errors_accessibly(page, sign_in, world, bookings)
     page.locator(f"input[name=persons][value='{world.mum.pk}']").check()  # too old for a children's class
     with page.expect_navigation():
         page.locator(".booking-form [type=submit]").click()
-    assert (
-        "朱晓燕" in page.locator(".booking-form .invalid-feedback, .booking-form .alert").first.inner_text()
-    )
+    # the small refusal page: the reason in the error summary, focus moved to it (static/js/portal.js)
+    summary = page.locator("[data-testid=error-summary]")
+    assert "朱晓燕" in summary.inner_text()
+    assert summary.evaluate("el => el === document.activeElement")
     assert page.locator("h1").count() == 1
     axe_check(page)
 

@@ -1,0 +1,102 @@
+"""The portal's one cheap way to render a filter form's field: the markup crispy's bootstrap5 pack writes,
+built in Python (issue 13). Used by the list pages of every area (the workbench, the elders' lists, the
+youth rosters) through their views: ``crispy_field(form["q"])``, ``crispy_fields(form)``.
+
+``{{ field|as_crispy_field }}`` renders about forty template nodes and the widget's templates for every
+field: a few milliseconds a page for a list page's filter form. ``crispy_field`` writes the same markup (the
+wrapper, the label, the widget with crispy's classes, the help text) for the simple case a filter form
+has: a text input or a select, not required, without errors. Anything else (an error to show, a required
+field, another widget, a widget with classes of its own) goes through crispy itself, unchanged.
+"""
+
+from __future__ import annotations
+
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from django import forms
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+# crispy's class for each widget (its lowercased class name, then bootstrap's class).
+_CLASSES = {forms.TextInput: "textinput form-control", forms.Select: "select form-select"}
+
+
+def _attrs(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html in Python."""
+    out = []
+    for name, value in attrs.items():
+        if value is False or value is None:
+            continue
+        if value is True:
+            out.append(f" {conditional_escape(name)}")
+        else:
+            out.append(f' {conditional_escape(name)}="{conditional_escape(str(value))}"')
+    return "".join(out)
+
+
+def _widget(bound: forms.BoundField, css: str) -> str:
+    widget = bound.field.widget
+    widget.attrs = {**widget.attrs, "class": css}  # where crispy puts its class: in the widget's attrs
+    attrs = bound.build_widget_attrs({}, widget)
+    if bound.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", bound.auto_id)
+    context = widget.get_context(bound.html_name, bound.value(), attrs)["widget"]
+    if isinstance(widget, forms.Select):
+        options = []
+        for _group, choices, _index in context["optgroups"]:
+            for option in choices:
+                options.append(
+                    f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                    f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>"
+                )
+        return f'<select name="{conditional_escape(context["name"])}"{_attrs(context["attrs"])}>{"".join(options)}\n</select>'
+    value = context["value"]
+    shown = "" if value is None else f' value="{conditional_escape(str(value))}"'
+    return (
+        f'<input type="{conditional_escape(context["type"])}" name="{conditional_escape(context["name"])}"'
+        f"{shown}{_attrs(context['attrs'])}>"
+    )
+
+
+def _simple(bound: forms.BoundField) -> str | None:
+    field, widget = bound.field, bound.field.widget
+    css = _CLASSES.get(type(widget))
+    if (
+        css is None
+        or bound.errors
+        or field.required
+        or not bound.label
+        or not bound.auto_id
+        or field.show_hidden_initial
+        or field.localize
+        or "class" in widget.attrs
+        or (isinstance(widget, forms.Select) and widget.allow_multiple_selected)
+    ):
+        return None
+    return css
+
+
+def crispy_field(bound: forms.BoundField) -> SafeString:
+    """The markup of ``{{ bound|as_crispy_field }}`` (bootstrap5, no label or field class)."""
+    css = _simple(bound)
+    if css is None:
+        return as_crispy_field(bound)
+    help_text = ""
+    if bound.help_text:
+        help_text = format_html(
+            '<div id="{}_helptext" class="form-text">{}</div>',
+            bound.auto_id,
+            mark_safe(bound.help_text),  # noqa: S308 - the form's own text; crispy writes it with |safe
+        )
+    return format_html(
+        '<div id="div_{}" class="mb-3"><label for="{}" class="form-label">{}</label>{}{}</div>',
+        bound.auto_id,
+        bound.id_for_label,
+        bound.label,
+        mark_safe(_widget(bound, css)),  # noqa: S308 - every name and value in it is escaped
+        help_text,
+    )
+
+
+def crispy_fields(form: forms.Form) -> dict[str, SafeString]:
+    """Every field of the form, by name, as ``crispy_field`` writes it."""
+    return {name: crispy_field(form[name]) for name in form.fields}

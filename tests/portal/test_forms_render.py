@@ -1,0 +1,52 @@
+"""``portal.forms_render``: the filter fields of the list pages written in Python are the markup crispy
+renders for the same bound field, and anything beyond the simple case goes through crispy itself."""
+
+import pytest
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from django import forms
+from django.test import SimpleTestCase
+
+from portal.forms_render import crispy_field, crispy_fields
+
+
+class Filters(forms.Form):
+    q = forms.CharField(label="姓名或电话", required=False, max_length=50, help_text="可输入拼音")
+    band = forms.ChoiceField(
+        label="年龄段", required=False, choices=[("", "全部"), ("80", "80岁以上"), ("<x>", "a&b")]
+    )
+    needed = forms.CharField(label="必填", max_length=5)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"q": "王", "band": "80"},
+        {"q": '"><script>', "band": "<x>"},
+        {"q": "x" * 60, "needed": "toolong"},
+    ],
+)
+def test_each_field_is_the_markup_crispy_writes(data):
+    form = Filters(data)
+    if data is not None:
+        form.is_valid()
+    for name in form.fields:
+        SimpleTestCase().assertHTMLEqual(
+            str(crispy_field(form[name])),
+            str(as_crispy_field(Filters(data)[name]) if data is None else _crispy(data, name)),
+        )
+
+
+def _crispy(data, name):
+    form = Filters(data)
+    form.is_valid()
+    return as_crispy_field(form[name])
+
+
+def test_crispy_fields_gives_every_field_by_name():
+    assert set(crispy_fields(Filters())) == {"q", "band", "needed"}
+
+
+def test_values_are_escaped():
+    html = str(crispy_field(Filters({"q": '"><script>'})["q"]))
+    assert "<script>" not in html and "&quot;&gt;&lt;script&gt;" in html
