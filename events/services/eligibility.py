@@ -159,18 +159,17 @@ def person_eligible(
     person: Person,
     now: datetime.datetime | None = None,
     pool: Pool | None = None,
-    household_also: int = 0,
     together: Sequence[Person] = (),
     pool_checks: bool = True,
 ) -> Eligibility:
     """Whether ``person`` may be booked into the activity (and session), with the reason when not.
 
-    ``household_also`` is the number of other members of her household in the same booking, counted
-    against the per-household maximum. ``together`` are the persons of the same booking: in a
+    ``together`` are the persons of the same booking: in a
     parent-and-child activity (``adults_accompany``) an adult who acts for a child among them is not held
     to the age range, which is the children's. ``pool_checks=False`` is for the booking service, which
     has checked the activity (``activity_bookable``) once for the whole booking and checks what depends on
-    the pool's registrations (already booked, the household's places) for all its persons at once.
+    the pool's registrations (already booked, the household's places, counting the others booked with
+    her) for all its persons at once.
     """
     now = now or timezone.now()
     if pool_checks:
@@ -234,12 +233,12 @@ def person_eligible(
         return _refuse("already_booked", _("%(name)s is already booked for this.") % {"name": name})
     if activity.max_per_household and person.household_id:
         taken = active.filter(person__household_id=person.household_id).count()
-        if taken + household_also + 1 > activity.max_per_household:
+        if taken + 1 > activity.max_per_household:
             return _refuse(
                 "household_full",
                 _(
                     "At most %(max)s people per household may book this; %(taken)s from %(name)s's household already have."
                 )
-                % {"max": activity.max_per_household, "taken": taken + household_also, "name": name},
+                % {"max": activity.max_per_household, "taken": taken, "name": name},
             )
     return OK
