@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q, Value
 from django.db.models.functions import Greatest
 
@@ -176,6 +176,45 @@ def pool_claim(pool: Pool, *, seats: int, waiting: int, last_queue_no: int | Non
         changes["pool_last_queue_no"] = last_queue_no
     if changes:
         pool.row_queryset().update(**changes)
+
+
+def pool_take_supported() -> bool:
+    """Whether ``pool_take`` can run here: PostgreSQL (a locking ``SELECT`` in a ``WITH``, and the rows it
+    read returned by the ``UPDATE``), with the lock on (the concurrency tests' control runs turn it off
+    to show the race of read-then-write, which this statement does not have)."""
+    return LOCKING and connection.vendor == "postgresql"
+
+
+def pool_take(pool: Pool, *, count: int, waitlist: bool) -> tuple[int, int, int] | None:
+    """Lock the pool's row and take ``count`` places in one statement, the seats left first (none while
+    anyone waits) and the rest on the waitlist, numbered after the last number given. Returns the
+    counters as they were before (seats taken, waitlisted, last waitlist number), from which the caller
+    derives who got what; None, with nothing taken, when the session is cancelled, or when there is no
+    waitlist (``waitlist`` False) and fewer seats are left than ``count``. PostgreSQL only
+    (``pool_take_supported``); the rules are ``booking._seats_for``'s."""
+    row = pool.row
+    table = connection.ops.quote_name(type(row)._meta.db_table)
+    capacity = "capacity" if pool.session is not None else "COALESCE(capacity, 0)"
+    open_only = "AND NOT cancelled" if pool.session is not None else ""
+    sql = f"""
+        WITH before AS (
+            SELECT id, pool_seats_taken, pool_waitlisted, pool_last_queue_no,
+                   LEAST(CASE WHEN pool_waitlisted > 0 THEN 0
+                              ELSE GREATEST({capacity} - pool_seats_taken, 0) END, %(n)s::integer) AS seats
+            FROM {table} WHERE id = %(id)s::bigint {open_only} FOR UPDATE
+        )
+        UPDATE {table} AS pool SET
+            pool_seats_taken = before.pool_seats_taken + before.seats,
+            pool_waitlisted = before.pool_waitlisted + (%(n)s::integer - before.seats),
+            pool_last_queue_no = before.pool_last_queue_no + (%(n)s::integer - before.seats)
+        FROM before
+        WHERE pool.id = before.id AND (%(waitlist)s::boolean OR before.seats = %(n)s::integer)
+        RETURNING before.pool_seats_taken, before.pool_waitlisted, before.pool_last_queue_no
+    """  # noqa: S608  (the table and column names are the model's own; the values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"id": row.pk, "n": count, "waitlist": waitlist})
+        found = cursor.fetchone()
+    return tuple(found) if found is not None else None
 
 
 def pool_counters_drift() -> list[dict]:

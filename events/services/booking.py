@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -35,19 +35,34 @@ from ..models import (
     Session,
 )
 from ._messages import notify_booking
-from ._pool import Pool, pool_claim, pool_for, pool_lock, race_pause
+from ._pool import Pool, pool_claim, pool_for, pool_lock, pool_take, pool_take_supported, race_pause
 from .eligibility import activity_bookable, booking_refusals, person_eligible
 from .lottery import lottery_commitment_ensure
 from .reminders import reminders_cancel_for, reminders_schedule_new
 
 
-def _check_people(*, activity, session, persons, now) -> None:
+def _held_here(pool: Pool, persons: Sequence[Person]) -> set[int]:
+    """Those of ``persons`` who already hold a place (or wait, or applied) in the pool."""
+    return set(
+        pool.registrations()
+        .filter(status__in=ACTIVE_STATUSES, person_id__in=[p.pk for p in persons])
+        .order_by()
+        .values_list("person_id", flat=True)
+    )
+
+
+def _already_booked(persons: Sequence[Person], held: set[int]) -> list[str]:
+    return [_("%(name)s is already booked for this.") % {"name": p.name} for p in persons if p.pk in held]
+
+
+def _check_people(*, activity, session, persons, now, check_held: bool = True) -> None:
     """Raise one ValidationError with every person's reason, or return when all may be booked.
 
     Checked once, before the lock: who the persons are (age, group, residence, early window) does not
     change while the seat is decided; what does (the household's places, a second booking of the same
-    person) is settled under the lock by ``_check_households`` and the one-active-registration
-    constraints."""
+    person) is settled under the lock by ``_household_refusals`` and the one-active-registration
+    constraints. ``check_held=False`` (a booking form's POST) leaves a second booking of the same person
+    to those constraints (``_book`` then names her), unless the household limit needs to know."""
     errors = []
     for person in persons:
         result = person_eligible(
@@ -56,18 +71,8 @@ def _check_people(*, activity, session, persons, now) -> None:
         if not result:
             errors.append(result.reason)
     pool = pool_for(activity=activity, session=session)
-    if all(hasattr(p, "held_here") for p in persons):
-        held = {p.pk for p in persons if p.held_here}  # read with the persons (booking_create_by_ids)
-    else:
-        held = set(
-            pool.registrations()
-            .filter(status__in=ACTIVE_STATUSES, person_id__in=[p.pk for p in persons])
-            .order_by()
-            .values_list("person_id", flat=True)
-        )
-    errors.extend(
-        _("%(name)s is already booked for this.") % {"name": p.name} for p in persons if p.pk in held
-    )
+    if check_held or activity.max_per_household:
+        errors.extend(_already_booked(persons, _held_here(pool, persons)))
     if not errors:
         errors.extend(_household_refusals(pool=pool, persons=persons))
     # The rules on the booking as a whole that service areas add (who may be booked together).
@@ -157,6 +162,7 @@ def _book(
     on_behalf: bool,
     now: datetime.datetime,
     pool_checked: bool = False,
+    check_held: bool = True,
 ) -> Booking:
     if not activity.is_course and session is None:
         raise ValidationError(_("Choose a session to book."), code="no_session")
@@ -164,21 +170,26 @@ def _book(
         session = None
     if not pool_checked:
         _check_pool_open(activity=activity, session=session, now=now)
-    _check_people(activity=activity, session=session, persons=persons, now=now)
+    _check_people(activity=activity, session=session, persons=persons, now=now, check_held=check_held)
     try:
         with transaction.atomic(), set_actor(actor):
             # Written before the lock: the booking row is this request's own until it commits.
             booking = Booking.objects.create(
                 activity=activity, session=session, booked_by=actor, on_behalf=on_behalf
             )
-            pool = pool_lock(pool_for(activity=activity, session=session))
-            race_pause()
-            if pool.session is not None and pool.session.cancelled:
-                raise ValidationError(_("This session has been cancelled."), code="session_cancelled")
-            refusals = _household_refusals(pool=pool, persons=persons)
-            if refusals:
-                raise ValidationError(refusals, code="not_eligible")
-            decision = _allocate(pool=pool, persons=persons)
+            pool = pool_for(activity=activity, session=session)
+            # The common case, a first-come pool without a household limit, in one statement; anything
+            # else (and the reason of a refusal) from the locked row.
+            decision = _claim_at_once(pool=pool, persons=persons)
+            if decision is None:
+                pool = pool_lock(pool)
+                race_pause()
+                if pool.session is not None and pool.session.cancelled:
+                    raise ValidationError(_("This session has been cancelled."), code="session_cancelled")
+                refusals = _household_refusals(pool=pool, persons=persons)
+                if refusals:
+                    raise ValidationError(refusals, code="not_eligible")
+                decision = _allocate(pool=pool, persons=persons)
             Registration.objects.bulk_create(
                 [
                     Registration(
@@ -205,8 +216,10 @@ def _book(
         # the one-active-registration constraint, checked by the database under the lock.
         if "registration_one_per_person" not in str(exc):
             raise
+        # Named, read after the rollback: who holds the place now (the other tap's booking committed).
+        held = _already_booked(persons, _held_here(pool_for(activity=activity, session=session), persons))
         raise ValidationError(
-            _("Someone in this booking has just been booked for this."), code="already_booked"
+            held or _("Someone in this booking has just been booked for this."), code="already_booked"
         ) from exc
     booking.decision = decision
     booking.persons = persons
@@ -231,6 +244,49 @@ def _notify_booked_on_behalf(*, booking: Booking, persons: list[Person], statuse
     )
 
 
+def _claims_at_once(pool: Pool, persons: Sequence[Person]) -> bool:
+    """Whether the booking's seats can be decided by ``pool_take``: a first-come pool counting persons,
+    with no household limit to check under the lock."""
+    activity = pool.activity
+    return (
+        pool_take_supported()
+        and not activity.is_lottery
+        and not activity.counts_families
+        and not (activity.max_per_household and any(p.household_id for p in persons))
+    )
+
+
+def _claim_at_once(*, pool: Pool, persons: Sequence[Person]) -> Decision | None:
+    """Lock the pool, decide and move its counters in one statement (``pool_take``), and return the
+    decision, which ``_seats_for`` derives from the counters as they were; None when the pool cannot be
+    claimed so, or refused (cancelled, full): the locked row then says why."""
+    if not _claims_at_once(pool, persons):
+        return None
+    count = len(persons)
+    before = pool_take(pool, count=count, waitlist=pool.activity.waitlist_enabled)
+    if before is None:
+        return None
+    race_pause()
+    taken, waitlisted, last = before
+    seats = _seats_for(capacity=pool.capacity, taken=taken, waitlisted=waitlisted, count=count)
+    waiting = count - seats
+    row = pool.row
+    row.pool_seats_taken, row.pool_waitlisted = taken + seats, waitlisted + waiting
+    row.pool_last_queue_no = last + waiting
+    return Decision(
+        [RegistrationStatus.CONFIRMED] * seats + [RegistrationStatus.WAITLISTED] * waiting,
+        [None] * seats + list(range(last + 1, last + 1 + waiting)),
+        [None] * seats + [waitlisted + i + 1 for i in range(waiting)],
+    )
+
+
+def _seats_for(*, capacity: int, taken: int, waitlisted: int, count: int) -> int:
+    """How many of ``count`` persons booked together get a seat: the seats left, none while anyone
+    waits (nobody jumps the queue). ``pool_take`` computes the same in SQL."""
+    left = 0 if waitlisted > 0 else max(capacity - taken, 0)
+    return min(left, count)
+
+
 def _allocate(*, pool: Pool, persons: Sequence[Person]) -> Decision:
     """The status, waitlist number and place in line of each person booked together, decided from the
     locked pool's counters, which are moved in the same step (``pool_claim``)."""
@@ -252,7 +308,9 @@ def _allocate(*, pool: Pool, persons: Sequence[Person]) -> Decision:
             return Decision([RegistrationStatus.CONFIRMED] * count, [None] * count, [None] * count)
         seats = 0
     else:
-        seats = min(left, count)
+        seats = _seats_for(
+            capacity=pool.capacity, taken=row.pool_seats_taken, waitlisted=row.pool_waitlisted, count=count
+        )
     waiting = count - seats
     if waiting and not activity.waitlist_enabled:
         if left == 0:
@@ -343,13 +401,7 @@ def booking_create_by_ids(
     # What does not depend on who is booked first, before reading anyone: a sold-out class refuses the
     # crowd at the cost of the session it has already read.
     _check_pool_open(activity=activity, session=session, now=now)
-    # Whether each already holds a place here, read with her (the pre-lock check needs it).
-    active_here = (
-        pool_for(activity=activity, session=session)
-        .registrations()
-        .filter(status__in=ACTIVE_STATUSES, person_id=OuterRef("pk"))
-    )
-    persons = people_actable_among(actor=actor, person_ids=ids, annotate={"held_here": Exists(active_here)})
+    persons = people_actable_among(actor=actor, person_ids=ids)
     if len(persons) != len(ids):
         raise PermissionDenied
     # In the order the booking form lists them, the eldest first: who is seated when few seats are left.
@@ -362,6 +414,9 @@ def booking_create_by_ids(
         on_behalf=False,
         now=now,
         pool_checked=True,
+        # A second booking of the same person (two taps) meets the one-place constraints under the
+        # lock, and is named then: not worth a query on every booking.
+        check_held=False,
     )
 
 

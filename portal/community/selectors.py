@@ -130,10 +130,9 @@ def people_actable_by(*, actor) -> QuerySet[Person]:
     return _people_base().filter(_acting_scope(person_of(actor)))
 
 
-def people_actable_among(*, actor, person_ids, annotate: dict | None = None) -> list[Person]:
+def people_actable_among(*, actor, person_ids) -> list[Person]:
     """Those of ``person_ids`` the actor may act for, in the order given, in one query (a booking form's
-    ticked boxes), with the caller's ``annotate`` expressions on each. Ids she may not act for, or that do
-    not exist, are left out: the caller compares."""
+    ticked boxes). Ids she may not act for, or that do not exist, are left out: the caller compares."""
     ids = list(dict.fromkeys(person_ids))
     if not ids or actor is None or not actor.is_authenticated or not actor.is_active:
         return []
@@ -142,9 +141,7 @@ def people_actable_among(*, actor, person_ids, annotate: dict | None = None) -> 
         "relative_id"
     )
     scope = Q(user_id=actor.pk) | Q(pk__in=acting)
-    found = {
-        p.pk: p for p in Person.objects.filter(scope, pk__in=ids).annotate(**(annotate or {})).order_by()
-    }
+    found = {p.pk: p for p in Person.objects.filter(scope, pk__in=ids).order_by()}
     return [found[i] for i in ids if i in found]
 
 
