@@ -193,8 +193,14 @@ def session_get_for(*, user, session_id) -> Session:
 def session_of_activity_get(*, user, activity_id, session_id) -> Session | None:
     """One session of an activity the user can see, with its activity, in one query (a booking POST);
     None when there is no such session of that activity."""
-    session = (
-        Session.objects.select_related("activity").filter(pk=session_id, activity_id=activity_id).first()
+    # By its key, so without the ordering ``first()`` would add (compiling it cost a fifth of the query).
+    session = next(
+        iter(
+            Session.objects.select_related("activity")
+            .filter(pk=session_id, activity_id=activity_id)
+            .order_by()
+        ),
+        None,
     )
     if session is None or session.activity.status == ActivityStatus.PUBLISHED:
         return session  # a published activity is visible to everyone (``activities_visible_to``)

@@ -12,7 +12,7 @@ import itertools
 import pytest
 from django.core.exceptions import ValidationError
 
-from events.models import Registration, Session
+from events.models import Registration, RegistrationScope, Session
 from events.services import booking as booking_module
 from events.services import booking_create, booking_create_by_ids, pool_counters_drift
 from events.services._pool import Pool, pool_take
@@ -120,3 +120,40 @@ def test_a_second_booking_of_the_same_person_is_named(world):
     assert refused.value.messages == ["张小明 is already booked for this."]
     assert Registration.objects.filter(session=session).count() == 1
     assert _state(session) == (1, 0, 0)
+
+
+@pytest.mark.parametrize("waitlist", [True, False])
+def test_a_course_is_taken_as_one_pool(world, monkeypatch, waitlist):
+    """A course (booked whole) is claimed on the activity's row: two seats, the third person waits (or,
+    with no waitlist, the booking is refused whole), as on the locked path."""
+    outcomes = {}
+    for path in ("one statement", "locked row"):
+        course = ActivityFactory(
+            organiser_user=world.staff,
+            registration_scope=RegistrationScope.COURSE,
+            capacity=2,
+            waitlist_enabled=waitlist,
+        )
+        SessionFactory(activity=course)
+        if path == "locked row":
+            monkeypatch.setattr(booking_module, "pool_take_supported", lambda: False)
+        try:
+            booking = booking_create(
+                actor=world.mum_user, activity=course, persons=[world.mum, world.son, world.daughter]
+            )
+            got = (booking.decision.statuses, booking.decision.queue_nos, booking.decision.positions)
+        except ValidationError as exc:
+            got = exc.messages
+        course.refresh_from_db()
+        outcomes[path] = (got, course.pool_seats_taken, course.pool_waitlisted, course.pool_last_queue_no)
+        monkeypatch.undo()
+    assert outcomes["one statement"] == outcomes["locked row"]
+    if waitlist:
+        assert outcomes["one statement"] == (
+            (["confirmed", "confirmed", "waitlisted"], [None, None, 1], [None, None, 1]),
+            2,
+            1,
+            1,
+        )
+    else:
+        assert outcomes["one statement"] == (["Only 2 places are left, for 3 people."], 0, 0, 0)
