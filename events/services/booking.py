@@ -214,7 +214,7 @@ def _book(
     except IntegrityError as exc:
         # The same person booked twice at the same moment (two taps, two phones): the second one meets
         # the one-active-registration constraint, checked by the database under the lock.
-        if "registration_one_per_person" not in str(exc):
+        if not _one_place_violated(exc):
             raise
         # Named, read after the rollback: who holds the place now (the other tap's booking committed).
         held = _already_booked(persons, _held_here(pool_for(activity=activity, session=session), persons))
@@ -224,6 +224,15 @@ def _book(
     booking.decision = decision
     booking.persons = persons
     return booking
+
+
+def _one_place_violated(exc: IntegrityError) -> bool:
+    """Whether ``exc`` is a registration's one-active-place-per-person constraint: PostgreSQL names the
+    constraint, SQLite the columns of the unique index."""
+    text = str(exc)
+    return "registration_one_per_person" in text or (
+        "UNIQUE constraint failed: events_registration." in text and "events_registration.person_id" in text
+    )
 
 
 def _notify_booked_on_behalf(*, booking: Booking, persons: list[Person], statuses: list[str]) -> None:
