@@ -681,7 +681,11 @@ def _register_audit():
     for model in (Activity, Session):
         if not auditlog.contains(model):
             auditlog.register(model, exclude_fields=list(POOL_COUNTER_FIELDS))
-    for model in (PriorityTier, TargetGroup, Booking, Registration, Offer, LotteryDraw):
+    if not auditlog.contains(Booking):
+        # That a booking was made, never its ticket token: whoever reads the audit log must not be able to
+        # show the ticket at the door (as FeedKey's key below).
+        auditlog.register(Booking, exclude_fields=["token"])
+    for model in (PriorityTier, TargetGroup, Registration, Offer, LotteryDraw):
         if not auditlog.contains(model):
             auditlog.register(model)
 

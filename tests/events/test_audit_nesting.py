@@ -47,3 +47,54 @@ def test_a_nested_context_restores_the_outer_one(world):
         with set_actor(world.dad_user):
             pass
     assert log_entry_receivers() == before
+
+
+def test_a_bookings_audit_entry_never_holds_its_ticket_token(client, world):
+    """The ticket token opens the ticket page and passes the door's scanner: the audit log records that
+    the booking was made (who, for which activity and session), never the token."""
+    activity = ActivityFactory()
+    session = SessionFactory(activity=activity, capacity=10)
+    client.force_login(world.mum_user)
+    url = reverse("events:detail", args=[activity.pk])
+    assert client.post(url, {"persons": [world.son.pk], "session": session.pk}).status_code == 302
+    booking = Booking.objects.get(booked_by=world.mum_user)
+    entry = LogEntry.objects.get_for_object(booking).get()
+    assert entry.action == LogEntry.Action.CREATE
+    assert "booked_by" in entry.changes_dict and "session" in entry.changes_dict
+    assert "token" not in entry.changes_dict
+    assert booking.token not in str(entry.changes) + entry.changes_text
+
+
+def test_audit_entries_written_before_lose_the_token(world):
+    """The migration takes the token out of the entries written while it was still recorded, and leaves
+    the rest of each entry (and other models' entries) as they were."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    activity = ActivityFactory()
+    session = SessionFactory(activity=activity, capacity=10)
+    booking = Booking.objects.create(activity=activity, session=session, booked_by=world.mum_user)
+    old = LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(Booking),
+        object_pk=str(booking.pk),
+        object_id=booking.pk,
+        object_repr=str(booking),
+        action=LogEntry.Action.CREATE,
+        changes={"token": ["None", booking.token], "session": ["None", str(session.pk)]},
+    )
+    other = LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(session),
+        object_pk=str(session.pk),
+        object_id=session.pk,
+        object_repr=str(session),
+        action=LogEntry.Action.UPDATE,
+        changes={"token": ["a", "b"]},  # not a booking's: left alone
+    )
+    migration = importlib.import_module("events.migrations.0016_booking_audit_without_token")
+    migration.drop_tokens(apps, None)
+    old.refresh_from_db()
+    other.refresh_from_db()
+    assert old.changes == {"session": ["None", str(session.pk)]}
+    assert other.changes == {"token": ["a", "b"]}
