@@ -182,3 +182,46 @@ def test_control_without_the_lock_one_offer_is_accepted_twice(race, monkeypatch)
     monkeypatch.setattr(_pool, "LOCKING", False)
     outcomes = _accept_concurrently(race)
     assert outcomes.count("ok") > 1, outcomes
+
+
+def _tap_many_times(race, n=10):
+    """One mother's booking form sent n times at once (a double tap, two phones): the same child."""
+    from events.services.booking import booking_create_by_ids
+
+    activity = ActivityFactory()
+    session = SessionFactory(activity=activity, capacity=5)
+    [(user, person)] = _bookers(1)
+
+    def book(i):
+        booking_create_by_ids(
+            actor=user,
+            activity=Activity.objects.get(pk=activity.pk),
+            session=Session.objects.get(pk=session.pk),
+            person_ids=[person.pk],
+        )
+
+    return session, person, race(book, n=n)
+
+
+def test_the_same_person_sent_at_once_is_booked_once(race):
+    """The form's POST does not look for her place before the lock: the one-place constraint, checked
+    under it, lets one through and the others are refused (by name), with nothing of them kept."""
+    session, person, outcomes = _tap_many_times(race)
+    assert outcomes.count("ok") == 1, outcomes
+    assert outcomes.count("refused") == 9, outcomes
+    assert Registration.objects.filter(session=session, person=person).count() == 1
+    assert pool_counters_drift() == []
+    session.refresh_from_db()
+    assert (session.pool_seats_taken, session.pool_waitlisted) == (1, 0)
+
+
+def test_control_the_taps_do_meet_at_the_constraint(race, monkeypatch):
+    """Control: with the constraint's refusal not recognised, the other taps end in the database's
+    IntegrityError: they did reach the insert at the same moment, so the guarded test tests the race."""
+    from events.services import booking as booking_module
+
+    monkeypatch.setattr(booking_module, "_one_place_violated", lambda exc: False)
+    session, person, outcomes = _tap_many_times(race)
+    assert outcomes.count("ok") == 1, outcomes
+    assert sum(o.startswith("error: IntegrityError") for o in outcomes) >= 1, outcomes
+    assert Registration.objects.filter(session=session, person=person).count() == 1
