@@ -227,7 +227,12 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["name_pinyin", "id"]
-        indexes = [models.Index(fields=["phone"])]
+        indexes = [
+            models.Index(fields=["phone"]),
+            # Lists of people in name order (a day-care's roster, issue 13) walk this index and stop after
+            # a page, rather than joining and sorting everyone on the list.
+            models.Index(fields=["name", "id"], name="person_name_order"),
+        ]
 
     def __str__(self):
         return self.name

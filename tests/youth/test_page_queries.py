@@ -1,6 +1,8 @@
-"""The tablet day roster costs the same number of queries with two children and with more than a page of
-them (issue 13: the page's ids are chosen first, then only its rows are loaded; the counts use IN
-subqueries), and still lists them in name order with the right counts."""
+"""The tablet day roster and the sign-out page cost the same number of queries with two children and with
+more than a page of them (issue 13: the roster's page ids are chosen first, walking the children's name
+index, then only its rows are loaded, with the allergies she may see; the counts join the session's
+check-ins and check-outs once), and still show the same: name order, the counts, the allergies and their
+log."""
 
 import pytest
 from django.db import connection
@@ -8,10 +10,19 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from events.models import CheckIn, CheckInMethod, CheckOut, Registration
-from portal.community.models import Person, Relation, RelationKind
+from portal.community.models import AccessLog, Person, Relation, RelationKind, SensitiveProfile
+from youth.selectors.children import allergies_for
+from youth.selectors.pickup import roster_counts
 from youth.views.pickup import PAGE_SIZE
 
 from ._f_pickup import daycare_day, sign_in
+
+#: What a page costs the community staff running the day-care, with the platform's own queries (her
+#: session and user, the inbox badge). Day roster: the session; the counts; the page's ids; the page's rows
+#: with the allergies she may see; the allergy log (begin, insert, commit). Sign-out: the session; her
+#: registration with her allergies; guardians; pickup persons; the allergy log; refused attempts.
+ROSTER_QUERIES = 9
+SIGN_OUT_QUERIES = 10
 
 pytestmark = pytest.mark.django_db
 
@@ -52,9 +63,21 @@ def test_day_roster_queries_do_not_grow(client, youth_data):
     sign_in(d)
     client.force_login(d.staff)
     url = reverse("youth:roster_session", args=[d.session.pk])
-    few = count(client, url)
+    assert count(client, url) == ROSTER_QUERIES
     more_children(d, 120, 0)
-    assert count(client, url) == few
+    assert count(client, url) == ROSTER_QUERIES
+    for state in ("waiting", "here"):  # a page of each, 张小红 waiting and 张小明 here among them
+        assert count(client, f"{url}?state={state}&page=1") == ROSTER_QUERIES
+
+
+def test_sign_out_queries_do_not_grow(client, youth_data):
+    d = daycare_day(children=2)
+    sign_in(d)
+    client.force_login(d.staff)
+    url = reverse("youth:sign_out", args=[d.session.pk, d.child.pk])
+    assert count(client, url) == SIGN_OUT_QUERIES
+    more_children(d, 120, 0)
+    assert count(client, url) == SIGN_OUT_QUERIES
 
 
 def test_day_roster_page_is_in_name_order_with_its_counts(client, youth_data):
@@ -77,3 +100,60 @@ def test_day_roster_page_is_in_name_order_with_its_counts(client, youth_data):
     states = {r.child.pk: r.state for r in rows}
     assert states[regs[0].person_id] == "gone"
     assert states[regs[1].person_id] == "waiting"
+
+
+def test_day_roster_counts_match_the_rows(youth_data):
+    """The counts are what the registrations and the session's check-ins and check-outs say, also for a
+    child signed out without a sign-in, a cancelled registration with a check-in and another day's
+    check-in."""
+    d = daycare_day(children=2)
+    sign_in(d)
+    regs = more_children(d, 10, 0)  # the even ones signed in today
+    CheckOut.objects.create(registration=regs[0], session=d.session, checked_out_by=d.staff, released_to="甲")
+    CheckOut.objects.create(registration=regs[1], session=d.session, checked_out_by=d.staff, released_to="乙")
+    Registration.objects.filter(pk=regs[2].pk).update(status="cancelled")
+    other_day = d.session.activity.sessions.exclude(pk=d.session.pk).first()
+    if other_day is not None:
+        CheckIn.objects.create(
+            registration=regs[3], session=other_day, checked_in_by=d.staff, method=CheckInMethod.STAFF_SEARCH
+        )
+    booked = [r for r in Registration.objects.filter(activity=d.week.activity, status="confirmed")]
+    came = set(CheckIn.objects.filter(session=d.session).values_list("registration_id", flat=True))
+    went = set(CheckOut.objects.filter(session=d.session).values_list("registration_id", flat=True))
+    assert (
+        roster_counts(session=d.session)
+        == {
+            "booked": len(booked),
+            "waiting": sum(r.pk not in came for r in booked),
+            "here": sum(r.pk in came and r.pk not in went for r in booked),
+            "gone": sum(r.pk in went for r in booked),
+        }
+        == {"booked": 11, "waiting": 6, "here": 4, "gone": 2}
+    )
+
+
+def test_allergies_on_the_roster_and_sign_out_are_those_allergies_for_gives(client, youth_data):
+    """Read with the page's rows, the allergies shown and logged are the same as allergies_for's: a booked
+    person of 18 (not a child) keeps hers hidden and unlogged."""
+    d = daycare_day(children=2)
+    sign_in(d)
+    grown = more_children(d, 1, 0)[0].person
+    grown.birth_date = d.child.birth_date.replace(year=d.child.birth_date.year - 30)
+    grown.save(update_fields=["birth_date"])
+    SensitiveProfile.objects.create(person=grown, allergies="芒果")
+    ids = [d.child.pk, d.kids[1].pk, grown.pk]
+    expected = allergies_for(viewer=d.staff, child_ids=ids, where="test")
+    assert expected == {d.child.pk: "花生"}
+    AccessLog.objects.all().delete()
+    client.force_login(d.staff)
+    rows = client.get(reverse("youth:roster_session", args=[d.session.pk])).context["rows"]
+    assert {r.child.pk: r.allergies for r in rows if r.allergies} == expected
+    logged = AccessLog.objects.filter(reason="youth:roster_session", user=d.staff)
+    assert sorted(logged.values_list("person_id", flat=True)) == sorted([d.child.pk, d.kids[1].pk])
+    sign_in(d, d.kids[1])  # the grown-up was signed in with the others
+    for child, allergies in ((d.child, "花生"), (d.kids[1], ""), (grown, "")):
+        response = client.get(reverse("youth:sign_out", args=[d.session.pk, child.pk]))
+        assert response.status_code == 200
+        assert response.context["allergies"] == allergies
+        logs = AccessLog.objects.filter(reason="youth:sign_out", person=child).count()
+        assert logs == (0 if child == grown else 1)

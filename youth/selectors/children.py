@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -32,23 +32,21 @@ from .access import child_consent_ok, children_of, children_visible_to_staff, gu
 from .collectors import collectors_for
 
 
-def allergies_for(*, viewer, child_ids, where: str, ip: str | None = None) -> dict[int, str]:
-    """``{child id: allergies}`` for the children among ``child_ids`` whose programme ``viewer`` runs
-    (children_visible_to_staff) or whose guardian she is; children without a recorded allergy are left
-    out. Every child shown is logged once (one AccessLog row each, in one insert). Two queries whatever
-    the number of children (the children she may see, read with their allergies in one LEFT JOIN; the
-    log), three for anyone but community staff (her own person record, for her children). Nothing is
-    logged for children she may not see."""
-    ids = {int(pk) for pk in child_ids}
-    if not ids or viewer is None or not viewer.is_authenticated:
-        return {}
+def _allergies_visible_q(viewer) -> Q:
+    """The children whose allergies ``viewer`` may see: those whose programme she runs
+    (children_visible_to_staff) or whose guardian she is."""
     visible = Q(pk__in=children_visible_to_staff(viewer).values("pk"))
     if not viewer.is_community_staff:
         # Community staff see every child (children_visible_to_staff), her own children among them.
         visible |= Q(pk__in=children_of(viewer).values("pk"))
-    allowed = dict(
-        Person.objects.filter(pk__in=ids).filter(visible).values_list("pk", "sensitive__allergies")
-    )
+    return visible
+
+
+def _allergies_logged(
+    *, viewer, allowed: dict[int, str | None], where: str, ip: str | None
+) -> dict[int, str]:
+    """Log every child in ``allowed`` (``{child id: allergies}`` of the children she may see) once, in one
+    insert, and keep those with a recorded allergy."""
     if not allowed:
         return {}
     sensitive_access_log(
@@ -59,6 +57,52 @@ def allergies_for(*, viewer, child_ids, where: str, ip: str | None = None) -> di
         ip=ip,
     )
     return {pk: allergies for pk, allergies in allowed.items() if allergies}
+
+
+def allergies_for(*, viewer, child_ids, where: str, ip: str | None = None) -> dict[int, str]:
+    """``{child id: allergies}`` for the children among ``child_ids`` whose programme ``viewer`` runs
+    (children_visible_to_staff) or whose guardian she is; children without a recorded allergy are left
+    out. Every child shown is logged once (one AccessLog row each, in one insert). Two queries whatever
+    the number of children (the children she may see, read with their allergies in one LEFT JOIN; the
+    log), three for anyone but community staff (her own person record, for her children). Nothing is
+    logged for children she may not see."""
+    ids = {int(pk) for pk in child_ids}
+    if not ids or viewer is None or not viewer.is_authenticated:
+        return {}
+    allowed = dict(
+        Person.objects.filter(pk__in=ids)
+        .filter(_allergies_visible_q(viewer))
+        .values_list("pk", "sensitive__allergies")
+    )
+    return _allergies_logged(viewer=viewer, allowed=allowed, where=where, ip=ip)
+
+
+def with_allergies(queryset, *, viewer, person: str = "person"):
+    """``queryset`` (rows pointing at a child through the foreign key ``person``) with what
+    :func:`allergies_for` would read, in the same query: ``child_allergies_visible`` (she may see them,
+    the same rule) and ``child_allergies``. Pass the rows to :func:`allergies_of_loaded`, which logs. For
+    anyone but community staff, building it reads her own person record (for her children), as
+    :func:`allergies_for` does."""
+    if viewer is None or not viewer.is_authenticated:
+        visible = Value(False)
+    else:
+        visible = Exists(Person.objects.filter(_allergies_visible_q(viewer), pk=OuterRef(f"{person}_id")))
+    return queryset.annotate(
+        child_allergies_visible=visible, child_allergies=F(f"{person}__sensitive__allergies")
+    )
+
+
+def allergies_of_loaded(
+    *, viewer, rows, where: str, ip: str | None = None, person: str = "person"
+) -> dict[int, str]:
+    """:func:`allergies_for` for rows read through :func:`with_allergies`: the same answer and the same
+    log, without a query of its own (the log's insert only)."""
+    if viewer is None or not viewer.is_authenticated:
+        return {}
+    allowed = {
+        getattr(row, f"{person}_id"): row.child_allergies for row in rows if row.child_allergies_visible
+    }
+    return _allergies_logged(viewer=viewer, allowed=allowed, where=where, ip=ip)
 
 
 # --- the guardian's pages -----------------------------------------------------------------------------

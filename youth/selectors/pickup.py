@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from portal.community.models import Person
 
 from ..models import DaycareProgramme, PickupAttempt, PickupOutcome
 from .access import guardians_by_child, youth_activities_managed_by
-from .children import allergies_for
+from .children import allergies_for, allergies_of_loaded, with_allergies
 from .collectors import Collector, collectors_for
 from .daycare import sessions_on
 
@@ -61,21 +61,12 @@ def _booked(session: Session) -> QuerySet[Registration]:
     ).filter(Q(session__isnull=True) | Q(session_id=session.pk))
 
 
-def roster_queryset(*, session: Session, state: str = "") -> QuerySet[Registration]:
-    """The children booked for the session, each annotated with ``signed_in_at``, ``signed_out_at`` and
-    ``released_to`` (subqueries: one query for the page), in name order; ``state`` filters."""
+def roster_order(*, session: Session, state: str = "") -> QuerySet[Registration]:
+    """The children booked for the session in name order, ``state`` filtering: what a page of the roster is
+    chosen from (its ids, the children's name index walked), without the day's times."""
     ins = CheckIn.objects.filter(registration_id=OuterRef("pk"), session_id=session.pk)
     outs = CheckOut.objects.filter(registration_id=OuterRef("pk"), session_id=session.pk)
-    qs = (
-        _booked(session)
-        .select_related("person")
-        .annotate(
-            signed_in_at=Subquery(ins.values("checked_in_at")[:1]),
-            signed_out_at=Subquery(outs.values("checked_out_at")[:1]),
-            released_to=Subquery(outs.values("released_to")[:1]),
-        )
-        .order_by("person__name", "person_id")
-    )
+    qs = _booked(session).order_by("person__name", "person_id")
     if state == "waiting":
         qs = qs.filter(~Exists(ins))
     elif state == "here":
@@ -85,26 +76,57 @@ def roster_queryset(*, session: Session, state: str = "") -> QuerySet[Registrati
     return qs
 
 
-def roster_page_loaded(*, session: Session, registrations) -> list[Registration]:
-    """A page of ``roster_queryset`` (a sliced QuerySet) with its child and the day's times, in the page's
-    order. Two queries: the page's ids (chosen from the registrations and the children's names alone),
-    then only those rows with their subqueries and the child joined, rather than every booked child."""
+def roster_queryset(*, session: Session, state: str = "") -> QuerySet[Registration]:
+    """The children booked for the session, each annotated with ``signed_in_at``, ``signed_out_at`` and
+    ``released_to`` (the session's check-in and check-out LEFT JOINed: at most one of each per
+    registration and session, by their unique constraints; one query for the page), in name order;
+    ``state`` filters."""
+    return (
+        roster_order(session=session, state=state)
+        .select_related("person")
+        .annotate(
+            day_in=FilteredRelation("checkins", condition=Q(checkins__session_id=session.pk)),
+            day_out=FilteredRelation("checkouts", condition=Q(checkouts__session_id=session.pk)),
+        )
+        .annotate(
+            signed_in_at=F("day_in__checked_in_at"),
+            signed_out_at=F("day_out__checked_out_at"),
+            released_to=F("day_out__released_to"),
+        )
+    )
+
+
+def roster_page_loaded(*, session: Session, registrations, viewer=None) -> list[Registration]:
+    """A page of ``roster_order`` (a sliced QuerySet) with its child and the day's times, in the page's
+    order. Two queries: the page's ids (chosen from the registrations and the children's names alone: the
+    name index of the people is walked, issue 13), then only those rows with their subqueries and the
+    child joined, rather than every booked child. With ``viewer``, the rows also carry the allergies she
+    may see (``with_allergies``; pass ``allergies_loaded=True`` to :func:`roster_rows`)."""
     ids = list(registrations.values_list("pk", flat=True))
-    by_pk = roster_queryset(session=session).order_by().in_bulk(ids)
+    rows = roster_queryset(session=session).order_by()
+    if viewer is not None:
+        rows = with_allergies(rows, viewer=viewer)
+    by_pk = rows.in_bulk(ids)
     return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
 def roster_counts(*, session: Session) -> dict[str, int]:
-    """How many are booked, not yet arrived, here and gone (one query). Signed in and signed out are tested
-    against the session's check-ins and check-outs as (hashed, uncorrelated) IN subqueries: correlated
-    EXISTS ran four index probes for every child booked."""
-    came = Q(pk__in=CheckIn.objects.filter(session_id=session.pk).values("registration_id"))
-    went = Q(pk__in=CheckOut.objects.filter(session_id=session.pk).values("registration_id"))
-    row = _booked(session).aggregate(
-        booked=Count("pk"),
-        waiting=Count("pk", filter=~came),
-        here=Count("pk", filter=came & ~went),
-        gone=Count("pk", filter=went),
+    """How many are booked, not yet arrived, here and gone (one query). The registrations are joined once
+    to the session's check-ins and once to its check-outs (LEFT JOINs: at most one of each per registration
+    and session, by their unique constraints), and the four counts are read off the joined rows: the IN
+    subqueries this replaced were built and probed four times over every child booked (issue 13)."""
+    row = (
+        _booked(session)
+        .annotate(
+            came=FilteredRelation("checkins", condition=Q(checkins__session_id=session.pk)),
+            went=FilteredRelation("checkouts", condition=Q(checkouts__session_id=session.pk)),
+        )
+        .aggregate(
+            booked=Count("pk"),
+            waiting=Count("pk", filter=Q(came__isnull=True)),
+            here=Count("pk", filter=Q(came__isnull=False, went__isnull=True)),
+            gone=Count("pk", filter=Q(went__isnull=False)),
+        )
     )
     return {k: row[k] or 0 for k in ("booked", "waiting", "here", "gone")}
 
@@ -127,13 +149,25 @@ class RosterRow:
 
 
 def roster_rows(
-    *, viewer, session: Session, registrations, where: str, ip: str | None = None, full: bool = False
+    *,
+    viewer,
+    session: Session,
+    registrations,
+    where: str,
+    ip: str | None = None,
+    full: bool = False,
+    allergies_loaded: bool = False,
 ) -> list[RosterRow]:
     """The rows of a page of the roster with each child's allergies (logged: ``allergies_for``); ``full``
-    adds the guardians and the collectors of the day (the printable roster). Constant queries."""
+    adds the guardians and the collectors of the day (the printable roster). Constant queries.
+    ``allergies_loaded``: the registrations were read with the allergies ``viewer`` may see
+    (``roster_page_loaded`` or ``roster_child_get`` with ``viewer``): only the log is written."""
     regs = list(registrations)
     ids = [r.person_id for r in regs]
-    allergies = allergies_for(viewer=viewer, child_ids=ids, where=where, ip=ip) if ids else {}
+    if allergies_loaded:
+        allergies = allergies_of_loaded(viewer=viewer, rows=regs, where=where, ip=ip)
+    else:
+        allergies = allergies_for(viewer=viewer, child_ids=ids, where=where, ip=ip) if ids else {}
     guardians = guardians_by_child(ids) if full and ids else {}
     day = timezone.localtime(session.starts_at).date()
     collectors = collectors_for(child_ids=ids, day=day) if full and ids else {}
@@ -149,14 +183,18 @@ def roster_rows(
     ]
 
 
-def roster_child_get(*, session: Session, child_id) -> Registration:
+def roster_child_get(*, session: Session, child_id, viewer=None) -> Registration:
     """The child's confirmed registration covering the session, with her sign-in and sign-out; 404 when
-    she is not booked for it (a child of another day-care, a bad id)."""
+    she is not booked for it (a child of another day-care, a bad id). With ``viewer``, also her allergies
+    as ``viewer`` may see them, in the same query (``with_allergies``)."""
     try:
         pk = int(child_id)
     except (TypeError, ValueError):
         raise Http404 from None
-    reg = roster_queryset(session=session).filter(person_id=pk).first()
+    regs = roster_queryset(session=session).filter(person_id=pk)
+    if viewer is not None:
+        regs = with_allergies(regs, viewer=viewer)
+    reg = regs.first()
     if reg is None:
         raise Http404
     return reg

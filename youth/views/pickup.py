@@ -118,7 +118,7 @@ def roster_session(request, session_id: int):
     form = RosterFilterForm(request.GET or None)
     state = form.cleaned_data.get("state", "") if form.is_valid() else ""
     counts = sel.roster_counts(session=session)
-    paginator = Paginator(sel.roster_queryset(session=session, state=state), PAGE_SIZE)
+    paginator = Paginator(sel.roster_order(session=session, state=state), PAGE_SIZE)
     # The counts already hold the length of the list shown (booked, or the state's): no second COUNT.
     paginator.count = counts[state or "booked"]
     page = paginator.get_page(request.GET.get("page"))
@@ -126,9 +126,12 @@ def roster_session(request, session_id: int):
     rows = sel.roster_rows(
         viewer=request.user,
         session=session,
-        registrations=sel.roster_page_loaded(session=session, registrations=page.object_list),
+        registrations=sel.roster_page_loaded(
+            session=session, registrations=page.object_list, viewer=request.user
+        ),
         where="youth:roster_session",
         ip=client_ip(request),
+        allergies_loaded=True,
     )
     return render(
         request,
@@ -195,7 +198,7 @@ def sign_out(request, session_id: int, child_id: int):
     """Who is collecting her: her collectors as big tiles with photos, or someone else (refused, recorded,
     guardians told at once)."""
     session = sel.daycare_session_get(user=request.user, session_id=session_id)
-    reg = sel.roster_child_get(session=session, child_id=child_id)
+    reg = sel.roster_child_get(session=session, child_id=child_id, viewer=request.user)
     child = reg.person
     day = timezone.localtime(session.starts_at).date()
     collectors = collectors_for(child_ids=[child.pk], day=day)[child.pk]
@@ -240,6 +243,7 @@ def sign_out(request, session_id: int, child_id: int):
         registrations=[reg],
         where="youth:sign_out",
         ip=client_ip(request),
+        allergies_loaded=True,
     )[0].allergies
     return render(
         request,
