@@ -90,7 +90,8 @@ def _at_session_q(session: Session) -> Q:
 def clinic_attendees(*, session: Session) -> QuerySet[Person]:
     """Everyone booked for the clinic (an active registration) or checked in there, by name, each with
     ``checked_in_at`` and ``readings_here`` (readings taken at this session). A QuerySet, to be paginated
-    (one query a page, one to count)."""
+    with ``portal.pagination.page_with_count`` (one query a page, its count taken with it: the page reads
+    every attendee to sort them anyway; the two subqueries run for the page's rows only)."""
     came = CheckIn.objects.filter(session=session, registration__person=OuterRef("pk"))
     readings = (
         Reading.objects.filter(session=session, elder=OuterRef("pk"))
@@ -100,8 +101,8 @@ def clinic_attendees(*, session: Session) -> QuerySet[Person]:
         .values("n")
     )
     return (
-        # Two uncorrelated IN subqueries, hashed once, rather than two correlated EXISTS under an OR: the
-        # latter's estimated cost was high enough for PostgreSQL to JIT-compile the count (0.4 s a page).
+        # An uncorrelated IN subquery, hashed once, rather than correlated EXISTS under an OR: the latter's
+        # estimated cost was high enough for PostgreSQL to JIT-compile the count (0.4 s a page).
         Person.objects.filter(_attendee_q(session))
         .annotate(
             checked_in_at=Subquery(came.order_by("checked_in_at").values("checked_in_at")[:1]),
@@ -130,22 +131,18 @@ def attendee_rows(attendees, *, elder=None) -> list[Person]:
     return rows
 
 
-def clinic_attendees_count(*, session: Session) -> int:
-    """How many :func:`clinic_attendees` lists: the distinct people booked or checked in, counted from the
-    registrations and check-ins alone (a UNION), without scanning every resident."""
-    booked = Registration.objects.filter(_at_session_q(session), status__in=ACTIVE_STATUSES).values(
-        "person_id"
-    )
-    came = CheckIn.objects.filter(session=session).values("registration__person_id")
-    return booked.order_by().union(came.order_by()).count()
+def _attendee_registrations(session: Session) -> QuerySet[Registration]:
+    """The registrations that put someone on the clinic's list: active at the session, or checked in there.
+    One scan of the registrations with the session's check-ins hashed (an uncorrelated IN), rather than a
+    UNION of two arms, the second joining every check-in to its registration (issue 13)."""
+    came = CheckIn.objects.filter(session=session).values("registration_id")
+    return Registration.objects.filter(
+        Q(_at_session_q(session), status__in=ACTIVE_STATUSES) | Q(pk__in=came)
+    ).order_by()
 
 
 def _attendee_q(session: Session) -> Q:
-    booked = Registration.objects.filter(_at_session_q(session), status__in=ACTIVE_STATUSES).values(
-        "person_id"
-    )
-    came = CheckIn.objects.filter(session=session).values("registration__person_id")
-    return Q(pk__in=booked) | Q(pk__in=came)
+    return Q(pk__in=_attendee_registrations(session).values("person_id"))
 
 
 def clinic_elder_get(*, viewer, session: Session, person_id) -> Person:

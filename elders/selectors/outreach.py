@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.core.paginator import Page
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from portal.community.models import Grid
+from portal.pagination import page_with_count
 
 from ..models import ContactLog, ContactPlan, Need, NeedStatus
 from .access import elder_q, elders_visible_to
@@ -54,7 +56,11 @@ def with_plan_joins(plans, joins=_PLAN_JOINS) -> list[ContactPlan]:
     address and the assignee joined in, in the page's order. Two queries: the page's ids, chosen from the
     plans and their elders' names alone, then only those rows with their joins (joining every plan before
     the sort cost most of the page at 10,000 plans)."""
-    ids = list(plans.values_list("pk", flat=True))
+    return plans_by_ids(list(plans.values_list("pk", flat=True)), joins)
+
+
+def plans_by_ids(ids: list[int], joins=_PLAN_JOINS) -> list[ContactPlan]:
+    """The plans of ``ids`` (a page's, already chosen) with ``joins``, in the order of ``ids``. One query."""
     by_pk = ContactPlan.objects.select_related(*joins).in_bulk(ids)
     return [by_pk[pk] for pk in ids if pk in by_pk]
 
@@ -142,19 +148,41 @@ def roster_rows(plans, *, today: datetime.date) -> list[RosterRow]:
     return [RosterRow(plan=p, elder=p.elder, days_late=(today - p.due_on).days) for p in plans]
 
 
+def _responsible_figures(today: datetime.date) -> dict:
+    """The summary's figures over the viewer's plans (due = due today or before), as aggregates."""
+    return {
+        "due": Count("pk", filter=Q(due_on__lte=today)),
+        "overdue": Count("pk", filter=Q(due_on__lt=today)),
+    }
+
+
 def responsible_counts(*, viewer, today: datetime.date | None = None) -> dict[str, int]:
     """{"total", "due", "overdue"} of the viewer's plans (due = due today or before). One aggregate query."""
     today = today or timezone.localdate()
     counts = (
         responsible_plans(viewer=viewer, today=today)
         .order_by()
-        .aggregate(
-            total=Count("pk"),
-            due=Count("pk", filter=Q(due_on__lte=today)),
-            overdue=Count("pk", filter=Q(due_on__lt=today)),
-        )
+        .aggregate(total=Count("pk"), **_responsible_figures(today))
     )
     return {k: counts.get(k) or 0 for k in ("total", "due", "overdue")}
+
+
+def responsible_page(
+    *, viewer, number, per_page: int, today: datetime.date | None = None, joins=MY_CONTACTS_JOINS
+) -> tuple[Page, dict[str, int]]:
+    """A page of "my visits and calls" (``get_page``'s page of :func:`responsible_plans`, its object_list
+    the rows, each plan with ``joins``) and :func:`responsible_counts`' figures. Two queries: the page's ids
+    with the figures over all her plans as window aggregates (the page reads every plan to sort them
+    anyway: a separate aggregate read them all a second time), then those plans with their joins."""
+    today = today or timezone.localdate()
+    page, found = page_with_count(
+        responsible_plans(viewer=viewer, today=today).values("pk"),
+        per_page,
+        number,
+        figures=_responsible_figures(today),
+    )
+    page.object_list = roster_rows(plans_by_ids([r["pk"] for r in page.object_list], joins), today=today)
+    return page, {"total": found["count"], "due": found["due"], "overdue": found["overdue"]}
 
 
 def plans_for_responsible(*, viewer, today: datetime.date | None = None) -> list[RosterRow]:

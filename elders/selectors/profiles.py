@@ -137,7 +137,13 @@ def elders_for_list(
         qs = qs.filter(_risk_q(risk))
     if grid is not None:
         qs = qs.filter(household__building__grid=grid)
-    return qs.select_related("elder_profile").order_by("name_pinyin", "id")
+    # Only what a row shows is joined (her address and profile): not the scope's grid and account, whose
+    # models would be built for every row of the page for nothing.
+    return (
+        qs.select_related(None)
+        .select_related("household__building__estate", "elder_profile")
+        .order_by("name_pinyin", "id")
+    )
 
 
 def pk_url(name: str):

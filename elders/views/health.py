@@ -30,6 +30,7 @@ from portal.accounts.ratelimits import client_ip
 from portal.community.models import ConsentPurpose
 from portal.community.selectors import has_consent, may_see_sensitive, sensitive_access_log
 from portal.forms_render import crispy_field
+from portal.pagination import page_with_count
 
 from ..forms.health import (
     FollowUpCloseForm,
@@ -153,9 +154,10 @@ def clinic(request, session_id):
             where="elders:clinic",
             ip=client_ip(request),
         )
-    paginator = Paginator(sel.clinic_attendees(session=session), PAGE_SIZE)
-    paginator.count = sel.clinic_attendees_count(session=session)  # a UNION of ids, not a scan of people
-    attendees = paginator.get_page(request.GET.get("page"))
+    # The page and the list's length in one query: the page has to read the whole list to sort it anyway.
+    attendees, _counts = page_with_count(
+        sel.clinic_attendees(session=session), PAGE_SIZE, request.GET.get("page")
+    )
     return render(
         request,
         "elders/health/clinic.html",

@@ -58,11 +58,10 @@ def _page(request, qs):
 def my_contacts(request):
     """我的走访: the elders she is responsible for, due and overdue first, each with a button to log."""
     today = timezone.localdate()
-    counts = sel.responsible_counts(viewer=request.user, today=today)
-    paginator = Paginator(sel.responsible_plans(viewer=request.user, today=today), MY_PAGE_SIZE)
-    paginator.count = counts["total"]  # already counted with the summary: no second COUNT query
-    page = paginator.get_page(request.GET.get("page"))
-    rows = sel.roster_rows(sel.with_plan_joins(page.object_list, sel.MY_CONTACTS_JOINS), today=today)
+    page, counts = sel.responsible_page(
+        viewer=request.user, number=request.GET.get("page"), per_page=MY_PAGE_SIZE, today=today
+    )
+    rows = page.object_list
     log_url = pk_url("elders:contact_log")
     for row in rows:
         row.url = log_url(row.elder.pk)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404
 
 from portal.accounts.models import Role
@@ -127,6 +128,42 @@ def test_household_member_is_not_shown_sensitive_data(world):
 def test_missing_profile_returns_unsaved_blank_and_still_logs(world):
     profile = selectors.sensitive_profile_for(viewer=world.staff, person=world.son, where="test")
     assert profile.pk is None and profile.health_conditions == ""
+    assert AccessLog.objects.count() == 1
+
+
+def test_a_list_logs_one_row_a_person_shown_at_one_moment_and_returns_their_profiles(
+    world, django_assert_num_queries
+):
+    """sensitive_profiles_for: the rows of the people the viewer may see (in id order, one moment, the
+    fields, the place and the address), their profiles (an unsaved blank where none is recorded); on
+    PostgreSQL written and read in one statement."""
+    SensitiveProfileFactory(person=world.granny, health_conditions="糖尿病")
+    viewer = world.staff  # may see everyone: no query to decide whom
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 4):
+        found = selectors.sensitive_profiles_for(
+            viewer=viewer, persons=[world.son, world.granny], where="test:list", ip="10.0.0.2"
+        )
+    assert set(found) == {world.granny.pk, world.son.pk}
+    assert found[world.granny.pk].health_conditions == "糖尿病"
+    assert found[world.son.pk].pk is None and found[world.son.pk].person_id == world.son.pk
+    logs = list(AccessLog.objects.order_by("pk"))
+    assert [log.person_id for log in logs] == sorted([world.granny.pk, world.son.pk])
+    assert {(log.user_id, log.reason, log.ip_address, log.fields) for log in logs} == {
+        (viewer.pk, "test:list", "10.0.0.2", ",".join(selectors.SENSITIVE_FIELDS))
+    }
+    assert len({log.at for log in logs}) == 1
+    # Her grid's worker: the granny and the son, not the stranger (absent, and not logged).
+    found = selectors.sensitive_profiles_for(
+        viewer=world.grid1_worker, persons=[world.granny, world.son, world.stranger], where="test:grid"
+    )
+    assert set(found) == {world.granny.pk, world.son.pk}
+    assert set(AccessLog.objects.filter(reason="test:grid").values_list("person_id", flat=True)) == set(found)
+
+
+def test_a_list_without_an_address_logs_none_and_nobody_shown_logs_nothing(world):
+    selectors.sensitive_profiles_for(viewer=world.staff, persons=[world.granny], where="test:list")
+    assert AccessLog.objects.get().ip_address is None
+    assert selectors.sensitive_profiles_for(viewer=world.partner, persons=[world.granny], where="x") == {}
     assert AccessLog.objects.count() == 1
 
 

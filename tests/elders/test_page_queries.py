@@ -134,8 +134,9 @@ def test_overdue_list_shows_only_overdue_plans(world, client):
 
 
 def test_clinic_entry_lists_booked_and_checked_in(world, client):
-    """The count (a UNION of ids) agrees with the list: 20 booked (half checked in), one who came although
-    her booking was cancelled, one whose booking was cancelled and who did not come (not listed)."""
+    """The count (taken with the page, a window over the list) agrees with the list: 20 booked (half checked
+    in), one who came although her booking was cancelled, one whose booking was cancelled and who did not
+    come (not listed)."""
     grow(world, 20)
     session = world.session
     came, stayed_away = Person.objects.bulk_create([Person(name="来了的"), Person(name="没来的")])
