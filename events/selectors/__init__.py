@@ -9,8 +9,10 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -31,6 +33,7 @@ from django.utils import timezone
 from portal.community.models import ACTING_RELATIONS, Person, Relation
 from portal.community.search import name_search_q
 from portal.community.selectors import person_of, phone_digits_q
+from portal.db import instances_from_row, select_list
 
 from ..models import (
     ACTIVE_STATUSES,
@@ -193,20 +196,34 @@ def session_get_for(*, user, session_id) -> Session:
 def session_of_activity_get(*, user, activity_id, session_id) -> Session | None:
     """One session of an activity the user can see, with its activity, in one query (a booking POST);
     None when there is no such session of that activity."""
-    # By its key, so without the ordering ``first()`` would add (compiling it cost a fifth of the query).
-    session = next(
-        iter(
-            Session.objects.select_related("activity")
-            .filter(pk=session_id, activity_id=activity_id)
-            .order_by()
-        ),
-        None,
-    )
+    # ``Session.objects.select_related("activity").filter(pk=session_id, activity_id=activity_id)``, in SQL
+    # written once: every booking POST reads it, and building it through the ORM cost several times what
+    # running it does (issue 13; tests/events/test_selectors.py holds the two equal).
+    with connection.cursor() as cursor:
+        cursor.execute(_session_with_activity_sql(connection.vendor), [session_id, activity_id])
+        row = cursor.fetchone()
+    session = None
+    if row is not None:
+        session, activity = instances_from_row(row, Session, Activity)
+        session.activity = activity
     if session is None or session.activity.status == ActivityStatus.PUBLISHED:
         return session  # a published activity is visible to everyone (``activities_visible_to``)
     if not activities_visible_to(user=user).filter(pk=activity_id).exists():
         return None
     return session
+
+
+@functools.lru_cache(maxsize=4)
+def _session_with_activity_sql(vendor: str) -> str:
+    qn = connection.ops.quote_name
+    session, activity = Session._meta, Activity._meta
+    # Only the models' own table and column names go into the text; the ids are parameters.
+    return (
+        f"SELECT {select_list(Session, 's')}, {select_list(Activity, 'a')} "  # noqa: S608
+        f"FROM {qn(session.db_table)} s INNER JOIN {qn(activity.db_table)} a "
+        f"ON a.{qn(activity.pk.column)} = s.{qn(session.get_field('activity').column)} "
+        f"WHERE s.{qn(session.pk.column)} = %s AND s.{qn(session.get_field('activity').column)} = %s"
+    )
 
 
 def activity_manageable_get(*, user, activity_id) -> Activity:

@@ -1,0 +1,46 @@
+"""The menu's unread badge (``unread_count_for``, SQL written once) counts what ``inbox().unread()`` of
+her messages holds: in-site, sent, not read, hers; and PostgreSQL answers it from the partial index of
+unread inbox messages."""
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from portal.accounts.models import User
+from portal.notify.models import Channel, Message, MessageStatus
+from portal.notify.selectors import unread_count_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _message(user, n, **fields):
+    values = {"channel": Channel.INBOX, "status": MessageStatus.SENT, "sent_at": timezone.now(), **fields}
+    return Message.objects.create(
+        key=f"test.unread:{user.pk}:{n}", user=user, subject="通知", body="内容", **values
+    )
+
+
+def test_it_counts_only_her_unread_sent_inbox_messages():
+    her = User.objects.create_user("+8613900001001", "pw-unread-1", name="朱晓燕")
+    other = User.objects.create_user("+8613900001002", "pw-unread-2", name="王强")
+    for n in range(3):
+        _message(her, n)
+    _message(her, 3, read_at=timezone.now())
+    _message(her, 4, channel=Channel.SMS, address="+8613900001001")
+    _message(her, 5, status=MessageStatus.PENDING)
+    _message(other, 6)
+    assert unread_count_for(user=her) == 3
+    assert unread_count_for(user=her) == Message.objects.inbox().unread().filter(user=her).count()
+    assert unread_count_for(user=other) == 1
+    assert unread_count_for(user=User.objects.create_user("+8613900001003", "pw-unread-3")) == 0
+
+
+@pytest.mark.postgres
+def test_postgresql_reads_the_partial_index():
+    from portal.notify.selectors import _unread_count_sql
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + _unread_count_sql(connection.vendor), [1])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "message_inbox_unread" in plan, plan
