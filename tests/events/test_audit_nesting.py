@@ -76,22 +76,23 @@ def test_audit_entries_written_before_lose_the_token(world):
     activity = ActivityFactory()
     session = SessionFactory(activity=activity, capacity=10)
     booking = Booking.objects.create(activity=activity, session=session, booked_by=world.mum_user)
-    old = LogEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(Booking),
-        object_pk=str(booking.pk),
-        object_id=booking.pk,
-        object_repr=str(booking),
-        action=LogEntry.Action.CREATE,
-        changes={"token": ["None", booking.token], "session": ["None", str(session.pk)]},
+
+    def entry(obj, action, changes):
+        return LogEntry.objects.create(
+            content_type=ContentType.objects.get_for_model(obj),
+            object_pk=str(obj.pk),
+            object_id=obj.pk,
+            object_repr=str(obj),
+            action=action,
+            changes=changes,
+        )
+
+    old = entry(
+        booking,
+        LogEntry.Action.CREATE,
+        {"token": ["None", booking.token], "session": ["None", str(session.pk)]},
     )
-    other = LogEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(session),
-        object_pk=str(session.pk),
-        object_id=session.pk,
-        object_repr=str(session),
-        action=LogEntry.Action.UPDATE,
-        changes={"token": ["a", "b"]},  # not a booking's: left alone
-    )
+    other = entry(session, LogEntry.Action.UPDATE, {"token": ["a", "b"]})  # not a booking's: left alone
     migration = importlib.import_module("events.migrations.0016_booking_audit_without_token")
     migration.drop_tokens(apps, None)
     old.refresh_from_db()
