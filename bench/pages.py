@@ -388,12 +388,12 @@ def _youth_grow(world, rows: int) -> None:
             return
         session = world.daycare_session
         kids = m.Person.objects.bulk_create(
-            [m.Person(name=f"孩子{world.children + n:05d}", birth_date=_born(8)) for n in range(need)],
+            [_person(m, f"孩子{world.children + n:05d}", birth_date=_born(8)) for n in range(need)],
             batch_size=1000,
         )
         # Their own parents (one for two children), not the resident: her family page is measured too.
         parents = m.Person.objects.bulk_create(
-            [m.Person(name=f"家长{world.children + n:05d}", birth_date=_born(38)) for n in range(0, need, 2)],
+            [_person(m, f"家长{world.children + n:05d}", birth_date=_born(38)) for n in range(0, need, 2)],
             batch_size=1000,
         )
         m.Relation.objects.bulk_create(
@@ -439,6 +439,16 @@ def _youth_grow(world, rows: int) -> None:
         world.children = rows
     except Exception as exc:  # noqa: BLE001
         world.youth_error = f"{type(exc).__name__}: {exc}"
+
+
+def _person(m, name: str, **fields):
+    """A Person as ``Person.save()`` would leave it (with its pinyin search keys), for ``bulk_create``,
+    which does not call ``save()``: names without keys would all sort first in the lists that order by
+    pinyin, which no real registry does."""
+    from portal.community.search import pinyin_keys
+
+    full, initials = pinyin_keys(name)
+    return m.Person(name=name, name_pinyin=full, name_initials=initials, **fields)
 
 
 def _born(age: int):

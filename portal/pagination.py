@@ -13,6 +13,9 @@ from __future__ import annotations
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
 
+#: The largest OFFSET a page may ask of the database (PostgreSQL's is a bigint).
+MAX_OFFSET = 2**63 - 1
+
 #: The annotation that carries the list's length on every row of the page.
 COUNT_KEY = "page_list_count"
 
@@ -46,6 +49,8 @@ def page_with_count(
     annotated = queryset.annotate(**windows)  # on a .values() list: added to each row's keys
     paginator = Paginator(queryset, per_page)
     number = _requested(number)
+    if number is not None and (number - 1) * per_page > MAX_OFFSET:
+        number = None  # far past any list's end (an OFFSET the database cannot take): the last page
     if number is not None:
         bottom = (number - 1) * per_page
         rows = list(annotated[bottom : bottom + per_page])
