@@ -63,6 +63,16 @@ def my_family(request):
     """Her family page. Reading it writes nothing: a user without a resident record yet (an account made
     by staff; sign-up makes one) is offered the button of :func:`my_record_create`."""
     family = selectors.family_for(user=request.user)
+    # One reverse() for each of the links every person shown has, her id put into it, not a {% url %} per
+    # person (issue 13).
+    marker = "2147483647"
+    links = {
+        f"{name}_url": reverse(f"community:{name}", args=[int(marker)])
+        for name in ("person_edit", "consents", "emergency_contacts", "sensitive_edit")
+    }
+    for p in [*([family.me] if family.me else []), *family.dependents]:
+        for attr, url in links.items():
+            setattr(p, attr, url.replace(marker, str(p.pk)))
     return render(request, "community/my_family.html", {"family": family})
 
 
@@ -260,11 +270,11 @@ def workbench(request):
     form = PeopleSearchForm(request.GET or None)
     q = form.cleaned_data["q"] if form.is_valid() else ""
     limited = selectors.phone_search_limited(request, q=q) if q else None
-    people = selectors.people_search(viewer=request.user, q=q)
     if limited:  # too many searches by phone digits: the reason next to the field, no results
         form.add_error("q", limited)
-        people = people.none()
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.people_search_page(
+        viewer=request.user, q=q, number=request.GET.get("page"), per_page=PAGE_SIZE, blocked=bool(limited)
+    )
     # One reverse() for the page's links (the person's id put into it), not a {% url %} per row (issue 13).
     marker = "2147483647"
     detail_url = reverse("community:workbench_person", args=[int(marker)])
@@ -294,8 +304,7 @@ def workbench_person(request, person_id):
         sensitive = selectors.sensitive_profile_for(
             viewer=request.user, person=person, where="workbench", ip=_ip(request)
         )
-    relations = person.relations.select_related("relative").order_by("kind", "id")
-    relations_to = person.relations_to.select_related("subject").order_by("kind", "id")
+    relations, relations_to = selectors.relations_of(person=person)
     return render(
         request,
         "community/workbench_person.html",
