@@ -13,7 +13,6 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -30,6 +29,7 @@ from portal.community.selectors import (
     sensitive_profile_for,
     sensitive_profiles_for,
 )
+from portal.links import pk_url
 
 # Filters of the list.
 GROUP_AGED, GROUP_WIDOWED, GROUP_ALONE = "aged", "widowed", "alone"
@@ -144,15 +144,6 @@ def elders_for_list(
         .select_related("household__building__estate", "elder_profile")
         .order_by("name_pinyin", "id")
     )
-
-
-def pk_url(name: str):
-    """A function pk -> the URL of ``name`` for that pk: one ``reverse`` for a whole page of rows, not one
-    a row (the pattern is ``<int:pk>/`` under the area's prefix)."""
-    marker = 987654321987
-    pattern = reverse(name, args=[marker])
-    head, _sep, tail = pattern.rpartition(str(marker))
-    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 # --- what a row and the page show ---------------------------------------------------------------------

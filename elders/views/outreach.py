@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.forms_render import crispy_fields
+from portal.links import pk_url
 
 from ..forms.outreach import (
     NEEDS_MAX,
@@ -32,7 +33,6 @@ from ..forms.outreach import (
 from ..models import ContactPlan, NeedStatus
 from ..selectors import outreach as sel
 from ..selectors.access import elder_get_for
-from ..selectors.profiles import pk_url
 from ..services import outreach as svc
 
 PAGE_SIZE = 50

@@ -253,7 +253,7 @@ def _notify_booked_on_behalf(*, booking: Booking, persons: list[Person], statuse
     )
 
 
-def _claims_at_once(pool: Pool, persons: Sequence[Person]) -> bool:
+def _one_statement_applies(pool: Pool, persons: Sequence[Person]) -> bool:
     """Whether the booking's seats can be decided by ``pool_take``: a first-come pool counting persons,
     with no household limit to check under the lock."""
     activity = pool.activity
@@ -269,7 +269,7 @@ def _claim_at_once(*, pool: Pool, persons: Sequence[Person]) -> Decision | None:
     """Lock the pool, decide and move its counters in one statement (``pool_take``), and return the
     decision, which ``_seats_for`` derives from the counters as they were; None when the pool cannot be
     claimed so, or refused (cancelled, full): the locked row then says why."""
-    if not _claims_at_once(pool, persons):
+    if not _one_statement_applies(pool, persons):
         return None
     count = len(persons)
     before = pool_take(pool, count=count, waitlist=pool.activity.waitlist_enabled)

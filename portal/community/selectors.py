@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.accounts.ratelimits import retry_after, wait_message
+from portal.db import select_list
 from portal.pagination import page_with_count
 
 from .models import (
@@ -155,12 +156,11 @@ def _actable_among_sql(vendor: str, count: int) -> str:
     qn = connection.ops.quote_name
     person, relation = Person._meta, Relation._meta
     pk, user = qn(person.pk.column), qn(person.get_field("user").column)
-    columns = ", ".join(f"p.{qn(f.column)}" for f in person.concrete_fields)
     ids = ", ".join(["%s"] * count)
     kinds = ", ".join(["%s"] * len(ACTING_RELATIONS))
     # Only the models' own table and column names go into the text; every value is a parameter.
     return (
-        f"SELECT {columns} FROM {qn(person.db_table)} p WHERE p.{pk} IN ({ids}) AND ("  # noqa: S608
+        f"SELECT {select_list(Person, 'p')} FROM {qn(person.db_table)} p WHERE p.{pk} IN ({ids}) AND ("  # noqa: S608
         f"p.{user} = %s OR p.{pk} IN (SELECT r.{qn(relation.get_field('relative').column)} "
         f"FROM {qn(relation.db_table)} r JOIN {qn(person.db_table)} s "
         f"ON s.{pk} = r.{qn(relation.get_field('subject').column)} "
@@ -358,13 +358,12 @@ def _log_and_read_sensitive(
     columns = ", ".join(
         qn(log.get_field(name).column) for name in ("user", "person", "fields", "reason", "ip_address", "at")
     )
-    select = ", ".join(f"{qn(profile.db_table)}.{qn(f.column)}" for f in profile.concrete_fields)
     # Only the models' own quoted table and column names go into the text; every value is a parameter.
     sql = (
         f"WITH logged AS (INSERT INTO {qn(log.db_table)} ({columns}) "  # noqa: S608
         "SELECT %s::bigint, ids.pk, %s::varchar, %s::varchar, %s::inet, %s::timestamptz "
         "FROM unnest(%s::bigint[]) WITH ORDINALITY AS ids(pk, n) ORDER BY ids.n) "
-        f"SELECT {select} FROM {qn(profile.db_table)} "
+        f"SELECT {select_list(SensitiveProfile, qn(profile.db_table))} FROM {qn(profile.db_table)} "
         f"WHERE {qn(profile.db_table)}.{qn(profile.get_field('person').column)} = ANY(%s::bigint[])"
     )
     user_id = viewer.pk if viewer is not None else None

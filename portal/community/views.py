@@ -14,12 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.accounts.ratelimits import client_ip
 from portal.forms_render import crispy_field
+from portal.links import pk_url
 
 from . import selectors, services
 from .forms import (
@@ -63,16 +63,14 @@ def my_family(request):
     """Her family page. Reading it writes nothing: a user without a resident record yet (an account made
     by staff; sign-up makes one) is offered the button of :func:`my_record_create`."""
     family = selectors.family_for(user=request.user)
-    # One reverse() for each of the links every person shown has, her id put into it, not a {% url %} per
-    # person (issue 13).
-    marker = "2147483647"
+    # One reverse() for each of the links every person shown has, not a {% url %} per person (issue 13).
     links = {
-        f"{name}_url": reverse(f"community:{name}", args=[int(marker)])
+        f"{name}_url": pk_url(f"community:{name}")
         for name in ("person_edit", "consents", "emergency_contacts", "sensitive_edit")
     }
     for p in [*([family.me] if family.me else []), *family.dependents]:
-        for attr, url in links.items():
-            setattr(p, attr, url.replace(marker, str(p.pk)))
+        for attr, url_for in links.items():
+            setattr(p, attr, url_for(p.pk))
     return render(request, "community/my_family.html", {"family": family})
 
 
@@ -275,12 +273,11 @@ def workbench(request):
     page = selectors.people_search_page(
         viewer=request.user, q=q, number=request.GET.get("page"), per_page=PAGE_SIZE, blocked=bool(limited)
     )
-    # One reverse() for the page's links (the person's id put into it), not a {% url %} per row (issue 13).
-    marker = "2147483647"
-    detail_url = reverse("community:workbench_person", args=[int(marker)])
+    # One reverse() for the page's links, not a {% url %} per row (issue 13).
+    detail_url = pk_url("community:workbench_person")
     for p in page:  # in full only for the roles that need it, else the tail: never more than was typed
         p.phone_shown = selectors.phone_shown_to(viewer=request.user, person=p)
-        p.detail_url = detail_url.replace(marker, str(p.pk))
+        p.detail_url = detail_url(p.pk)
     return render(
         request,
         "community/workbench.html",

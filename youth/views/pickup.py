@@ -24,6 +24,7 @@ from portal.accounts.middleware import shows_personal_data
 from portal.accounts.ratelimits import client_ip
 from portal.community.forms import apply_service_errors
 from portal.forms_render import crispy_field, crispy_fields
+from portal.links import pk_url
 
 from ..forms.pickup import RosterFilterForm, SignOutForm
 from ..selectors import pickup as sel
@@ -90,21 +91,21 @@ def _with_display(rows: list[sel.RosterRow], *, session, back: str) -> list[sel.
     """Each row's display values computed once here rather than by a translation, a URL and a date tag per
     row in the template (issue 13: the tags of 25 rows were most of the page's time). The same msgids and
     URLs as the template used; the child's name is escaped."""
-    # One reverse() for each kind of action; the child's id is put into it (a child id is digits only).
-    marker = 2_147_483_647
-    sign_in_url = reverse("youth:sign_in", args=[session.pk, marker])
-    sign_out_url = reverse("youth:sign_out", args=[session.pk, marker]) + (f"?{back}" if back else "")
+    # One reverse() for each kind of action, the child's id put into it.
+    sign_in_url = pk_url("youth:sign_in", session.pk)
+    sign_out_url = pk_url("youth:sign_out", session.pk)
+    back_query = f"?{back}" if back else ""
     sign_in_label = _('Sign in <span class="visually-hidden">%(name)s</span>')
     sign_out_label = _('Sign out <span class="visually-hidden">%(name)s</span>')
     years_old = _("%(age)s years old")
     for row in rows:
         child, reg = row.child, row.registration
-        pk, name = str(child.pk), conditional_escape(child.name)
+        name = conditional_escape(child.name)
         row.age_text = years_old % {"age": child.age} if child.birth_date else ""
         row.signed_in_text = _hhmm(reg.signed_in_at)
         row.signed_out_text = _hhmm(reg.signed_out_at)
-        row.sign_in_url = sign_in_url.replace(str(marker), pk)
-        row.sign_out_url = sign_out_url.replace(str(marker), pk)
+        row.sign_in_url = sign_in_url(child.pk)
+        row.sign_out_url = sign_out_url(child.pk) + back_query
         row.sign_in_label = mark_safe(sign_in_label % {"name": name})  # noqa: S308 - the name is escaped
         row.sign_out_label = mark_safe(sign_out_label % {"name": name})  # noqa: S308 - the name is escaped
     return rows
