@@ -5,8 +5,9 @@ youth rosters) through their views: ``crispy_field(form["q"])``, ``crispy_fields
 ``{{ field|as_crispy_field }}`` renders about forty template nodes and the widget's templates for every
 field: a few milliseconds a page for a list page's filter form. ``crispy_field`` writes the same markup (the
 wrapper, the label, the widget with crispy's classes, the help text) for the simple case a filter form
-has: a text input or a select, not required, without errors. Anything else (an error to show, a required
-field, another widget, a widget with classes of its own) goes through crispy itself, unchanged.
+has, and for the sign-in and sign-up forms of allauth (``templates/allauth/elements/fields.html``): a text,
+e-mail or password input or a select, required or not, or an optional checkbox, without errors. Anything
+else (an error to show, a required checkbox, another widget, a widget with classes of its own) goes through crispy itself, unchanged.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 # crispy's class for each widget (its lowercased class name, then bootstrap's class).
-_CLASSES = {forms.TextInput: "textinput form-control", forms.Select: "select form-select"}
+_CLASSES = {
+    forms.TextInput: "textinput form-control",
+    forms.EmailInput: "emailinput form-control",
+    forms.PasswordInput: "passwordinput form-control",
+    forms.Select: "select form-select",
+    forms.CheckboxInput: "checkboxinput form-check-input",
+}
 
 
 def _attrs(attrs: dict) -> str:
@@ -63,13 +70,13 @@ def _simple(bound: forms.BoundField) -> str | None:
     if (
         css is None
         or bound.errors
-        or field.required
         or not bound.label
         or not bound.auto_id
         or field.show_hidden_initial
         or field.localize
         or "class" in widget.attrs
         or (isinstance(widget, forms.Select) and widget.allow_multiple_selected)
+        or (isinstance(widget, forms.CheckboxInput) and (field.required or bound.help_text))
     ):
         return None
     return css
@@ -80,6 +87,14 @@ def crispy_field(bound: forms.BoundField) -> SafeString:
     css = _simple(bound)
     if css is None:
         return as_crispy_field(bound)
+    if isinstance(bound.field.widget, forms.CheckboxInput):  # an optional box without help text
+        return format_html(
+            '<div class="mb-3"><div id="div_{}" class="form-check">{}<label for="{}" class="form-check-label">{}</label></div></div>',
+            bound.auto_id,
+            mark_safe(_widget(bound, css)),  # noqa: S308 - every name and value in it is escaped
+            bound.id_for_label,
+            bound.label,
+        )
     help_text = ""
     if bound.help_text:
         help_text = format_html(
@@ -87,11 +102,18 @@ def crispy_field(bound: forms.BoundField) -> SafeString:
             bound.auto_id,
             mark_safe(bound.help_text),  # noqa: S308 - the form's own text; crispy writes it with |safe
         )
+    if bound.field.required:  # crispy's marks of a required field
+        label = format_html(
+            '<label for="{}" class="form-label requiredField">{}<span class="asteriskField">*</span></label>',
+            bound.id_for_label,
+            bound.label,
+        )
+    else:
+        label = format_html('<label for="{}" class="form-label">{}</label>', bound.id_for_label, bound.label)
     return format_html(
-        '<div id="div_{}" class="mb-3"><label for="{}" class="form-label">{}</label>{}{}</div>',
+        '<div id="div_{}" class="mb-3">{}{}{}</div>',
         bound.auto_id,
-        bound.id_for_label,
-        bound.label,
+        label,
         mark_safe(_widget(bound, css)),  # noqa: S308 - every name and value in it is escaped
         help_text,
     )

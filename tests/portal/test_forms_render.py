@@ -15,6 +15,13 @@ class Filters(forms.Form):
         label="年龄段", required=False, choices=[("", "全部"), ("80", "80岁以上"), ("<x>", "a&b")]
     )
     needed = forms.CharField(label="必填", max_length=5)
+    password = forms.CharField(
+        label="密码", widget=forms.PasswordInput, help_text="<a href='/x/'>忘记密码？</a>"
+    )
+    email = forms.EmailField(label="电子邮件", required=False)
+    choice = forms.ChoiceField(label="必选", choices=[("a", "甲"), ("b", "乙")])
+    remember = forms.BooleanField(label="保持登录", required=False)
+    agree = forms.BooleanField(label="我同意", help_text="必须勾选")
 
 
 @pytest.mark.parametrize(
@@ -24,6 +31,15 @@ class Filters(forms.Form):
         {"q": "王", "band": "80"},
         {"q": '"><script>', "band": "<x>"},
         {"q": "x" * 60, "needed": "toolong"},
+        {
+            "needed": "ok",
+            "password": "secret",
+            "email": "a@b.cn",
+            "choice": "b",
+            "remember": "on",
+            "agree": "on",
+        },
+        {"email": "not an address", "choice": "z"},
     ],
 )
 def test_each_field_is_the_markup_crispy_writes(data):
@@ -44,9 +60,33 @@ def _crispy(data, name):
 
 
 def test_crispy_fields_gives_every_field_by_name():
-    assert set(crispy_fields(Filters())) == {"q", "band", "needed"}
+    assert set(crispy_fields(Filters())) == {
+        "q",
+        "band",
+        "needed",
+        "password",
+        "email",
+        "choice",
+        "remember",
+        "agree",
+    }
 
 
 def test_values_are_escaped():
     html = str(crispy_field(Filters({"q": '"><script>'})["q"]))
     assert "<script>" not in html and "&quot;&gt;&lt;script&gt;" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["account_login", "account_signup"])
+def test_the_sign_in_and_sign_up_fields_are_the_markup_crispy_writes(client, url, settings):
+    """allauth's forms go through templates/allauth/elements/fields.html: the page has the same fields as
+    crispy writes them, field by field, on a blank form and on one sent back with errors."""
+    from django.urls import reverse
+
+    for response in (client.get(reverse(url)), client.post(reverse(url), {"login": "", "phone": "12"})):
+        form = response.context["form"]
+        page = response.content.decode()
+        for bound in form:
+            expected = str(as_crispy_field(bound)).strip()
+            SimpleTestCase().assertInHTML(expected, page, count=1)
