@@ -13,6 +13,9 @@ class CommunityConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from . import models as m
+        from .search import NameHas
+
+        m.Person._meta.get_field("name").register_lookup(NameHas)
 
         for model in (
             m.Organization,

@@ -4,6 +4,7 @@
 import re
 
 from django.db.models import Q
+from django.db.models.lookups import Contains
 from pypinyin import Style, lazy_pinyin
 
 
@@ -33,6 +34,30 @@ def search_tokens(q: str) -> list[str]:
     return out[:6]
 
 
+class NameHas(Contains):
+    """``name__has``: the name contains the text, as ``name__contains``. On PostgreSQL the name's
+    character index answers first (GIN on ``string_to_array(name, NULL)``, migration community 0006):
+    the people whose names hold every character of the text, a few index pages, and LIKE then runs on
+    them only, not on every row of the registry. A one- or two-character search ("王", "秀英") is too short
+    for a trigram index, and is what staff type most (issue 13).
+
+    Registered on ``Person.name`` (``portal.community.apps``)."""
+
+    lookup_name = "has"
+
+    def as_sql(self, compiler, connection):
+        return compiler.compile(Contains(self.lhs, self.rhs))
+
+    def as_postgresql(self, compiler, connection):
+        like_sql, like_params = self.as_sql(compiler, connection)
+        name_sql, name_params = compiler.compile(self.lhs)
+        characters = sorted(set(str(self.rhs)))
+        return (
+            f"(string_to_array({name_sql}, NULL) @> %s::text[] AND {like_sql})",
+            (*name_params, characters, *like_params),
+        )
+
+
 def name_token_q(token: str, *, prefix: str = "") -> Q:
     """One word matched against a person's name: Latin letters against the pinyin ("sun", "yan") and
     the initials ("sy"), anything else against the name itself. ``prefix`` reaches the person through a
@@ -40,7 +65,7 @@ def name_token_q(token: str, *, prefix: str = "") -> Q:
     if token.isascii() and token.isalpha():
         t = token.lower()
         return Q(**{f"{prefix}name_pinyin__contains": t}) | Q(**{f"{prefix}name_initials__startswith": t})
-    return Q(**{f"{prefix}name__contains": token})
+    return Q(**{f"{prefix}name__has": token})
 
 
 def name_search_q(q: str, *, prefix: str = "") -> Q | None:
