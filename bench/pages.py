@@ -18,7 +18,11 @@ the classes and clinics page) it measures, with django.test.Client:
   renders base.html in the same run (the floor: middleware, session, context processors, layout):
   ``ratio`` against the anonymous floor, ``ratio_signed_in_floor`` against the same bare view requested by
   the page's own kind of viewer (resident, staff, volunteer; anonymous pages use the anonymous floor), so
-  that the signed-in navigation and context processors are in the floor too (issue 13: at most 3x).
+  that the signed-in navigation and context processors are in the floor too (issue 13: at most 3x);
+* the mean CPU time of one request (this process plus its PostgreSQL backend, from
+  ``/proc/<pid>/schedstat`` when the server is on this machine) and ``cpu_ratio_signed_in_floor``, its
+  ratio to the same floor's: the figure that holds on a busy machine, where the wall time also counts the
+  waits for a core.
 
 On PostgreSQL the tables are VACUUM ANALYZEd after the rows are built, so that plans see real statistics.
 
@@ -520,14 +524,47 @@ def count_queries(client: Client, url: str, query: dict) -> tuple[int, int]:
     return len(ctx.captured_queries), response.status_code
 
 
-def median_time(client: Client, url: str, query: dict) -> float:
+def _backend_pid() -> int | None:
+    """The pid of this connection's PostgreSQL backend when it runs on this machine, else None."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        if Path(f"/proc/{pid}/comm").read_text().strip() == "postgres":
+            return pid
+    except OSError:
+        pass
+    return None  # a server elsewhere: its CPU is not ours to read
+
+
+def _cpu_ns(backend: int | None) -> int:
+    """CPU time used so far by this process and by its PostgreSQL backend (``/proc/<pid>/schedstat``:
+    the nanoseconds the backend has run), the two that serve a page."""
+    own = time.process_time_ns()
+    if backend is None:
+        return own
+    try:
+        return own + int(Path(f"/proc/{backend}/schedstat").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return own
+
+
+def median_time(client: Client, url: str, query: dict) -> tuple[float, float]:
+    """(median wall seconds of one request, mean CPU seconds of one request: this process and its
+    PostgreSQL backend). The CPU figure holds when the machine is busy with other work, which the wall
+    time does not (it waits for a core as well)."""
     client.get(url, query)
+    backend = _backend_pid()
     samples = []
+    cpu_before = _cpu_ns(backend)
     for _ in range(REQUESTS):
         start = time.perf_counter()
         client.get(url, query)
         samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+    cpu = (_cpu_ns(backend) - cpu_before) / REQUESTS / 1e9
+    return statistics.median(samples), cpu
 
 
 def analyze() -> None:
@@ -553,7 +590,7 @@ def measure_at(world: World, rows: int, timed: bool) -> dict:
         shown = url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
         figures[key] = {"url": shown, "queries": queries, "status": status}
         if timed:
-            figures[key]["median_seconds"] = median_time(by_who[who], url, query)
+            figures[key]["median_seconds"], figures[key]["cpu_seconds"] = median_time(by_who[who], url, query)
     if timed:
         # One floor per kind of viewer: base.html for that signed-in user (anonymous: None).
         figures["_floor"] = {
@@ -577,7 +614,9 @@ def main() -> dict:
         world = World()
         small = measure_at(world, SMALL, timed=False)
         large = measure_at(world, LARGE, timed=True)
-        floors = large.pop("_floor")
+        both = large.pop("_floor")
+        floors = {who: wall for who, (wall, _cpu) in both.items()}
+        cpu_floors = {who: cpu for who, (_wall, cpu) in both.items()}
         floor = floors[None]
         result = {
             "database": connection.vendor,
@@ -587,6 +626,10 @@ def main() -> dict:
             "floor_median_seconds": round(floor, 6),
             "signed_in_floor_median_seconds": {
                 who: round(seconds, 6) for who, seconds in floors.items() if who is not None
+            },
+            "floor_cpu_seconds": round(cpu_floors[None], 6),
+            "signed_in_floor_cpu_seconds": {
+                who: round(seconds, 6) for who, seconds in cpu_floors.items() if who is not None
             },
             "pages": {},
             "missing": [],
@@ -618,11 +661,19 @@ def main() -> dict:
                 "ratio_signed_in_floor": (
                     round(at_large["median_seconds"] / floors[who], 2) if floors[who] else None
                 ),
+                "cpu_seconds": round(at_large["cpu_seconds"], 6),
+                "cpu_ratio_signed_in_floor": (
+                    round(at_large["cpu_seconds"] / cpu_floors[who], 2) if cpu_floors[who] else None
+                ),
             }
         result["all_queries_equal"] = all(p["queries_equal"] for p in result["pages"].values())
         result["over_3x_signed_in_floor"] = sorted(
             key for key, p in result["pages"].items() if (p["ratio_signed_in_floor"] or 0) > 3
         )
+        result["over_3x_signed_in_floor_cpu"] = sorted(
+            key for key, p in result["pages"].items() if (p["cpu_ratio_signed_in_floor"] or 0) > 3
+        )
+        result["load_average"] = os.getloadavg()
         return result
     finally:
         _scratch.drop_scratch_database(original)
