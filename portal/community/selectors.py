@@ -552,11 +552,28 @@ def people_search_page(*, viewer, q: str, number, per_page: int, blocked: bool =
     unindexed = Func(F("name_pinyin"), Value(""), template="(%(expressions)s)", arg_joiner=" || ")
     ids = people.select_related(None).order_by(unindexed, "id").values("pk")
     page, _found = page_with_count(ids, per_page, number)
-    if page.object_list:
+    if page.object_list:  # ids of her scope: the rows are read by id, with what a result shows
         order = [row["pk"] for row in page.object_list]
-        found = people.in_bulk(order)
+        found = (
+            Person.objects.select_related("household__building__estate", "household__building__grid")
+            .only(*SEARCH_RESULT_FIELDS)
+            .in_bulk(order)
+        )
         page.object_list = [found[pk] for pk in order if pk in found]
     return page
+
+
+#: What a row of the workbench's search results shows (templates/community/workbench.html).
+SEARCH_RESULT_FIELDS = (
+    "name",
+    "birth_date",
+    "phone",
+    "household__unit",
+    "household__room",
+    "household__building__number",
+    "household__building__grid__name",
+    "household__building__estate__name",
+)
 
 
 # --- the family page and claims -------------------------------------------------------------------
