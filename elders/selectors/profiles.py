@@ -18,7 +18,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from elders.models import ElderProfile, LivingSituation, RiskLevel
-from elders.selectors.access import _cutoff, age_band, assignment_q, elders_visible_to
+from elders.selectors.access import (
+    _cutoff,
+    age_band,
+    assignment_q,
+    count_elders,
+    elder_q,
+    elders_visible_to,
+    people_in_scope,
+)
 from elders.services.recipients import has_own_account, notice_recipients
 from elders.services.risk import assess_person, default_living_situation, reason_words
 from portal.community.models import ACTING_RELATIONS, ADL_DEPENDENT, AdlLevel, Person, Relation
@@ -105,7 +113,7 @@ def _risk_q(level: str) -> Q:
     return q
 
 
-def elders_for_list(
+def _list_people(
     *,
     viewer,
     q: str = "",
@@ -114,11 +122,10 @@ def elders_for_list(
     risk: str = "",
     grid=None,
     assigned_only: bool = False,
-    on: datetime.date | None = None,
+    on: datetime.date,
 ) -> QuerySet[Person]:
-    """The elders of the viewer's list, filtered, with what a row shows joined in (one query a page)."""
-    on = on or timezone.localdate()
-    qs = elders_visible_to(viewer=viewer, on=on)
+    """The persons of the viewer's list with its filters, before the elder predicate."""
+    qs = people_in_scope(viewer=viewer)
     if assigned_only:
         qs = qs.filter(assignment_q(viewer))
     if q:
@@ -137,6 +144,15 @@ def elders_for_list(
         qs = qs.filter(_risk_q(risk))
     if grid is not None:
         qs = qs.filter(household__building__grid=grid)
+    return qs
+
+
+def elders_for_list(*, on: datetime.date | None = None, **filters) -> QuerySet[Person]:
+    """The elders of the viewer's list, filtered, with what a row shows joined in (one query a page).
+    ``filters``: viewer, q, band, group, risk, grid, assigned_only. The profile is probed row by row
+    (``elder_q(probe=True)``): the page is read in the name index's order and cut at its size."""
+    on = on or timezone.localdate()
+    qs = _list_people(on=on, **filters).filter(elder_q(on=on, probe=True))
     # Only what a row shows is joined (her address and profile): not the scope's grid and account, whose
     # models would be built for every row of the page for nothing.
     return (
@@ -144,6 +160,13 @@ def elders_for_list(
         .select_related("household__building__estate", "elder_profile")
         .order_by("name_pinyin", "id")
     )
+
+
+def count_for_list(*, on: datetime.date | None = None, **filters) -> int:
+    """How many elders :func:`elders_for_list` gives with the same filters (``access.count_elders``: by
+    age, then the younger ones with a profile; one query)."""
+    on = on or timezone.localdate()
+    return count_elders(_list_people(on=on, **filters), on=on)
 
 
 # --- what a row and the page show ---------------------------------------------------------------------

@@ -84,17 +84,21 @@ def index(request):
         grids=user.is_community_staff,
     )
     filters = {name: form.value(name) for name in form.fields}
-    people = selectors.elders_for_list(
-        viewer=user,
-        q=filters.get("q") or "",
-        band=filters.get("band"),
-        group=filters.get("group") or "",
-        risk=filters.get("risk") or "",
-        grid=filters.get("grid"),
-        assigned_only=not staff,
-        on=today,
-    )
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    chosen = {
+        "viewer": user,
+        "q": filters.get("q") or "",
+        "band": filters.get("band"),
+        "group": filters.get("group") or "",
+        "risk": filters.get("risk") or "",
+        "grid": filters.get("grid"),
+        "assigned_only": not staff,
+        "on": today,
+    }
+    paginator = Paginator(selectors.elders_for_list(**chosen), PAGE_SIZE)
+    # "N elders" counted apart from the rows' query (by age, then the younger ones with a profile): the
+    # rows' query probes the profile row by row, which suits a page cut by LIMIT but not a count.
+    paginator.count = selectors.count_for_list(**chosen)
+    page = paginator.get_page(request.GET.get("page"))
     rows = selectors.elder_rows(viewer=user, persons=page.object_list, ip=client_ip(request), on=today)
     query = {k: (v.pk if hasattr(v, "pk") else v) for k, v in filters.items() if v not in (None, "")}
     return render(
