@@ -229,6 +229,98 @@ def overdue_counts_by_grid(*, viewer, today: datetime.date | None = None) -> lis
     return list(rows)
 
 
+def _overdue_sql(*, scoped: bool, one_grid: bool) -> str:
+    """The overdue list's counts by grid and one page of its plans, in one statement (issue 13: the counts
+    and the page each joined every overdue plan to her elder, address and grid; here the overdue plans are
+    read once, in a CTE both parts take). Rows of (part, grid_id, grid name, overdue, unreached, plan id):
+    part 0 the counts by grid name, part 1 the page's plans in the list's order. Written once from the
+    models' tables; tests/elders/test_outreach_pages.py holds it to overdue_counts_by_grid and
+    overdue_plans."""
+    from portal.community.models import Building, Household, Person
+
+    from ..models import ElderProfile
+
+    plan, person = ContactPlan._meta.db_table, Person._meta.db_table
+    household, building = Household._meta.db_table, Building._meta.db_table
+    grid, profile = Grid._meta.db_table, ElderProfile._meta.db_table
+    return (
+        "WITH o AS ("
+        "SELECT c.id, c.due_on, p.name, b.grid_id, c.unreached_in_row "
+        f"FROM {plan} c JOIN {person} p ON p.id = c.elder_id "
+        f"LEFT JOIN {household} h ON h.id = p.household_id "
+        f"LEFT JOIN {building} b ON b.id = h.building_id "
+        "WHERE c.is_active AND p.is_active AND c.due_on < %(today)s "
+        # The profile on the plan's column (as _elder_plans): tested after the join, for the plans whose
+        # elder is too young by her age alone, not pushed into a scan of every person.
+        f"AND (p.birth_date <= %(cutoff)s OR c.elder_id IN (SELECT person_id FROM {profile}))"
+        + (" AND b.grid_id = %(scope)s" if scoped else "")
+        + ") "
+        "SELECT part, grid_id, grid, overdue, unreached, id FROM ("
+        "SELECT 0 AS part, o.grid_id, g.name AS grid, COUNT(*) AS overdue, "
+        "COUNT(*) FILTER (WHERE o.unreached_in_row >= 2) AS unreached, NULL AS id, "
+        "ROW_NUMBER() OVER (ORDER BY g.name, o.grid_id) AS k "
+        f"FROM o LEFT JOIN {grid} g ON g.id = o.grid_id GROUP BY o.grid_id, g.name "
+        "UNION ALL "
+        "SELECT 1, NULL, NULL, NULL, NULL, id, k FROM ("
+        "SELECT o.id, ROW_NUMBER() OVER (ORDER BY o.due_on, o.name, o.id) AS k FROM o"
+        + (" WHERE o.grid_id = %(grid)s" if one_grid else "")
+        + " ORDER BY o.due_on, o.name, o.id LIMIT %(limit)s OFFSET %(offset)s) r"
+        ") x ORDER BY part, k"
+    )
+
+
+def overdue_page(
+    *, viewer, number, per_page: int, today: datetime.date | None = None, grid: Grid | None = None
+) -> tuple[list[dict], Page]:
+    """The overdue list's page: :func:`overdue_counts_by_grid` (every grid the viewer sees) and the page
+    ``Paginator(overdue_plans(...), per_page).get_page(number)`` gives (its object_list the page's plan
+    ids; its count the plans of ``grid`` or of every grid). One query for any page that exists; a page
+    past the end reads the last page again (one query more), as ``get_page`` shows it."""
+    from django.core.paginator import Paginator
+    from django.db import connection
+
+    from portal.pagination import MAX_OFFSET, _requested
+
+    from .access import ELDER_AGE, _cutoff
+
+    today = today or timezone.localdate()
+    paginator = Paginator([], per_page)
+    if not may_see_overdue(viewer=viewer):
+        paginator.count = 0
+        return [], paginator.get_page(1)
+    scoped = not viewer.is_community_staff
+    one_grid = not scoped and grid is not None
+    sql = _overdue_sql(scoped=scoped, one_grid=one_grid)
+    params = {"today": today, "cutoff": _cutoff(ELDER_AGE, today), "limit": per_page}
+    if scoped:
+        params["scope"] = viewer.grid_id
+    if one_grid:
+        params["grid"] = grid.pk
+
+    def read(page_number: int):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {**params, "offset": (page_number - 1) * per_page})
+            rows = cursor.fetchall()
+        counts = [
+            {"grid_id": r[1], "grid": r[2], "overdue": r[3], "unreached": r[4]} for r in rows if r[0] == 0
+        ]
+        return counts, [r[5] for r in rows if r[0] == 1]
+
+    wanted = _requested(number)
+    if wanted is not None and (wanted - 1) * per_page > MAX_OFFSET:
+        wanted = None
+    first_read = wanted or 1
+    counts, ids = read(first_read)
+    paginator.count = sum(c["overdue"] for c in counts if not one_grid or c["grid_id"] == grid.pk)
+    if wanted is None or wanted > paginator.num_pages:
+        wanted = paginator.num_pages  # past the end (or below 1): the last page, as get_page shows it
+        if wanted != first_read:
+            counts, ids = read(wanted)
+    page = paginator.page(wanted)
+    page.object_list = ids
+    return counts, page
+
+
 def grids_for_filter(*, viewer) -> QuerySet[Grid]:
     if viewer is not None and viewer.is_authenticated and viewer.is_community_staff:
         return Grid.objects.order_by("name")

@@ -203,12 +203,13 @@ def overdue(request):
     grid = form.cleaned_data.get("grid") if staff and form.is_valid() else None
     if not staff:
         del form.fields["grid"]
-    counts = sel.overdue_counts_by_grid(viewer=request.user, today=today)
-    paginator = Paginator(sel.overdue_plans(viewer=request.user, today=today, grid=grid), OVERDUE_PAGE_SIZE)
-    # The list's length is in the counts by grid already (the same plans, grouped): no second COUNT query.
-    paginator.count = sum(c["overdue"] for c in counts if grid is None or c["grid_id"] == grid.pk)
-    page = paginator.get_page(request.GET.get("page"))
-    rows = sel.roster_rows(sel.with_plan_joins(page.object_list, sel.OVERDUE_JOINS), today=today)
+    # The counts by grid and the page's plans in one query (the list's length is in the counts already),
+    # then those plans with what a row shows.
+    counts, page = sel.overdue_page(
+        viewer=request.user, number=request.GET.get("page"), per_page=OVERDUE_PAGE_SIZE, today=today, grid=grid
+    )
+    rows = sel.roster_rows(sel.plans_by_ids(page.object_list, sel.OVERDUE_JOINS), today=today)
+    page.object_list = rows
     log_url = pk_url("elders:contact_log")
     for row in rows:
         row.url = log_url(row.elder.pk)
