@@ -234,3 +234,46 @@ def test_the_elder_page_costs_the_same_queries_whatever_her_family(client):
             assert client.get(reverse("elders:elder", args=[elder.pk])).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+# --- the list's count and rows (issue 13) -------------------------------------------------------------
+
+
+def test_the_list_count_and_rows_keep_the_elder_predicate(client):
+    """"N elders" is counted in two parts (by age, then the younger ones with a profile) and the rows probe
+    the profile row by row: both give exactly the elders of ``elders_visible_to``, with any filter."""
+    from elders.selectors import profiles as selectors
+    from elders.selectors.access import elders_visible_to
+    from tests.community.factories import PersonFactory
+
+    grid = GridFactory()
+    staff, worker = staff_user(), grid_worker(grid)
+    volunteer = UserFactory(role=Role.VOLUNTEER)
+    old = [_in_grid(grid, birth_date=datetime.date(1930 + i, 1, 1)) for i in range(5)]  # 60+, no profile
+    ElderProfileFactory(person=old[0], helper=volunteer)
+    young_on_roster = _in_grid(grid, birth_date=datetime.date(1970, 1, 1))
+    ElderProfileFactory(person=young_on_roster, helper=volunteer)
+    unknown_age = _in_grid(grid, birth_date=None)
+    ElderProfileFactory(person=unknown_age)
+    _in_grid(grid, birth_date=None)  # no age, no profile: not an elder
+    _in_grid(grid, birth_date=datetime.date(1970, 1, 1))  # 56, no profile: not an elder
+    gone = _in_grid(grid, birth_date=datetime.date(1935, 1, 1), is_active=False)
+    ElderProfileFactory(person=gone)
+    ElderFactory()  # another grid: not the grid worker's
+    PersonFactory(birth_date=datetime.date(1990, 1, 1))
+    filters = [{}, {"band": 90}, {"band": 60}, {"group": "aged"}, {"q": old[1].name}, {"grid": grid}]
+    for viewer, assigned in ((staff, False), (worker, False), (volunteer, True)):
+        for chosen in filters:
+            kwargs = {"viewer": viewer, "assigned_only": assigned, **chosen}
+            rows = selectors.elders_for_list(**kwargs)
+            expected = elders_visible_to(viewer=viewer).filter(pk__in=rows.values("pk"))
+            assert selectors.count_for_list(**kwargs) == len(list(rows)) == rows.count(), (viewer, chosen)
+            assert set(rows.values_list("pk", flat=True)) == set(expected.values_list("pk", flat=True))
+        everyone = {p.pk for p in selectors.elders_for_list(viewer=viewer, assigned_only=assigned)}
+        assert everyone == set(elders_visible_to(viewer=viewer).filter(
+            **({"pk__in": [old[0].pk, young_on_roster.pk]} if assigned else {})
+        ).values_list("pk", flat=True))
+    assert selectors.count_for_list(viewer=staff) == 8  # five old, the 56-year-old and the ageless on the roster
+    assert selectors.count_for_list(viewer=volunteer, assigned_only=True) == 2
+    client.force_login(staff)
+    assert client.get(reverse("elders:index")).context["page"].paginator.count == 8
