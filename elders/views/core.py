@@ -65,6 +65,37 @@ def _staff_list(user) -> bool:
 # --- the list -----------------------------------------------------------------------------------------
 
 
+def _list_rows_html(rows) -> str:
+    """The rows of the elder list (``elders/core/_rows.html``'s ``<tr>`` for each row), built in Python for
+    ``index`` (issue 13: the template's lookups for 25 rows of seven cells). Every value is escaped; a test
+    holds the markup to the template's loop, which the residents' page still renders."""
+    from django.utils.html import conditional_escape as esc
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import pgettext
+
+    l_name, l_age, l_band = esc(pgettext("person", "Name")), esc(_("Age")), esc(_("Age band"))
+    l_address, l_living = esc(_("Address")), esc(_("Living situation"))
+    l_groups, l_risk, l_set = esc(_("Special groups")), esc(_("Risk level")), esc(_("(set by staff)"))
+    out = []
+    for row in rows:
+        groups = "".join(f'<span class="badge elders-group">{esc(g)}</span> ' for g in row.groups) or "—"
+        out.append(
+            '<tr data-testid="elder-row">'
+            f'<td data-label="{l_name}"><a href="{esc(row.url)}">{esc(row.person.name)}</a></td>'
+            f'<td data-label="{l_age}">{esc(row.age_text)}</td>'
+            f'<td data-label="{l_band}">{esc(row.band_label or "—")}</td>'
+            f'<td data-label="{l_address}">{esc(row.short_address)}</td>'
+            f'<td data-label="{l_living}">{esc(row.living_label)}</td>'
+            f'<td data-label="{l_groups}" data-testid="groups">\n{groups}\n</td>'
+            f'<td data-label="{l_risk}" data-testid="risk">\n'
+            f'<span class="badge elders-risk elders-risk-{esc(row.risk_level)}">{esc(row.risk_label)}</span>'
+            + (f' <span class="small">{l_set}</span>' if row.overridden else "")
+            + (f'\n<span class="d-block small">{esc(row.reasons_text)}</span>' if row.reasons else "")
+            + "\n</td></tr>\n"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
 @elders_page
 @require_http_methods(["GET"])
 def index(request):
@@ -109,6 +140,7 @@ def index(request):
             "fields": crispy_fields(form),
             "page": page,
             "rows": rows,
+            "rows_html": _list_rows_html(rows),
             "staff": staff,
             "query": urlencode(query),
             "filtered": bool(query),
