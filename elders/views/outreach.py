@@ -90,7 +90,7 @@ def _my_contact_cards(rows) -> str:
             f'<li class="card mb-2{border}" data-plan="{plan.pk}">\n<div class="card-body">\n'
             f'<h2 class="h5 card-title mb-1">{name}'
             + (f' <span class="fw-normal">· {esc(age)}</span>' if age else "")
-            + f"</h2>\n<p class=\"mb-1\">{badge}{esc(row.due_words)}</span>\n"
+            + f'</h2>\n<p class="mb-1">{badge}{esc(row.due_words)}</span>\n'
             + (
                 '<span class="badge text-bg-secondary">'
                 + esc(
@@ -119,7 +119,9 @@ def _overdue_rows_html(rows) -> str:
     for row in rows:
         plan = row.plan
         due = esc(row.due_text)
-        who = esc(row.assignee_name) if plan.assigned_to_id else f'<span class="text-danger">{l_nobody}</span>'
+        who = (
+            esc(row.assignee_name) if plan.assigned_to_id else f'<span class="text-danger">{l_nobody}</span>'
+        )
         if plan.last_contact_at:
             last = esc(dateformat.format(timezone.localtime(plan.last_contact_at), "Y-m-d"))
         else:
@@ -293,7 +295,11 @@ def overdue(request):
     # The counts by grid and the page's plans in one query (the list's length is in the counts already),
     # then those plans with what a row shows.
     counts, page = sel.overdue_page(
-        viewer=request.user, number=request.GET.get("page"), per_page=OVERDUE_PAGE_SIZE, today=today, grid=grid
+        viewer=request.user,
+        number=request.GET.get("page"),
+        per_page=OVERDUE_PAGE_SIZE,
+        today=today,
+        grid=grid,
     )
     rows = sel.roster_rows(sel.plans_by_ids(page.object_list, sel.OVERDUE_JOINS), today=today)
     page.object_list = rows

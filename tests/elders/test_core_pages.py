@@ -240,7 +240,7 @@ def test_the_elder_page_costs_the_same_queries_whatever_her_family(client):
 
 
 def test_the_list_count_and_rows_keep_the_elder_predicate(client):
-    """"N elders" is counted in two parts (by age, then the younger ones with a profile) and the rows probe
+    """ "N elders" is counted in two parts (by age, then the younger ones with a profile) and the rows probe
     the profile row by row: both give exactly the elders of ``elders_visible_to``, with any filter."""
     from elders.selectors import profiles as selectors
     from elders.selectors.access import elders_visible_to
@@ -270,10 +270,14 @@ def test_the_list_count_and_rows_keep_the_elder_predicate(client):
             assert selectors.count_for_list(**kwargs) == len(list(rows)) == rows.count(), (viewer, chosen)
             assert set(rows.values_list("pk", flat=True)) == set(expected.values_list("pk", flat=True))
         everyone = {p.pk for p in selectors.elders_for_list(viewer=viewer, assigned_only=assigned)}
-        assert everyone == set(elders_visible_to(viewer=viewer).filter(
-            **({"pk__in": [old[0].pk, young_on_roster.pk]} if assigned else {})
-        ).values_list("pk", flat=True))
-    assert selectors.count_for_list(viewer=staff) == 8  # five old, the 56-year-old and the ageless on the roster
+        assert everyone == set(
+            elders_visible_to(viewer=viewer)
+            .filter(**({"pk__in": [old[0].pk, young_on_roster.pk]} if assigned else {}))
+            .values_list("pk", flat=True)
+        )
+    assert (
+        selectors.count_for_list(viewer=staff) == 8
+    )  # five old, the 56-year-old and the ageless on the roster
     assert selectors.count_for_list(viewer=volunteer, assigned_only=True) == 2
     client.force_login(staff)
     assert client.get(reverse("elders:index")).context["page"].paginator.count == 8
@@ -292,8 +296,9 @@ def test_the_list_rows_built_in_python_are_the_templates_markup(client, language
     staff = staff_user()
     grid = GridFactory()
     aged = _in_grid(grid, name="王<秀>英", birth_date=datetime.date(1935, 1, 1), lives_alone=True)
-    ElderProfileFactory(person=aged, childless_widowed=True, risk_override=RiskLevel.HIGH,
-                        risk_override_reason="独居")
+    ElderProfileFactory(
+        person=aged, childless_widowed=True, risk_override=RiskLevel.HIGH, risk_override_reason="独居"
+    )
     with_sensitive(aged, staff=staff, disability="肢体", receives_dibao=True, adl_level=AdlLevel.SEVERE)
     ElderFactory(household=None, birth_date=None)
     ElderProfileFactory(person=ElderFactory(household=None, birth_date=None))
@@ -310,7 +315,8 @@ def test_the_list_rows_built_in_python_are_the_templates_markup(client, language
     with translation.override(translation.get_language_from_request(response.wsgi_request)):
         loop = render_to_string("elders/core/_rows.html", {"rows": rows, "heading_id": "h"})
         built = render_to_string(
-            "elders/core/_rows.html", {"rows": rows, "rows_html": response.context["rows_html"], "heading_id": "h"}
+            "elders/core/_rows.html",
+            {"rows": rows, "rows_html": response.context["rows_html"], "heading_id": "h"},
         )
     assert norm(built) == norm(loop)
     assert norm(response.context["rows_html"]) in norm(response.content.decode())

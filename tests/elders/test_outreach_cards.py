@@ -47,12 +47,19 @@ def _norm(html: str) -> str:
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_cards_are_the_templates_markup(client, elders_data, language):
     c = community()
-    plan_for(elder_in(c.one, name="逾期<b>", phone="+8613800000111"), assigned_to=c.volunteer,
-             due_on=DAY - datetime.timedelta(days=4), unreached_in_row=2,
-             last_contact_at=timezone.now() - datetime.timedelta(days=11))
+    plan_for(
+        elder_in(c.one, name="逾期<b>", phone="+8613800000111"),
+        assigned_to=c.volunteer,
+        due_on=DAY - datetime.timedelta(days=4),
+        unreached_in_row=2,
+        last_contact_at=timezone.now() - datetime.timedelta(days=11),
+    )
     plan_for(elder_in(c.one, name="今天"), assigned_to=c.volunteer, due_on=DAY, unreached_in_row=1)
-    plan_for(elder_in(c.one, name="无址", household=None, birth_date=None), assigned_to=c.volunteer,
-             due_on=DAY + datetime.timedelta(days=1))
+    plan_for(
+        elder_in(c.one, name="无址", household=None, birth_date=None),
+        assigned_to=c.volunteer,
+        due_on=DAY + datetime.timedelta(days=1),
+    )
     plan_for(elder_in(c.one, name="晚些"), assigned_to=c.volunteer, due_on=DAY + datetime.timedelta(days=6))
     client.force_login(c.volunteer)
     response = client.get(reverse("elders:my_contacts"), HTTP_ACCEPT_LANGUAGE=language)
@@ -90,11 +97,19 @@ def test_the_overdue_rows_are_the_templates_markup(client, elders_data, language
     from django.utils import translation
 
     c = community()
-    plan_for(elder_in(c.one, name="逾期<b>"), assigned_to=c.volunteer, due_on=DAY - datetime.timedelta(days=4),
-             unreached_in_row=2, last_contact_at=timezone.now() - datetime.timedelta(days=11))
+    plan_for(
+        elder_in(c.one, name="逾期<b>"),
+        assigned_to=c.volunteer,
+        due_on=DAY - datetime.timedelta(days=4),
+        unreached_in_row=2,
+        last_contact_at=timezone.now() - datetime.timedelta(days=11),
+    )
     plan_for(elder_in(c.one, name="没人管"), due_on=DAY - datetime.timedelta(days=1), unreached_in_row=1)
-    plan_for(elder_in(c.two, name="无址", household=None), assigned_to=c.two.worker,
-             due_on=DAY - datetime.timedelta(days=2))
+    plan_for(
+        elder_in(c.two, name="无址", household=None),
+        assigned_to=c.two.worker,
+        due_on=DAY - datetime.timedelta(days=2),
+    )
     client.force_login(c.staff)
     response = client.get(reverse("elders:overdue"), HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200

@@ -22,14 +22,19 @@ def c(elders_data):
     c = community()
     for i in range(7):
         plan_for(elder_in(c.one), due_on=DAY - datetime.timedelta(days=1 + i % 3), unreached_in_row=i % 3)
-    for i in range(4):
+    for _ in range(4):
         plan_for(elder_in(c.two), due_on=DAY - datetime.timedelta(days=2), assigned_to=c.two.worker)
     plan_for(elder_in(c.one), due_on=DAY)  # due today: not overdue
     plan_for(elder_in(c.one, household=None), due_on=DAY - datetime.timedelta(days=9))  # no address
-    young = PersonFactory(household=HouseholdFactory(building=c.one.building), birth_date=datetime.date(1970, 1, 1))
+    young = PersonFactory(
+        household=HouseholdFactory(building=c.one.building), birth_date=datetime.date(1970, 1, 1)
+    )
     ElderProfileFactory(person=young)  # on the roster at 56: an elder
     plan_for(young, due_on=DAY - datetime.timedelta(days=5))
-    plan_for(PersonFactory(household=HouseholdFactory(building=c.one.building)), due_on=DAY - datetime.timedelta(days=5))
+    plan_for(
+        PersonFactory(household=HouseholdFactory(building=c.one.building)),
+        due_on=DAY - datetime.timedelta(days=5),
+    )
     plan_for(elder_in(c.one, is_active=False), due_on=DAY - datetime.timedelta(days=5))  # moved away
     plan_for(elder_in(c.two), due_on=DAY - datetime.timedelta(days=5), is_active=False)  # set aside
     return c
