@@ -234,7 +234,7 @@ def _overdue_sql(*, scoped: bool, one_grid: bool) -> str:
     and the page each joined every overdue plan to her elder, address and grid; here the overdue plans are
     read once, in a CTE both parts take). Rows of (part, grid_id, grid name, overdue, unreached, plan id):
     part 0 the counts by grid name, part 1 the page's plans in the list's order. Written once from the
-    models' tables; tests/elders/test_outreach_pages.py holds it to overdue_counts_by_grid and
+    models' tables; tests/elders/test_outreach_overdue_sql.py holds it to overdue_counts_by_grid and
     overdue_plans."""
     from portal.community.models import Building, Household, Person
 
