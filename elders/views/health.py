@@ -30,7 +30,6 @@ from portal.accounts.ratelimits import client_ip
 from portal.community.models import ConsentPurpose
 from portal.community.selectors import has_consent, may_see_sensitive, sensitive_access_log
 from portal.forms_render import crispy_field
-from portal.pagination import page_with_count
 
 from ..forms.health import (
     FollowUpCloseForm,
@@ -154,10 +153,8 @@ def clinic(request, session_id):
             where="elders:clinic",
             ip=client_ip(request),
         )
-    # The page and the list's length in one query: the page has to read the whole list to sort it anyway.
-    attendees, _counts = page_with_count(
-        sel.clinic_attendees(session=session), PAGE_SIZE, request.GET.get("page")
-    )
+    # The page and the list's length in one query.
+    attendees = sel.clinic_attendees_page(session=session, per_page=PAGE_SIZE, number=request.GET.get("page"))
     return render(
         request,
         "elders/health/clinic.html",
