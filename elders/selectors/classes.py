@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -54,6 +54,20 @@ def _count(qs, field: str = "pk") -> Subquery:
     return Subquery(
         qs.order_by().values(field).annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()
     )
+
+
+class _CountAll(Func):
+    """``COUNT(*)``, not an aggregate to Django (no GROUP BY added): the count of a subquery's rows."""
+
+    function = "COUNT"
+    template = "COUNT(*)"
+    output_field = IntegerField()
+
+
+def _count_all(qs) -> Subquery:
+    """The number of rows of ``qs`` (a correlated subquery): ``SELECT COUNT(*) ...``, which an index that
+    holds the filter's columns answers alone."""
+    return Subquery(qs.order_by().annotate(n=_CountAll()).values("n"), output_field=IntegerField())
 
 
 def _course_places(activity_ref: str) -> Subquery:
@@ -116,17 +130,21 @@ def attendance_sessions(*, viewer, now: datetime.datetime | None = None) -> Quer
     the course) and ``checked_in`` (check-ins at the session). One query per page."""
     now = now or timezone.now()
     manageable = activities_manageable_by(user=viewer).filter(elder_activity_q())
-    session_places = _count(
-        Registration.objects.filter(session_id=OuterRef("pk"), status=RegistrationStatus.CONFIRMED),
-        "session_id",
+    # Each count reads an index alone (issue 13): the registrations' pool index (activity, session,
+    # status) and the check-ins' session index, COUNT(*) needing no other column.
+    session_places = _count_all(
+        Registration.objects.filter(
+            activity_id=OuterRef("activity_id"),
+            session_id=OuterRef("pk"),
+            status=RegistrationStatus.CONFIRMED,
+        )
     )
-    course_places = _count(
+    course_places = _count_all(
         Registration.objects.filter(
             activity_id=OuterRef("activity_id"), session__isnull=True, status=RegistrationStatus.CONFIRMED
-        ),
-        "activity_id",
+        )
     )
-    checkins = _count(CheckIn.objects.filter(session_id=OuterRef("pk")), "session_id")
+    checkins = _count_all(CheckIn.objects.filter(session_id=OuterRef("pk")))
     return (
         Session.objects.filter(
             activity__in=manageable.values("pk"),
@@ -150,28 +168,41 @@ def attendance_sessions(*, viewer, now: datetime.datetime | None = None) -> Quer
     )
 
 
-def attendance_totals(*, viewer, now: datetime.datetime | None = None) -> list[dict]:
-    """Per activity the viewer manages: sessions held and person-visits (人次) within ``ATTENDANCE_DAYS``,
-    most visits first. One aggregate query."""
+def attendance_totals(*, viewer, now: datetime.datetime | None = None) -> list[dict] | None:
+    """Per activity for elders the viewer manages with sessions held: sessions held and person-visits
+    (人次) within ``ATTENDANCE_DAYS``, most visits first; None when she manages none at all (she sees no
+    attendance: ``may_see_attendance`` in the same query). One query: a row per activity she manages, its
+    figures counted from the sessions' (activity, starts_at) and the check-ins' session indexes rather
+    than every check-in joined and grouped."""
+    if viewer is None or not viewer.is_authenticated:
+        return None
     now = now or timezone.now()
-    manageable = activities_manageable_by(user=viewer).filter(elder_activity_q())
-    rows = (
-        Session.objects.filter(
-            activity__in=manageable.values("pk"),
-            cancelled=False,
-            starts_at__lte=now,
-            starts_at__gte=now - datetime.timedelta(days=ATTENDANCE_DAYS),
-        )
-        .values("activity_id", "activity__title")
-        .annotate(sessions=Count("pk", distinct=True), visits=Count("checkins"))
-        .order_by("-visits", "activity__title")
+    held = Session.objects.filter(
+        cancelled=False,
+        starts_at__lte=now,
+        starts_at__gte=now - datetime.timedelta(days=ATTENDANCE_DAYS),
     )
+    rows = list(
+        activities_manageable_by(user=viewer)
+        .filter(elder_activity_q())
+        .annotate(
+            held_sessions=Coalesce(_count_all(held.filter(activity_id=OuterRef("pk"))), Value(0)),
+            visits=Coalesce(
+                _count_all(
+                    CheckIn.objects.filter(
+                        session__in=held.filter(activity_id=OuterRef(OuterRef("pk"))).values("pk")
+                    )
+                ),
+                Value(0),
+            ),
+        )
+        .values("pk", "title", "held_sessions", "visits")
+        .order_by("-visits", "title", "pk")
+    )
+    if not rows:
+        return None
     return [
-        {
-            "activity_id": r["activity_id"],
-            "title": r["activity__title"],
-            "sessions": r["sessions"],
-            "visits": r["visits"],
-        }
+        {"activity_id": r["pk"], "title": r["title"], "sessions": r["held_sessions"], "visits": r["visits"]}
         for r in rows
+        if r["held_sessions"]
     ]

@@ -4,16 +4,16 @@ session held (booked against checked in). Open to everyone, as the activity list
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
+
+from portal.pagination import page_with_count
 
 from ..selectors.classes import (
     ATTENDANCE_PAGE_SIZE,
     attendance_sessions,
     attendance_totals,
-    may_see_attendance,
     upcoming_by_activity,
 )
 
@@ -21,11 +21,14 @@ from ..selectors.classes import (
 def classes_page(request):
     now = timezone.now()
     context = {"groups": upcoming_by_activity(now=now), "attendance": None}
-    if may_see_attendance(viewer=request.user):
-        page = Paginator(attendance_sessions(viewer=request.user, now=now), ATTENDANCE_PAGE_SIZE).get_page(
-            request.GET.get("page")
+    # The totals say whether she manages any class or clinic for elders (None: she sees no attendance).
+    totals = attendance_totals(viewer=request.user, now=now)
+    if totals is not None:
+        # The page of sessions held and their number in one query (a window count over a few sessions).
+        page, _found = page_with_count(
+            attendance_sessions(viewer=request.user, now=now), ATTENDANCE_PAGE_SIZE, request.GET.get("page")
         )
-        context.update(attendance=page, totals=attendance_totals(viewer=request.user, now=now))
+        context.update(attendance=page, totals=totals)
     return render(request, "elders/classes/index.html", context)
 
 
