@@ -27,7 +27,7 @@ from elders.selectors.access import (
     elders_visible_to,
     people_in_scope,
 )
-from elders.services.recipients import has_own_account, notice_recipients
+from elders.services.recipients import has_own_account
 from elders.services.risk import assess_person, default_living_situation, reason_words
 from portal.community.models import ACTING_RELATIONS, ADL_DEPENDENT, AdlLevel, Person, Relation
 from portal.community.search import name_search_q
@@ -291,22 +291,34 @@ def elder_rows(
 
 
 def elder_page_get(*, viewer, person_id, on: datetime.date | None = None) -> Person:
-    """One elder for her page, with her profile's people joined in; Http404 outside the viewer's scope."""
+    """One elder for her page, with her profile's people, her account, her contact plan (and who holds
+    it) joined in and ``health_consent`` (whether her health consent stands) annotated: what the page and
+    its sections read of her, in one query (issue 13); Http404 outside the viewer's scope."""
+    from django.db.models import Exists, OuterRef
     from django.http import Http404
 
+    from portal.community.models import Consent, ConsentPurpose
+
+    health = Consent.objects.active().filter(person=OuterRef("pk"), purpose=ConsentPurpose.HEALTH)
     try:
-        return (
+        person = (
             elders_visible_to(viewer=viewer, on=on)
             .select_related(
+                "user",
                 "elder_profile__helper",
                 "elder_profile__family_doctor",
                 "elder_profile__risk_override_by",
                 "elder_profile__updated_by",
+                "contact_plan__assigned_to",
             )
+            .annotate(health_consent=Exists(health))
             .get(pk=person_id)
         )
     except (Person.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404("No such elder.") from None
+    # The sections take her contact plan from here (fresh), not from a cache an earlier write left.
+    person.read_for_page = True
+    return person
 
 
 @dataclass
@@ -317,8 +329,12 @@ class FamilyMember:
 
 
 def elder_page(*, viewer, elder: Person, ip: str | None = None, on: datetime.date | None = None) -> dict:
-    """The context of the elder page (a constant number of queries)."""
+    """The context of the elder page (a constant number of queries). Her family (those who act for her)
+    is read once: who hears her notices when she has no account of her own, and whether the viewer acts
+    for her, come from the same rows (``elders.services.recipients.notice_recipients_from``)."""
     from portal.community.selectors import may_see_sensitive
+
+    from ..services.recipients import notice_recipients_from
 
     on = on or timezone.localdate()
     may_see = may_see_sensitive(viewer=viewer, person=elder)
@@ -326,17 +342,30 @@ def elder_page(*, viewer, elder: Person, ip: str | None = None, on: datetime.dat
     if may_see:
         sensitive = sensitive_profile_for(viewer=viewer, person=elder, where="elders:elder", ip=ip)
     facts = elder_facts(person=elder, sensitive=sensitive, show_sensitive=may_see, on=on)
-    recipients = notice_recipients(persons=[elder]).get(elder.pk, [])
+    relations = list(
+        Relation.objects.filter(relative=elder, kind__in=ACTING_RELATIONS)
+        .select_related("subject__user")
+        .order_by("kind", "id")
+    )
+    recipients = notice_recipients_from(person=elder, acting=relations)
     receiving = {p.pk for p in recipients}
     family = [
         FamilyMember(
             person=r.subject, relation=r.get_kind_display(), receives_notices=r.subject_id in receiving
         )
-        for r in Relation.objects.filter(relative=elder, kind__in=ACTING_RELATIONS)
-        .select_related("subject__user")
-        .order_by("kind", "id")
+        for r in relations
     ]
-    me = person_of(viewer)
+    # Her own page, and whether the viewer acts for her (``may_act_for``), from her account and the rows
+    # above rather than the viewer's own resident record read again.
+    signed_in = viewer is not None and viewer.is_authenticated
+    is_me = bool(signed_in and elder.user_id is not None and elder.user_id == viewer.pk)
+    acts_for = bool(
+        signed_in
+        and viewer.is_active
+        and (
+            is_me or any(r.subject.user_id is not None and r.subject.user_id == viewer.pk for r in relations)
+        )
+    )
     return {
         "elder": elder,
         "facts": facts,
@@ -347,7 +376,8 @@ def elder_page(*, viewer, elder: Person, ip: str | None = None, on: datetime.dat
         "recipients": recipients,
         "own_account": has_own_account(elder),
         "phone_shown": phone_shown_to(viewer=viewer, person=elder),
-        "is_me": me is not None and me.pk == elder.pk,
+        "is_me": is_me,
+        "acts_for": acts_for,
     }
 
 

@@ -22,7 +22,11 @@ SECTION_READINGS = 20
 def elder_section(*, viewer, elder, request=None) -> dict:
     if not may_see_sensitive(viewer=viewer, person=elder):
         return {}
-    if not has_consent(person=elder, purpose=ConsentPurpose.HEALTH):
+    # The elder page reads her consent with her (``elder_page_get``'s ``health_consent``).
+    consent = getattr(elder, "health_consent", None)
+    if consent is None:
+        consent = has_consent(person=elder, purpose=ConsentPurpose.HEALTH)
+    if not consent:
         return {"health": {"consent": False, "elder_id": elder.pk}}
     view = elder_readings(elder=elder, limit=SECTION_READINGS)
     if view.readings:

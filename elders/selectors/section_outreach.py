@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from portal.community.models import Person
+
 from ..models import ContactPlan
 from ..services.outreach import may_log_contact, may_manage_plan
 from .outreach import RosterRow, open_needs, recent_contacts
@@ -18,8 +20,17 @@ from .outreach import RosterRow, open_needs, recent_contacts
 LAST_CONTACTS = 5
 
 
+def _plan_of(elder) -> ContactPlan | None:
+    """Her contact plan (with who holds it): as the elder page read it with her (``elder_page_get``),
+    else one query."""
+    cached = Person.contact_plan.related
+    if getattr(elder, "read_for_page", False) and cached.is_cached(elder):
+        return cached.get_cached_value(elder)
+    return ContactPlan.objects.filter(elder=elder).select_related("assigned_to").first()
+
+
 def elder_section(*, viewer, elder, request=None) -> dict:
-    plan = ContactPlan.objects.filter(elder=elder).select_related("assigned_to").first()
+    plan = _plan_of(elder)
     if not may_log_contact(viewer=viewer, elder=elder, plan=plan):
         return {}
     today = timezone.localdate()

@@ -4,7 +4,7 @@ relations, ``portal.community.selectors.acting_for_by_person``)."""
 
 from __future__ import annotations
 
-from portal.community.models import Person
+from portal.community.models import ACTING_RELATIONS, Person
 from portal.community.selectors import acting_for_by_person
 
 
@@ -39,3 +39,22 @@ def has_own_account(person: Person) -> bool:
     """She can be reached herself: an active account (her ``user`` already loaded, no query)."""
     user = person.user if person.user_id else None
     return bool(user is not None and user.is_active)
+
+
+def notice_recipients_from(*, person: Person, acting) -> list[Person]:
+    """What :func:`notice_recipients` gives for one person, without a query: ``person`` with her ``user``
+    loaded, ``acting`` the Relations in which someone acts for her (``ACTING_RELATIONS``, with
+    ``subject__user`` loaded, any order): herself when she has an active account, else those of them with
+    an active account of their own, in the order of the relations (``acting_for_by_person``)."""
+    if person.user_id is not None and person.user.is_active and person.is_active:
+        return [person]
+    out: list[Person] = []
+    for relation in sorted(acting, key=lambda r: r.pk):
+        subject = relation.subject
+        if relation.relative_id != person.pk or relation.kind not in ACTING_RELATIONS:
+            continue
+        if not (subject.is_active and subject.user_id is not None and subject.user.is_active):
+            continue
+        if all(p.pk != subject.pk for p in out):
+            out.append(subject)
+    return out

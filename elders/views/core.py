@@ -40,7 +40,7 @@ from portal.accounts.middleware import shows_personal_data
 from portal.accounts.ratelimits import client_ip
 from portal.community.forms import SensitiveProfileForm, apply_service_errors
 from portal.community.models import ConsentPurpose
-from portal.community.selectors import consents_for, has_consent, may_act_for, sensitive_profile_for
+from portal.community.selectors import consents_for, has_consent, sensitive_profile_for
 from portal.community.services import (
     consent_record_at_desk,
     consent_withdraw_at_desk,
@@ -174,22 +174,16 @@ def _sections(request, elder) -> tuple[list[str], dict[str, dict]]:
 def elder(request, pk):
     person = selectors.elder_page_get(viewer=request.user, person_id=pk)
     context = selectors.elder_page(viewer=request.user, elder=person, ip=client_ip(request))
+    may_edit = services.may_edit_profile(actor=request.user, person=person)
     context.update(
-        may_edit=services.may_edit_profile(actor=request.user, person=person),
+        may_edit=may_edit,
         may_override=services.may_override_risk(actor=request.user),
-        may_desk=services.may_edit_profile(actor=request.user, person=person),
+        may_desk=may_edit,
         may_edit_care=request.user.is_community_staff,
-        acts_for=may_act_for(actor=request.user, person=person),
     )
-    sections, contexts = _sections(request, person)
-    # The health section has asked for her health consent already when it shows: not a second query.
-    health = contexts.get("health", {}).get("health")
-    context.update(
-        sections=sections,
-        health_consent=(
-            health["consent"] if health else has_consent(person=person, purpose=ConsentPurpose.HEALTH)
-        ),
-    )
+    sections, _contexts = _sections(request, person)
+    # Her health consent was read with her (``elder_page_get``): not a query of its own.
+    context.update(sections=sections, health_consent=person.health_consent)
     return render(request, "elders/core/elder.html", context)
 
 
