@@ -15,7 +15,9 @@ aggregates, slices and pages).
 from __future__ import annotations
 
 import datetime
+import functools
 
+from django.db import connection
 from django.db.models import Case, Count, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -24,14 +26,19 @@ from events.filters import ELDER_AGE
 from events.models import (
     SEATED_STATUSES,
     Activity,
+    ActivityStatus,
     Area,
+    CapacityUnit,
     CheckIn,
     Registration,
     RegistrationScope,
     RegistrationStatus,
     Session,
 )
-from events.selectors import activities_manageable_by, sessions_with_seats
+from events.selectors import activities_manageable_by
+from portal.accounts.models import User
+from portal.community.models import Organization
+from portal.db import instances_from_row, select_list
 
 #: How many sessions to come the page lists, and how far ahead.
 UPCOMING_LIMIT = 40
@@ -70,42 +77,88 @@ def _count_all(qs) -> Subquery:
     return Subquery(qs.order_by().annotate(n=_CountAll()).values("n"), output_field=IntegerField())
 
 
-def _course_places(activity_ref: str) -> Subquery:
-    """Confirmed places in a course (one registration covers every meeting), per activity."""
-    return _count(
-        Registration.objects.filter(
-            activity_id=OuterRef(activity_ref), session__isnull=True, status__in=SEATED_STATUSES
-        ),
-        "activity_id",
-    )
-
-
 def upcoming_sessions(*, now: datetime.datetime | None = None) -> list[Session]:
     """The sessions to come of the published activities for elders (the next ``UPCOMING_DAYS`` days, at
-    most ``UPCOMING_LIMIT``), soonest first, with ``places_left`` (of the session, or of the course) or None
-    when the activity takes anyone who comes. Two queries."""
+    most ``UPCOMING_LIMIT``), soonest first, each with its activity (and the activity's organiser) loaded
+    and ``places_left`` (of the session, or of the course) or None when the activity takes anyone who
+    comes. One query, its SQL written once (``portal.db``): the ORM's version (``sessions_with_seats``,
+    five subqueries) cost more to build and plan than to run (issue 13); the seats taken are counted as the
+    engine counts them (families as bookings when the activity counts families; a course's places in
+    persons)."""
     now = now or timezone.now()
-    qs = Session.objects.filter(
-        activity__in=elder_activities().values("pk"),
-        cancelled=False,
-        starts_at__gt=now,
-        starts_at__lt=now + datetime.timedelta(days=UPCOMING_DAYS),
-    )
-    sessions = list(
-        sessions_with_seats(qs)
-        .select_related("activity__organiser_org", "activity__organiser_user")
-        .annotate(course_taken=Coalesce(_course_places("activity_id"), Value(0)))
-        .order_by("starts_at", "id")[:UPCOMING_LIMIT]
-    )
-    for s in sessions:
-        activity = s.activity
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _upcoming_sql(connection.vendor),
+            [
+                ActivityStatus.PUBLISHED,
+                Area.ELDERS,
+                ELDER_AGE,
+                now,
+                now + datetime.timedelta(days=UPCOMING_DAYS),
+                UPCOMING_LIMIT,
+            ],
+        )
+        rows = cursor.fetchall()
+    sessions = []
+    for row in rows:
+        session, activity, org, user = instances_from_row(row[:-1], Session, Activity, Organization, User)
+        activity.organiser_org = org if org.pk is not None else None
+        activity.organiser_user = user if user.pk is not None else None
+        session.activity = activity
+        taken = row[-1] or 0
         if activity.is_course:
-            s.places_left = max((activity.capacity or 0) - s.course_taken, 0)
-        elif s.capacity:
-            s.places_left = s.seats_left
+            session.places_left = max((activity.capacity or 0) - taken, 0)
+        elif session.capacity:
+            session.places_left = max(session.capacity - taken, 0)
         else:
-            s.places_left = None
+            session.places_left = None
+        sessions.append(session)
     return sessions
+
+
+@functools.lru_cache(maxsize=4)
+def _upcoming_sql(vendor: str) -> str:
+    qn = connection.ops.quote_name
+    session, activity, reg = Session._meta, Activity._meta, Registration._meta
+
+    def col(meta, name: str) -> str:
+        return qn(meta.get_field(name).column)
+
+    seated = ", ".join(f"'{status}'" for status in SEATED_STATUSES)  # the engine's constants
+    reg_table = qn(reg.db_table)
+    course_taken = (
+        f"SELECT COUNT(*) FROM {reg_table} r WHERE r.{col(reg, 'activity')} = a.{col(activity, 'id')} "  # noqa: S608
+        f"AND r.{col(reg, 'session')} IS NULL AND r.{col(reg, 'status')} IN ({seated})"
+    )
+    persons = (
+        f"SELECT COUNT(*) FROM {reg_table} r WHERE r.{col(reg, 'session')} = s.{col(session, 'id')} "  # noqa: S608
+        f"AND r.{col(reg, 'status')} IN ({seated})"
+    )
+    families = (
+        f"SELECT COUNT(DISTINCT r.{col(reg, 'booking')}) FROM {reg_table} r "  # noqa: S608
+        f"WHERE r.{col(reg, 'session')} = s.{col(session, 'id')} AND r.{col(reg, 'status')} IN ({seated})"
+    )
+    # Only the models' own table and column names and the engine's constants go into the text; the
+    # values are parameters.
+    return (
+        f"SELECT {select_list(Session, 's')}, {select_list(Activity, 'a')}, "  # noqa: S608
+        f"{select_list(Organization, 'o')}, {select_list(User, 'u')}, "
+        f"CASE WHEN a.{col(activity, 'registration_scope')} = '{RegistrationScope.COURSE}' "
+        f"THEN ({course_taken}) "
+        f"WHEN a.{col(activity, 'capacity_unit')} = '{CapacityUnit.FAMILY}' THEN ({families}) "
+        f"ELSE ({persons}) END "
+        f"FROM {qn(session.db_table)} s "
+        f"INNER JOIN {qn(activity.db_table)} a ON a.{col(activity, 'id')} = s.{col(session, 'activity')} "
+        f"LEFT OUTER JOIN {qn(Organization._meta.db_table)} o "
+        f"ON o.{qn(Organization._meta.pk.column)} = a.{col(activity, 'organiser_org')} "
+        f"LEFT OUTER JOIN {qn(User._meta.db_table)} u "
+        f"ON u.{qn(User._meta.pk.column)} = a.{col(activity, 'organiser_user')} "
+        f"WHERE a.{col(activity, 'status')} = %s "
+        f"AND (a.{col(activity, 'area')} = %s OR a.{col(activity, 'min_age')} >= %s) "
+        f"AND NOT s.{col(session, 'cancelled')} "
+        f"AND s.{col(session, 'starts_at')} > %s AND s.{col(session, 'starts_at')} < %s "
+        f"ORDER BY s.{col(session, 'starts_at')}, s.{col(session, 'id')} LIMIT %s"
+    )
 
 
 def upcoming_by_activity(*, now: datetime.datetime | None = None) -> list[dict]:

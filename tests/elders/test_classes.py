@@ -158,3 +158,70 @@ def test_a_session_more_than_three_months_ahead_waits_for_its_turn(client):
     start = timezone.now() + datetime.timedelta(days=120)
     SessionFactory(activity=later, starts_at=start, ends_at=start + datetime.timedelta(hours=1))
     assert "明年的课" not in _page(client).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_sessions_to_come_read_in_sql_agree_with_the_engines_seat_counts():
+    """The one written-once read of the sessions to come gives what the engine's ``sessions_with_seats``
+    (and its course places) give: a session with places, a course, a family-counted session, a session
+    without a limit; each with its organiser loaded (no query more)."""
+    from django.db.models import Count
+
+    from elders.selectors.classes import upcoming_sessions
+    from events.models import SEATED_STATUSES, Booking, CapacityUnit, Registration, RegistrationStatus
+    from events.selectors import course_seats_left, sessions_with_seats
+    from tests.elders.factories import ElderFactory
+
+    from ._f_demo import _book
+
+    centre = OrganizationFactory(name="社区卫生服务中心")
+    clinic = elder_class(title="义诊", capacity=30, organiser_org=centre)
+    clinic_day = SessionFactory(activity=clinic, starts_at=in_days(2, hour=9), ends_at=in_days(2, hour=11))
+    clinic_day.capacity = 5
+    clinic_day.save()
+    for _ in range(2):
+        _book(clinic, clinic_day)
+    course = elder_class(title="太极", course=True, capacity=10)
+    lesson = SessionFactory(activity=course, starts_at=in_days(3, hour=9), ends_at=in_days(3, hour=10))
+    for _ in range(3):
+        _book(course, None)
+    family = elder_class(title="亲子", capacity_unit=CapacityUnit.FAMILY)
+    outing = SessionFactory(activity=family, starts_at=in_days(4, hour=9), ends_at=in_days(4, hour=10))
+    outing.capacity = 4
+    outing.save()
+    booking = Booking.objects.create(activity=family, session=outing, booked_by=UserFactory(), on_behalf=True)
+    for _ in range(2):
+        Registration.objects.create(
+            booking=booking,
+            activity=family,
+            session=outing,
+            person=ElderFactory(),
+            status=RegistrationStatus.CONFIRMED,
+        )
+    talk = elder_class(title="讲座")
+    open_talk = SessionFactory(activity=talk, starts_at=in_days(5, hour=9), ends_at=in_days(5, hour=10))
+    open_talk.capacity = 0  # anyone who comes
+    open_talk.save()
+
+    with CaptureQueriesContext(connection) as ctx:
+        found = upcoming_sessions()
+        shown = [(s.pk, s.places_left, s.activity.organiser_display) for s in found]
+    assert len(ctx.captured_queries) == 1
+    engine = {s.pk: s for s in sessions_with_seats()}
+    expected = []
+    for s in (clinic_day, lesson, outing, open_talk):
+        s.refresh_from_db()
+        a = s.activity
+        if a.is_course:
+            taken = Registration.objects.filter(
+                activity=a, session__isnull=True, status__in=SEATED_STATUSES
+            ).aggregate(n=Count("pk"))["n"]
+            left = max((a.capacity or 0) - taken, 0)
+            assert left == course_seats_left(activity=a)
+        elif s.capacity:
+            left = engine[s.pk].seats_left
+        else:
+            left = None
+        expected.append((s.pk, left, a.organiser_display))
+    assert shown == expected
+    assert [left for _pk, left, _who in shown] == [3, 7, 3, None]
