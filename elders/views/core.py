@@ -18,7 +18,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -151,22 +150,18 @@ def index(request):
 # --- the elder page -----------------------------------------------------------------------------------
 
 
-def _sections(request, elder) -> tuple[list[str], dict[str, dict]]:
-    """The rendered sections, and each piece's context (the page reads the health consent from it)."""
-    out, contexts = [], {}
+def _sections(request, elder) -> tuple[list[str], dict]:
+    """The templates of the sections shown, and their context (each piece's keys its own): the page
+    includes them as it renders, rather than each section rendered on its own with the request's context
+    processors run again for it (issue 13)."""
+    templates, context = [], {}
     for piece in SECTION_PIECES:
         module = import_module(f"elders.selectors.section_{piece}")
-        context = module.elder_section(viewer=request.user, elder=elder, request=request)
-        if context:
-            contexts[piece] = context
-            out.append(
-                render_to_string(
-                    f"elders/{piece}/_elder_section.html",
-                    {**context, "elder": elder},
-                    request=request,
-                )
-            )
-    return out, contexts
+        found = module.elder_section(viewer=request.user, elder=elder, request=request)
+        if found:
+            context.update(found)
+            templates.append(f"elders/{piece}/_elder_section.html")
+    return templates, context
 
 
 @elders_page
@@ -181,9 +176,9 @@ def elder(request, pk):
         may_desk=may_edit,
         may_edit_care=request.user.is_community_staff,
     )
-    sections, _contexts = _sections(request, person)
+    sections, section_context = _sections(request, person)
     # Her health consent was read with her (``elder_page_get``): not a query of its own.
-    context.update(sections=sections, health_consent=person.health_consent)
+    context = {**section_context, **context, "sections": sections, "health_consent": person.health_consent}
     return render(request, "elders/core/elder.html", context)
 
 
