@@ -320,3 +320,29 @@ def test_the_list_rows_built_in_python_are_the_templates_markup(client, language
         )
     assert norm(built) == norm(loop)
     assert norm(response.context["rows_html"]) in norm(response.content.decode())
+
+
+def test_the_elder_page_reads_her_family_once_and_her_plan_and_consent_with_her(client):
+    """Issue 13: her account, contact plan and health consent come with her; her notices' recipients and
+    whether the viewer acts for her from the family rows: 14 queries for a staff member where it was 19 (her
+    account, the acting relations again, the viewer's own record, the consent and the plan, each apart)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff = staff_user()
+    client.force_login(staff)
+    elder = ElderProfileFactory(person=ElderFactory(), helper=UserFactory(role=Role.VOLUNTEER)).person
+    ContactPlanFactory(elder=elder)
+    daughter_for(elder, name="家属")
+    with_sensitive(elder, staff=staff, adl_level=AdlLevel.MILD)
+    url = reverse("elders:elder", args=[elder.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.context["health_consent"] is True
+    assert [m.person.name for m in response.context["family"]] == ["家属"]
+    assert response.context["family"][0].receives_notices
+    assert response.context["outreach"]["plan"].elder_id == elder.pk
+    assert not response.context["acts_for"] and not response.context["is_me"]
+    assert len(ctx.captured_queries) == 14, [q["sql"][:80] for q in ctx.captured_queries]

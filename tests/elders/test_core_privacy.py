@@ -41,6 +41,41 @@ def test_notice_recipients_herself_or_the_family_who_act_for_her(django_assert_n
     assert notice_recipients(persons=[]) == {}
 
 
+def test_the_elder_pages_recipients_from_her_family_rows_are_notice_recipients(django_assert_num_queries):
+    """The elder page takes her notices' recipients from the family rows it reads anyway
+    (``notice_recipients_from``): the same people, in the same order, as ``notice_recipients``, for an
+    elder with an account, one without (two daughters, one of them without an active account or moved
+    away), one with nobody, one whose own account is inactive."""
+    from elders.services.recipients import notice_recipients_from
+    from portal.community.models import ACTING_RELATIONS, Person, Relation
+
+    with_account = ElderFactory(user=UserFactory(name="自己有账号"))
+    without = ElderFactory()
+    _u1, first = daughter_for(without, name="大女儿")
+    _u2, second = daughter_for(without, name="二女儿")
+    u3, gone = daughter_for(without, name="小女儿")
+    u3.is_active = False
+    u3.save()
+    _u4, moved = daughter_for(without, name="搬走的")
+    moved.is_active = False
+    moved.save()
+    nobody = ElderFactory()
+    inactive = ElderFactory(user=UserFactory(is_active=False))
+    _u5, son = daughter_for(inactive, name="儿子")
+    elders = [with_account, without, nobody, inactive]
+    expected = notice_recipients(persons=elders)
+    assert expected[without.pk] == [first, second]
+    for elder in elders:
+        person = Person.objects.select_related("user").get(pk=elder.pk)
+        relations = list(
+            Relation.objects.filter(relative=person, kind__in=ACTING_RELATIONS)
+            .select_related("subject__user")
+            .order_by("-id")  # any order: the result follows the relations' ids
+        )
+        with django_assert_num_queries(0):
+            assert notice_recipients_from(person=person, acting=relations) == expected[elder.pk]
+
+
 def test_the_elder_page_says_who_gets_her_notices(client):
     elder = ElderFactory(name="孙秀兰")
     client.force_login(staff_user())
