@@ -534,6 +534,11 @@ class Registration(models.Model):
         ordering = ["activity", "session", "status", "queue_no", "id"]
         indexes = [
             models.Index(fields=["activity", "session", "status", "queue_no"], name="registration_pool"),
+            # The few registrations of an activity not (or no longer) confirmed: the youth day roster's
+            # counts subtract their check-ins and sign-outs (issue 13).
+            models.Index(
+                fields=["activity"], condition=~Q(status="confirmed"), name="registration_unconfirmed"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
