@@ -5,9 +5,11 @@ through youth.selectors.access; every page costs the same number of queries at 1
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -98,37 +100,73 @@ def roster_queryset(*, session: Session, state: str = "") -> QuerySet[Registrati
 
 def roster_page_loaded(*, session: Session, registrations, viewer=None) -> list[Registration]:
     """A page of ``roster_order`` (a sliced QuerySet) with its child and the day's times, in the page's
-    order. Two queries: the page's ids (chosen from the registrations and the children's names alone: the
-    name index of the people is walked, issue 13), then only those rows with their subqueries and the
-    child joined, rather than every booked child. With ``viewer``, the rows also carry the allergies she
-    may see (``with_allergies``; pass ``allergies_loaded=True`` to :func:`roster_rows`)."""
-    ids = list(registrations.values_list("pk", flat=True))
-    rows = roster_queryset(session=session).order_by()
+    order, in one query: the page's ids are chosen in a subquery from the registrations and the
+    children's names alone (the name index of the people is walked, issue 13), and only those rows are
+    read with the day's check-in and check-out and the child joined, rather than every booked child.
+    With ``viewer``, the rows also carry the allergies she may see (``with_allergies``; pass
+    ``allergies_loaded=True`` to :func:`roster_rows`)."""
+    rows = roster_queryset(session=session).filter(pk__in=registrations.values("pk"))
     if viewer is not None:
         rows = with_allergies(rows, viewer=viewer)
-    by_pk = rows.in_bulk(ids)
-    return [by_pk[pk] for pk in ids if pk in by_pk]
+    return list(rows)
+
+
+@functools.lru_cache(maxsize=1)
+def _roster_counts_sql() -> str:
+    """The counts' statement, written once per process from the models' tables and columns. Its
+    parameters: the session and the activity (``%(s)s``, ``%(a)s``) and the status confirmed
+    (``%(c)s``)."""
+    qn = connection.ops.quote_name
+    reg = qn(Registration._meta.db_table)
+    ins, outs = qn(CheckIn._meta.db_table), qn(CheckOut._meta.db_table)
+    # A sign-out of the session without its check-in (none is written so; counted for exactness).
+    no_in = f"NOT EXISTS (SELECT 1 FROM {ins} y WHERE y.registration_id = x.registration_id AND y.session_id = %(s)s)"
+
+    def unconfirmed(table: str, extra: str = "") -> str:
+        # Check-ins (sign-outs) of the session whose registration is no longer confirmed: driven from the
+        # activity's few unconfirmed registrations (the partial index registration_unconfirmed).
+        return (
+            f"(SELECT COUNT(*) FROM {table} x INNER JOIN {reg} r ON r.id = x.registration_id"
+            f" WHERE x.session_id = %(s)s AND r.activity_id = %(a)s AND r.status <> %(c)s{extra})"
+        )
+
+    return (
+        "SELECT"
+        f" (SELECT COUNT(*) FROM {reg} r WHERE r.activity_id = %(a)s AND r.status = %(c)s"
+        " AND (r.session_id IS NULL OR r.session_id = %(s)s)),"
+        f" (SELECT COUNT(*) FROM {ins} x WHERE x.session_id = %(s)s),"
+        f" {unconfirmed(ins)},"
+        f" (SELECT COUNT(*) FROM {outs} x WHERE x.session_id = %(s)s),"
+        f" {unconfirmed(outs)},"
+        f" (SELECT COUNT(*) FROM {outs} x WHERE x.session_id = %(s)s AND {no_in}),"
+        f" {unconfirmed(outs, ' AND ' + no_in)}"
+    )
 
 
 def roster_counts(*, session: Session) -> dict[str, int]:
-    """How many are booked, not yet arrived, here and gone (one query). The registrations are joined once
-    to the session's check-ins and once to its check-outs (LEFT JOINs: at most one of each per registration
-    and session, by their unique constraints), and the four counts are read off the joined rows: the IN
-    subqueries this replaced were built and probed four times over every child booked (issue 13)."""
-    row = (
-        _booked(session)
-        .annotate(
-            came=FilteredRelation("checkins", condition=Q(checkins__session_id=session.pk)),
-            went=FilteredRelation("checkouts", condition=Q(checkouts__session_id=session.pk)),
-        )
-        .aggregate(
-            booked=Count("pk"),
-            waiting=Count("pk", filter=Q(came__isnull=True)),
-            here=Count("pk", filter=Q(came__isnull=False, went__isnull=True)),
-            gone=Count("pk", filter=Q(went__isnull=False)),
-        )
-    )
-    return {k: row[k] or 0 for k in ("booked", "waiting", "here", "gone")}
+    """How many are booked, not yet arrived, here and gone (one statement), exactly as joining every
+    registration booked to the session's check-in and check-out counts them (tests/youth/
+    test_page_queries.py holds them to it), without reading every child booked (issue 13).
+
+    Each count reads one index: the booked registrations (``registration_pool``), the session's
+    check-ins and its sign-outs (their session indexes), less the check-ins and sign-outs of the activity's
+    registrations no longer confirmed (``registration_unconfirmed``: a child cancelled after she arrived);
+    the sign-outs without a check-in (there should be none) are probed one by one. What makes this exact,
+    kept by ``events.services``: a check-in or a sign-out is written only for a confirmed registration
+    of the session's activity covering the session (``checkin_record``, ``checkout_record``), and a
+    registration never changes activity or session."""
+    params = {"s": session.pk, "a": session.activity_id, "c": RegistrationStatus.CONFIRMED.value}
+    with connection.cursor() as cursor:
+        cursor.execute(_roster_counts_sql(), params)
+        booked, ins, ins_off, outs, outs_off, outs_alone, outs_alone_off = cursor.fetchone()
+    came, gone = ins - ins_off, outs - outs_off
+    gone_without_coming = outs_alone - outs_alone_off
+    return {
+        "booked": booked,
+        "waiting": booked - came,
+        "here": came - (gone - gone_without_coming),
+        "gone": gone,
+    }
 
 
 @dataclass
