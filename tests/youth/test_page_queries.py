@@ -6,6 +6,7 @@ log."""
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -130,6 +131,63 @@ def test_day_roster_counts_match_the_rows(youth_data):
         }
         == {"booked": 11, "waiting": 6, "here": 4, "gone": 2}
     )
+
+
+def _counts_joined(session) -> dict[str, int]:
+    """The reference: every registration booked for the session joined to its check-in and sign-out
+    (what roster_counts did before issue 13 and must still say)."""
+    from django.db.models import Count, FilteredRelation
+
+    row = (
+        Registration.objects.filter(activity_id=session.activity_id, status="confirmed")
+        .filter(Q(session__isnull=True) | Q(session_id=session.pk))
+        .annotate(
+            came=FilteredRelation("checkins", condition=Q(checkins__session_id=session.pk)),
+            went=FilteredRelation("checkouts", condition=Q(checkouts__session_id=session.pk)),
+        )
+        .aggregate(
+            booked=Count("pk"),
+            waiting=Count("pk", filter=Q(came__isnull=True)),
+            here=Count("pk", filter=Q(came__isnull=False, went__isnull=True)),
+            gone=Count("pk", filter=Q(went__isnull=False)),
+        )
+    )
+    return {k: row[k] or 0 for k in ("booked", "waiting", "here", "gone")}
+
+
+def test_day_roster_counts_do_not_drift_from_the_join(youth_data):
+    """The counts read from the session's check-ins and sign-outs (less those of unconfirmed
+    registrations) stay what the full join says through a day: arrivals, departures, a child cancelled
+    after she arrived, one cancelled after she went home, one cancelled with a sign-out and no sign-in, a
+    waitlisted child, a registration for the session alone and another day's registration."""
+    d = daycare_day(children=2)
+    sign_in(d)
+    regs = more_children(d, 12, 0)  # the even ones signed in today
+    assert roster_counts(session=d.session) == _counts_joined(d.session)
+
+    def out(reg):
+        CheckOut.objects.create(registration=reg, session=d.session, checked_out_by=d.staff, released_to="甲")
+
+    out(regs[0])
+    out(regs[2])
+    out(regs[3])  # without a sign-in
+    out(regs[5])  # without a sign-in, then cancelled
+    Registration.objects.filter(pk__in=[regs[4].pk, regs[2].pk, regs[5].pk]).update(status="cancelled")
+    Registration.objects.filter(pk=regs[7].pk).update(status="waitlisted", queue_no=1)
+    other_day = d.session.activity.sessions.exclude(pk=d.session.pk).first()
+    booking = regs[0].booking
+    kids = Person.objects.bulk_create([Person(name=f"钱孩子{i}") for i in range(2)])
+    Registration.objects.create(
+        booking=booking, activity=d.week.activity, session=d.session, person=kids[0], status="confirmed"
+    )
+    if other_day is not None:
+        other = Registration.objects.create(
+            booking=booking, activity=d.week.activity, session=other_day, person=kids[1], status="confirmed"
+        )
+        CheckIn.objects.create(
+            registration=other, session=other_day, checked_in_by=d.staff, method=CheckInMethod.STAFF_SEARCH
+        )
+    assert roster_counts(session=d.session) == _counts_joined(d.session)
 
 
 def test_allergies_on_the_roster_and_sign_out_are_those_allergies_for_gives(client, youth_data):

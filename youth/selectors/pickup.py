@@ -119,28 +119,27 @@ def _roster_counts_sql() -> str:
     qn = connection.ops.quote_name
     reg = qn(Registration._meta.db_table)
     ins, outs = qn(CheckIn._meta.db_table), qn(CheckOut._meta.db_table)
-    # A sign-out of the session without its check-in (none is written so; counted for exactness).
-    no_in = f"NOT EXISTS (SELECT 1 FROM {ins} y WHERE y.registration_id = x.registration_id AND y.session_id = %(s)s)"
-
-    def unconfirmed(table: str, extra: str = "") -> str:
-        # Check-ins (sign-outs) of the session whose registration is no longer confirmed: driven from the
-        # activity's few unconfirmed registrations (the partial index registration_unconfirmed).
-        return (
-            f"(SELECT COUNT(*) FROM {table} x INNER JOIN {reg} r ON r.id = x.registration_id"
-            f" WHERE x.session_id = %(s)s AND r.activity_id = %(a)s AND r.status <> %(c)s{extra})"
-        )
-
-    return (
-        "SELECT"
-        f" (SELECT COUNT(*) FROM {reg} r WHERE r.activity_id = %(a)s AND r.status = %(c)s"
-        " AND (r.session_id IS NULL OR r.session_id = %(s)s)),"
-        f" (SELECT COUNT(*) FROM {ins} x WHERE x.session_id = %(s)s),"
-        f" {unconfirmed(ins)},"
-        f" (SELECT COUNT(*) FROM {outs} x WHERE x.session_id = %(s)s),"
-        f" {unconfirmed(outs)},"
-        f" (SELECT COUNT(*) FROM {outs} x WHERE x.session_id = %(s)s AND {no_in}),"
-        f" {unconfirmed(outs, ' AND ' + no_in)}"
-    )
+    # Check-ins (sign-outs) of the session whose registration is no longer confirmed are driven from the
+    # activity's few unconfirmed registrations (the partial index registration_unconfirmed); a sign-out
+    # without the session's check-in (none is written so) is counted apart, for exactness.
+    return f"""
+        SELECT
+          (SELECT COUNT(*) FROM {reg} r WHERE r.activity_id = %(a)s AND r.status = %(c)s
+             AND (r.session_id IS NULL OR r.session_id = %(s)s)),
+          (SELECT COUNT(*) FROM {ins} x WHERE x.session_id = %(s)s),
+          (SELECT COUNT(*) FROM {ins} x INNER JOIN {reg} r ON r.id = x.registration_id
+             WHERE x.session_id = %(s)s AND r.activity_id = %(a)s AND r.status <> %(c)s),
+          (SELECT COUNT(*) FROM {outs} x WHERE x.session_id = %(s)s),
+          (SELECT COUNT(*) FROM {outs} x INNER JOIN {reg} r ON r.id = x.registration_id
+             WHERE x.session_id = %(s)s AND r.activity_id = %(a)s AND r.status <> %(c)s),
+          (SELECT COUNT(*) FROM {outs} x WHERE x.session_id = %(s)s
+             AND NOT EXISTS (SELECT 1 FROM {ins} y
+                             WHERE y.registration_id = x.registration_id AND y.session_id = %(s)s)),
+          (SELECT COUNT(*) FROM {outs} x INNER JOIN {reg} r ON r.id = x.registration_id
+             WHERE x.session_id = %(s)s AND r.activity_id = %(a)s AND r.status <> %(c)s
+             AND NOT EXISTS (SELECT 1 FROM {ins} y
+                             WHERE y.registration_id = x.registration_id AND y.session_id = %(s)s))
+    """  # noqa: S608  (the table names are the models' own; the values are parameters)
 
 
 def roster_counts(*, session: Session) -> dict[str, int]:
