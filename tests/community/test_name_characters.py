@@ -18,7 +18,9 @@ def people():
     return [Person.objects.create(name=name) for name in NAMES]
 
 
-@pytest.mark.parametrize("text", ["王", "秀英", "英秀", "秀", "欧阳", "_", "%", "王_%", "李秀兰", "阳秀", "无"])
+@pytest.mark.parametrize(
+    "text", ["王", "秀英", "英秀", "秀", "欧阳", "_", "%", "王_%", "李秀兰", "阳秀", "无"]
+)
 def test_has_finds_what_contains_finds(people, text):
     has = set(Person.objects.filter(name__has=text).values_list("name", flat=True))
     contains = set(Person.objects.filter(name__contains=text).values_list("name", flat=True))
