@@ -332,7 +332,7 @@ def elder_page(*, viewer, elder: Person, ip: str | None = None, on: datetime.dat
     """The context of the elder page (a constant number of queries). Her family (those who act for her)
     is read once: who hears her notices when she has no account of her own, and whether the viewer acts
     for her, come from the same rows (``elders.services.recipients.notice_recipients_from``)."""
-    from portal.community.selectors import may_see_sensitive
+    from portal.community.selectors import may_act_for, may_see_sensitive
 
     from ..services.recipients import notice_recipients_from
 
@@ -355,17 +355,10 @@ def elder_page(*, viewer, elder: Person, ip: str | None = None, on: datetime.dat
         )
         for r in relations
     ]
-    # Her own page, and whether the viewer acts for her (``may_act_for``), from her account and the rows
-    # above rather than the viewer's own resident record read again.
-    signed_in = viewer is not None and viewer.is_authenticated
-    is_me = bool(signed_in and elder.user_id is not None and elder.user_id == viewer.pk)
-    acts_for = bool(
-        signed_in
-        and viewer.is_active
-        and (
-            is_me or any(r.subject.user_id is not None and r.subject.user_id == viewer.pk for r in relations)
-        )
-    )
+    # Her own page (her record is the viewer's account's), and whether the viewer acts for her, from her
+    # account and the rows above rather than the viewer's own record read again.
+    is_me = bool(viewer is not None and viewer.is_authenticated and elder.user_id == viewer.pk)
+    acts_for = may_act_for(actor=viewer, person=elder, acting=relations)
     return {
         "elder": elder,
         "facts": facts,

@@ -190,7 +190,21 @@ def person_actable_get(*, actor, person_id) -> Person:
         raise Http404("No such person.") from None
 
 
-def may_act_for(*, actor, person: Person) -> bool:
+def may_act_for(*, actor, person: Person, acting=None) -> bool:
+    """She is ``person``, or her guardian or carer. ``acting``: the Relations in which someone acts for
+    ``person`` (with ``subject`` loaded), when the caller has read them already (the elder page lists her
+    family): answered from them and from ``person.user_id``, without a query. Her own record is the
+    Person whose account she is, so "she is ``person``" is ``person.user_id == actor.pk`` and "her
+    relation" one whose subject's account she is."""
+    if acting is not None:
+        if actor is None or not actor.is_authenticated or not actor.is_active:
+            return False
+        if person.user_id is not None and person.user_id == actor.pk:
+            return True
+        return any(
+            r.relative_id == person.pk and r.kind in ACTING_RELATIONS and r.subject.user_id == actor.pk
+            for r in acting
+        )
     me = person_of(actor)
     if me is None or not actor.is_active:
         return False

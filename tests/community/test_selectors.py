@@ -181,3 +181,27 @@ def test_pending_claims_scoped_to_grid(world):
     assert selectors.claims_pending_for(viewer=world.grid1_worker).count() == 0
     assert selectors.claims_pending_for(viewer=world.partner).count() == 0
     assert selectors.claims_pending_for(viewer=world.mum_user).count() == 0
+
+
+def test_may_act_for_from_the_relations_already_read_answers_as_the_query_does(world):
+    """The elder page passes the Relations in which someone acts for her (``acting``): the same answer as
+    the query, for herself, her guardian and carer, a household member, a stranger, staff without a
+    record, an inactive account and nobody signed in."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from portal.community.models import ACTING_RELATIONS, Relation
+
+    inactive = UserFactory(name="停用")
+    inactive.is_active = False
+    inactive.save()
+    actors = [world.mum_user, world.staff, world.other_resident_user, inactive, AnonymousUser()]
+    people = [world.mum, world.son, world.granny, world.husband, world.stranger]
+    for person in people:
+        acting = list(
+            Relation.objects.filter(relative=person, kind__in=ACTING_RELATIONS).select_related("subject")
+        )
+        for actor in actors:
+            assert selectors.may_act_for(actor=actor, person=person, acting=acting) == (
+                selectors.may_act_for(actor=actor, person=person)
+            ), (actor, person)
+    assert selectors.may_act_for(actor=world.mum_user, person=world.son, acting=[]) is False
