@@ -37,14 +37,18 @@ def _value(row, key):
 
 
 def page_with_count(
-    queryset: QuerySet, per_page: int, number, *, figures: dict | None = None
+    queryset: QuerySet, per_page: int, number, *, figures: dict | None = None, count=None
 ) -> tuple[Page, dict[str, int]]:
     """The page ``Paginator(queryset, per_page).get_page(number)`` gives (its ``object_list`` a list, its
     paginator's ``count`` set), and ``{"count": the list's length, **figures}``: each of ``figures`` an
     aggregate over the whole list (``Count("pk", filter=Q(...))``), taken with the page as a window too.
-    One query for any page that exists."""
+    One query for any page that exists.
+
+    ``count``: an expression that gives the list's length on every row in place of the window count, for
+    a list whose page is read in an index's order and cut by LIMIT (the window would read the whole list
+    for it): an uncorrelated subquery that indexes answer, computed once (the clinic entry page)."""
     figures = figures or {}
-    windows = {COUNT_KEY: Window(Count("pk"))}
+    windows = {COUNT_KEY: count if count is not None else Window(Count("pk"))}
     windows.update({f"{COUNT_KEY}_{name}": Window(aggregate) for name, aggregate in figures.items()})
     annotated = queryset.annotate(**windows)  # on a .values() list: added to each row's keys
     paginator = Paginator(queryset, per_page)

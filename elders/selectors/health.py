@@ -11,7 +11,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
@@ -27,7 +27,7 @@ from events.selectors import activities_manageable_by
 from portal.community.models import ConsentPurpose, Person
 from portal.community.search import name_search_q
 from portal.community.selectors import has_consent, may_see_sensitive
-from portal.pagination import MAX_OFFSET
+from portal.pagination import page_with_count
 
 from ..charts import Chart, RefLine, Series, line_chart
 from ..models import (
@@ -170,31 +170,13 @@ def _attendee_count_sql(session: Session) -> tuple[str, list]:
 
 def clinic_attendees_page(*, session: Session, per_page: int, number) -> Page:
     """The page of :func:`clinic_attendees` that ``Paginator.get_page(number)`` gives, its paginator's
-    ``count`` set: one query for any page that exists (the list's length an uncorrelated subquery of it,
-    computed once from the registrations' indexes); past the end, the count on its own and the last page."""
-    attendees = clinic_attendees(session=session)
+    ``count`` set: one query for any page that exists, the list's length an uncorrelated subquery of it
+    computed once from the registrations' indexes (``portal.pagination.page_with_count``'s ``count``)."""
     count_sql, params = _attendee_count_sql(session)
-    paginator = Paginator(attendees, per_page)
-    try:
-        wanted = int(number)
-    except (TypeError, ValueError):
-        wanted = 1
-    if isinstance(number, float) and not number.is_integer():
-        wanted = 1
-    if 1 <= wanted <= MAX_OFFSET // per_page:
-        bottom = (wanted - 1) * per_page
-        # The SQL's table names are the models' own; every value is a parameter.
-        length = RawSQL(count_sql, params, output_field=IntegerField())  # noqa: S611
-        rows = list(attendees.annotate(list_count=length)[bottom : bottom + per_page])
-        if rows or wanted == 1:
-            paginator.count = rows[0].list_count if rows else 0
-            return Page(rows, wanted, paginator)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {count_sql}", params)  # noqa: S608 (as above)
-        paginator.count = cursor.fetchone()[0]
-    last = paginator.num_pages
-    bottom = (last - 1) * per_page
-    return Page(list(attendees[bottom : bottom + per_page]), last, paginator)
+    # The SQL's table names are the models' own; every value is a parameter.
+    length = RawSQL(count_sql, params, output_field=IntegerField())  # noqa: S611
+    page, _found = page_with_count(clinic_attendees(session=session), per_page, number, count=length)
+    return page
 
 
 def attendee_rows(attendees, *, elder=None) -> list[Person]:

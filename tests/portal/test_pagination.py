@@ -70,3 +70,25 @@ def test_a_values_list_keeps_its_keys(people):
     page, found = page_with_count(people.values("pk"), 5, 1)
     assert [row["pk"] for row in page.object_list] == list(people.values_list("pk", flat=True)[:5])
     assert found["count"] == 7
+
+
+@pytest.mark.parametrize("number", [None, "1", "2", "3", "99", "0", "x"])
+def test_a_count_expression_takes_the_windows_place(people, number, django_assert_num_queries):
+    """``count``: the list's length from an expression on each row (the clinic list's indexed count), the
+    page as get_page gives it; one query while the page exists."""
+    from django.db.models import IntegerField, Subquery
+    from django.db.models.functions import Coalesce
+
+    length = Coalesce(
+        Subquery(Person.objects.order_by().values("is_active").annotate(n=Count("pk")).values("n")[:1]),
+        0,
+        output_field=IntegerField(),
+    )
+    expected = Paginator(people, 3).get_page(number)
+    page, found = page_with_count(people, 3, number, count=length)
+    assert page.number == expected.number
+    assert list(page.object_list) == list(expected.object_list)
+    assert page.paginator.count == found["count"] == 7
+    if number in (None, "1", "2", "3", "x"):
+        with django_assert_num_queries(1):
+            page_with_count(people, 3, number, count=length)
