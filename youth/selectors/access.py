@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -54,6 +55,23 @@ def youth_activities_managed_by(user) -> QuerySet[Activity]:
     if user.is_partner_staff and user.organization_id:
         scope |= Q(organiser_org_id=user.organization_id)
     return qs.filter(scope)
+
+
+def youth_activities_managed_where(user, alias: str) -> tuple[str, list] | None:
+    """:func:`youth_activities_managed_by` as a condition on the activity table under ``alias`` (SQL and
+    its parameters), for the raw reads of the tablet pages; None when she may run none. The same rule
+    (tests/youth/test_roster_raw.py holds the two equal)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    qn = connection.ops.quote_name
+    sql, params = f"{alias}.{qn('area')} = %s", [Area.YOUTH.value]
+    if user.is_community_staff:
+        return sql, params
+    scope, scope_params = [f"{alias}.{qn('organiser_user_id')} = %s"], [user.pk]
+    if user.is_partner_staff and user.organization_id:
+        scope.append(f"{alias}.{qn('organiser_org_id')} = %s")
+        scope_params.append(user.organization_id)
+    return f"{sql} AND ({' OR '.join(scope)})", params + scope_params
 
 
 def may_run_youth(user) -> bool:

@@ -10,15 +10,17 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
-from events.models import CheckIn, CheckOut, Registration, RegistrationStatus, Session
-from portal.community.models import Person
+from events.models import Activity, CheckIn, CheckOut, Registration, RegistrationStatus, Session
+from portal.community.models import Person, SensitiveProfile
+from portal.db import instances_from_row, select_list
 
-from ..models import DaycareProgramme, PickupAttempt, PickupOutcome
-from .access import guardians_by_child, youth_activities_managed_by
-from .children import allergies_for, allergies_of_loaded, with_allergies
+from ..models import DaycareProgramme, DaycareWeek, PickupAttempt, PickupOutcome
+from .access import guardians_by_child, youth_activities_managed_by, youth_activities_managed_where
+from .children import _allergies_visible_q, allergies_for, allergies_of_loaded
 from .collectors import Collector, collectors_for
 from .daycare import sessions_on
 
@@ -31,24 +33,44 @@ def roster_sessions(*, user, day: datetime.date | None = None) -> QuerySet[Sessi
     return sessions_on(day=day or timezone.localdate(), user=user)
 
 
+@functools.lru_cache(maxsize=4)
+def _session_sql(vendor: str) -> str:
+    """The session with its activity, week and programme: the columns of each, in one row."""
+    qn = connection.ops.quote_name
+    return (
+        f"SELECT {select_list(Session, 's')}, {select_list(Activity, 'a')}, {select_list(DaycareWeek, 'w')}, "  # noqa: S608
+        f"{select_list(DaycareProgramme, 'g')} FROM {qn(Session._meta.db_table)} s "
+        f"INNER JOIN {qn(Activity._meta.db_table)} a ON a.{qn('id')} = s.{qn('activity_id')} "
+        f"INNER JOIN {qn(DaycareWeek._meta.db_table)} w ON w.{qn('activity_id')} = a.{qn('id')} "
+        f"INNER JOIN {qn(DaycareProgramme._meta.db_table)} g ON g.{qn('id')} = w.{qn('programme_id')} "
+        f"WHERE s.{qn('id')} = %s AND "  # noqa: S608  (the models' own names; the values are parameters)
+    )
+
+
 def daycare_session_get(*, user, session_id) -> Session:
     """A day-care session the user runs (community staff: any; partner staff and organisers: theirs), with
-    its programme loaded; 404 otherwise (another organisation's day-care, a class, a bad id)."""
+    its activity, week and programme loaded; 404 otherwise (another organisation's day-care, a class, a
+    bad id). One short statement written once (issue 13: building the ORM query cost ten times running
+    it), the rule ``youth_activities_managed_by``'s (``youth_activities_managed_where``); held to the ORM
+    query by tests/youth/test_roster_raw.py."""
     try:
         pk = int(session_id)
     except (TypeError, ValueError):
         raise Http404 from None
-    session = (
-        Session.objects.filter(
-            pk=pk,
-            activity__daycare_week__isnull=False,
-            activity__in=youth_activities_managed_by(user).values("pk"),
-        )
-        .select_related("activity__daycare_week__programme")
-        .first()
-    )
-    if session is None:
+    scope = youth_activities_managed_where(user, "a")
+    if scope is None or not -(2**63) <= pk < 2**63:
         raise Http404
+    with connection.cursor() as cursor:
+        cursor.execute(_session_sql(connection.vendor) + scope[0], [pk, *scope[1]])
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404
+    session, activity, week, programme = instances_from_row(
+        row, Session, Activity, DaycareWeek, DaycareProgramme
+    )
+    week.programme = programme
+    activity.daycare_week = week
+    session.activity = activity
     return session
 
 
@@ -98,17 +120,149 @@ def roster_queryset(*, session: Session, state: str = "") -> QuerySet[Registrati
     )
 
 
-def roster_page_loaded(*, session: Session, registrations, viewer=None) -> list[Registration]:
-    """A page of ``roster_order`` (a sliced QuerySet) with its child and the day's times, in the page's
-    order, in one query: the page's ids are chosen in a subquery from the registrations and the
-    children's names alone (the name index of the people is walked, issue 13), and only those rows are
-    read with the day's check-in and check-out and the child joined, rather than every booked child.
-    With ``viewer``, the rows also carry the allergies she may see (``with_allergies``; pass
-    ``allergies_loaded=True`` to :func:`roster_rows`)."""
-    rows = roster_queryset(session=session).filter(pk__in=registrations.values("pk"))
-    if viewer is not None:
-        rows = with_allergies(rows, viewer=viewer)
-    return list(rows)
+@functools.lru_cache(maxsize=16)
+def _roster_sql(vendor: str, state: str, one: bool) -> str:
+    """The roster's rows (``roster_queryset``'s, with ``with_allergies``'s two columns), written once per
+    state (``roster_order``'s filters, the same EXISTS), the session's check-in and sign-out LEFT JOINed to
+    the rows (at most one of each per registration and session, by their unique constraints). A page's
+    registrations are chosen first, in a derived table cut by LIMIT: read along the children's name index
+    (``person_name_order``), each name probing her registrations, stopping at the page's last row; only
+    those rows are then joined to their child's allergies and whether she may see them (a subquery's SQL,
+    compiled apart and put in at ``{visible}``: probed for each of the page's rows, never for the whole
+    list). Parameters, in order: the visible subquery's; the activity, confirmed, the session; the
+    session once for each EXISTS of a state; LIMIT and OFFSET (or the child, ``one``); the session twice
+    (the rows' check-in and sign-out)."""
+    qn = connection.ops.quote_name
+    reg, person = qn(Registration._meta.db_table), qn(Person._meta.db_table)
+    ins, outs = qn(CheckIn._meta.db_table), qn(CheckOut._meta.db_table)
+    profile = qn(SensitiveProfile._meta.db_table)
+    rid, pid = f"r.{qn('id')}", f"r.{qn('person_id')}"
+
+    def day_joins(a_in: str, a_out: str) -> str:
+        return (
+            f"LEFT OUTER JOIN {ins} {a_in} ON {a_in}.{qn('registration_id')} = r.{qn('id')} "
+            f"AND {a_in}.{qn('session_id')} = %s "
+            f"LEFT OUTER JOIN {outs} {a_out} ON {a_out}.{qn('registration_id')} = r.{qn('id')} "
+            f"AND {a_out}.{qn('session_id')} = %s "
+        )
+
+    def day(table: str) -> str:
+        return (
+            f"EXISTS (SELECT 1 FROM {table} x WHERE x.{qn('registration_id')} = {rid} "  # noqa: S608
+            f"AND x.{qn('session_id')} = %s)"
+        )
+
+    where = {
+        "": "",
+        "waiting": f" AND NOT {day(ins)}",
+        "here": f" AND {day(ins)} AND NOT {day(outs)}",
+        "gone": f" AND {day(outs)}",
+    }[state]
+    order = f"p.{qn('name')}, {pid}, {rid}"
+    chosen = (
+        f"SELECT {rid} AS {qn('rid')} FROM {reg} r INNER JOIN {person} p ON p.{qn('id')} = {pid} "  # noqa: S608
+        f"WHERE r.{qn('activity_id')} = %s AND r.{qn('status')} = %s "
+        f"AND (r.{qn('session_id')} IS NULL OR r.{qn('session_id')} = %s){where}"
+        + (f" AND {pid} = %s" if one else f" ORDER BY {order} LIMIT %s OFFSET %s")
+    )
+    return (
+        f"SELECT {select_list(Registration, 'r')}, {select_list(Person, 'p')}, "  # noqa: S608
+        f"ci.{qn('checked_in_at')}, co.{qn('checked_out_at')}, co.{qn('released_to')}, "
+        f"CASE WHEN EXISTS ({{visible}}) THEN 1 ELSE 0 END, sp.{qn('allergies')} "
+        f"FROM ({chosen}) page INNER JOIN {reg} r ON {rid} = page.{qn('rid')} "
+        f"INNER JOIN {person} p ON p.{qn('id')} = {pid} "
+        f"{day_joins('ci', 'co')}"
+        f"LEFT OUTER JOIN {profile} sp ON sp.{qn('person_id')} = p.{qn('id')} "
+        f"ORDER BY {order}"
+    )  # noqa: S608  (the models' own names; the values are parameters)
+
+
+@functools.lru_cache(maxsize=4)
+def _day_converters(vendor: str):
+    """The database's conversions of the check-in time, the sign-out time and the person it went to."""
+    out = []
+    for day_field in (
+        CheckIn._meta.get_field("checked_in_at"),
+        CheckOut._meta.get_field("checked_out_at"),
+        CheckOut._meta.get_field("released_to"),
+    ):
+        col = day_field.get_col(day_field.model._meta.db_table)
+        out.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
+    return out
+
+
+def _visible_sql(viewer) -> tuple[str, list]:
+    """``with_allergies``'s test, whether ``viewer`` may see the child's allergies (the same Q), as SQL
+    correlated to the row's child ``p``."""
+    if viewer is None or not viewer.is_authenticated:
+        return "SELECT 1 WHERE 1 = 0", []
+    qn = connection.ops.quote_name
+    qs = Person.objects.filter(_allergies_visible_q(viewer), pk=RawSQL(f"p.{qn('id')}", ())).order_by()  # noqa: S611 (a column name)
+    sql, params = qs.values("pk").query.get_compiler(connection=connection).as_sql()
+    return sql, list(params)
+
+
+def _roster_read(
+    *, session: Session, viewer, state: str = "", child_id: int | None = None, limit: int = 0, offset: int = 0
+) -> list[Registration]:
+    """``roster_queryset(session=session, state=state)`` through ``with_allergies(viewer=viewer)``: a page
+    of it (``limit``, ``offset``) or the registrations of one child, in one statement written once
+    (issue 13: building the ORM query cost more than running it). Each registration with its ``person``
+    loaded, ``signed_in_at``, ``signed_out_at``, ``released_to``, ``child_allergies_visible`` and
+    ``child_allergies``, as the ORM query gives them (tests/youth/test_roster_raw.py)."""
+    visible, visible_params = _visible_sql(viewer)
+    sql = _roster_sql(connection.vendor, state, child_id is not None).replace("{visible}", visible)
+    params = [
+        *visible_params,
+        session.activity_id,
+        RegistrationStatus.CONFIRMED.value,
+        session.pk,
+        *[session.pk] * {"": 0, "waiting": 1, "here": 2, "gone": 1}[state],
+        *([child_id] if child_id is not None else [limit, offset]),
+        session.pk,
+        session.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    n_reg, n_person = len(Registration._meta.concrete_fields), len(Person._meta.concrete_fields)
+    converters = _day_converters(connection.vendor)
+    out = []
+    for row in rows:
+        reg, person = instances_from_row(row, Registration, Person)
+        reg.person = person
+        day = []
+        for value, (col, funcs) in zip(row[n_reg + n_person : n_reg + n_person + 3], converters, strict=True):
+            for func in funcs:
+                value = func(value, col, connection)
+            day.append(value)
+        reg.signed_in_at, reg.signed_out_at, reg.released_to = day
+        reg.child_allergies_visible = bool(row[-2])
+        reg.child_allergies = row[-1]
+        out.append(reg)
+    return out
+
+
+class RosterPageList:
+    """The children booked for the session in name order (``state`` filtering) as a sequence for a
+    ``Paginator``: its length the counts' (given), a slice of it read by :func:`_roster_read` with the
+    allergies ``viewer`` may see (pass ``allergies_loaded=True`` to :func:`roster_rows`)."""
+
+    def __init__(self, *, session: Session, viewer, state: str, count: int):
+        self.session, self.viewer, self.state, self.count = session, viewer, state, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step is not None:
+            raise TypeError("a roster is read a page at a time")
+        start, stop = index.start or 0, min(index.stop, self.count)
+        if stop <= start:
+            return []
+        return _roster_read(
+            session=self.session, viewer=self.viewer, state=self.state, limit=stop - start, offset=start
+        )
 
 
 @functools.lru_cache(maxsize=1)
@@ -198,7 +352,7 @@ def roster_rows(
     """The rows of a page of the roster with each child's allergies (logged: ``allergies_for``); ``full``
     adds the guardians and the collectors of the day (the printable roster). Constant queries.
     ``allergies_loaded``: the registrations were read with the allergies ``viewer`` may see
-    (``roster_page_loaded`` or ``roster_child_get`` with ``viewer``): only the log is written."""
+    (a ``RosterPageList`` page or ``roster_child_get`` with ``viewer``): only the log is written."""
     regs = list(registrations)
     ids = [r.person_id for r in regs]
     if allergies_loaded:
@@ -228,13 +382,12 @@ def roster_child_get(*, session: Session, child_id, viewer=None) -> Registration
         pk = int(child_id)
     except (TypeError, ValueError):
         raise Http404 from None
-    regs = roster_queryset(session=session).filter(person_id=pk)
-    if viewer is not None:
-        regs = with_allergies(regs, viewer=viewer)
-    reg = regs.first()
-    if reg is None:
+    if not -(2**63) <= pk < 2**63:
         raise Http404
-    return reg
+    regs = _roster_read(session=session, viewer=viewer, child_id=pk)
+    if not regs:
+        raise Http404
+    return regs[0]
 
 
 def refused_today(*, session: Session, child_id: int) -> list[PickupAttempt]:

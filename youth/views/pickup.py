@@ -119,17 +119,20 @@ def roster_session(request, session_id: int):
     form = RosterFilterForm(request.GET or None)
     state = form.cleaned_data.get("state", "") if form.is_valid() else ""
     counts = sel.roster_counts(session=session)
-    paginator = Paginator(sel.roster_order(session=session, state=state), PAGE_SIZE)
-    # The counts already hold the length of the list shown (booked, or the state's): no second COUNT.
-    paginator.count = counts[state or "booked"]
+    # The counts already hold the length of the list shown (booked, or the state's): no second COUNT; the
+    # page's rows are read with the allergies she may see, in one statement.
+    paginator = Paginator(
+        sel.RosterPageList(
+            session=session, viewer=request.user, state=state, count=counts[state or "booked"]
+        ),
+        PAGE_SIZE,
+    )
     page = paginator.get_page(request.GET.get("page"))
     back = _back_query(_query_back(request))
     rows = sel.roster_rows(
         viewer=request.user,
         session=session,
-        registrations=sel.roster_page_loaded(
-            session=session, registrations=page.object_list, viewer=request.user
-        ),
+        registrations=page.object_list,
         where="youth:roster_session",
         ip=client_ip(request),
         allergies_loaded=True,
