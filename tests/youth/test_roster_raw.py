@@ -177,3 +177,101 @@ def test_roster_child_get_is_the_orm_query(youth_data):
     for bad in ("x", 2**70, 10**9):
         with pytest.raises(Http404):
             sel.roster_child_get(session=d.session, child_id=bad, viewer=d.staff)
+
+
+def _collectors_orm(*, child_ids, day):
+    """collectors_for's two ORM queries before issue 13."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from youth.models import PickupPerson
+    from youth.selectors.access import guardians_by_child
+    from youth.selectors.collectors import Collector
+
+    out = {pk: [] for pk in child_ids}
+    for child_id, guardians in guardians_by_child(child_ids).items():
+        for g in guardians:
+            out[child_id].append(
+                Collector(
+                    kind="guardian",
+                    pk=g.pk,
+                    name=g.name,
+                    relation=_("Guardian"),
+                    phone=str(g.phone or (g.user.phone if g.user_id else "") or ""),
+                )
+            )
+    people = (
+        PickupPerson.objects.valid_on(day).filter(child_id__in=child_ids).order_by("only_on", "name", "pk")
+    )
+    for p in people:
+        out[p.child_id].append(
+            Collector(
+                kind="pickup",
+                pk=p.pk,
+                name=p.name,
+                relation=p.get_relation_display(),
+                phone=str(p.phone or ""),
+                photo_url=reverse("youth:pickup_photo", args=[p.pk]) if p.photo else "",
+                only_today=p.only_on is not None,
+            )
+        )
+    return out
+
+
+def test_collectors_and_refused_attempts_are_the_orm_queries(youth_data):
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from tests.youth.factories import GuardianFactory, PickupPersonFactory
+    from youth.models import PickupAttempt, PickupOutcome
+    from youth.selectors.collectors import collectors_for
+
+    d = _a_day()
+    today = timezone.localdate()
+    dad = GuardianFactory(name="张建国")
+    from portal.community.models import Relation, RelationKind
+
+    Relation.objects.create(subject=dad, relative=d.child, kind=RelationKind.GUARDIAN)
+    dad.phone = ""
+    dad.save(update_fields=["phone"])  # his account's phone is shown
+    kid2 = d.kids[1]
+    standing = PickupPersonFactory(child=d.child, name="李奶奶", added_by=d.mum.user)
+    standing.photo.save("face.jpg", ContentFile(b"x"), save=True)
+    PickupPersonFactory(
+        child=d.child, name="阿姨", only_on=today + datetime.timedelta(days=1), added_by=d.mum.user
+    )
+    revoked = PickupPersonFactory(child=kid2, name="王叔叔", added_by=d.mum.user)
+    revoked.revoked_at = timezone.now()
+    revoked.save(update_fields=["revoked_at"])
+    PickupPersonFactory(child=kid2, name="赵爷爷", relation="grandfather_p", added_by=d.mum.user)
+    ids = [d.child.pk, kid2.pk, 10**9]
+    for day in (today, today + datetime.timedelta(days=1)):
+        for some in (ids, ids[:1], ids[1:]):
+            assert collectors_for(child_ids=some, day=day) == _collectors_orm(child_ids=some, day=day)
+    got = collectors_for(child_ids=ids, day=today)
+    assert [c.kind for c in got[d.child.pk]].count("guardian") == 2
+    assert any(c.photo_url for c in got[d.child.pk])
+    assert collectors_for(child_ids=[], day=today) == {}
+
+    for n, outcome in enumerate([PickupOutcome.REFUSED] * 12 + [PickupOutcome.RELEASED]):
+        PickupAttempt.objects.create(
+            session=d.session,
+            child=d.child,
+            name=f"某人{n}",
+            relation="邻居",
+            outcome=outcome,
+            reason="不在名单上",
+            staff=d.staff,
+            at=timezone.now() - datetime.timedelta(minutes=n),
+        )
+    expected = list(
+        PickupAttempt.objects.filter(
+            session=d.session, child_id=d.child.pk, outcome=PickupOutcome.REFUSED
+        ).order_by("-at")[:10]
+    )
+    got = sel.refused_today(session=d.session, child_id=d.child.pk)
+    assert [_fields(a) for a in got] == [_fields(a) for a in expected]
+    assert len(got) == 10
+    assert sel.refused_today(session=d.session, child_id=kid2.pk) == []

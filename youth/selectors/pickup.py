@@ -390,12 +390,25 @@ def roster_child_get(*, session: Session, child_id, viewer=None) -> Registration
     return regs[0]
 
 
+@functools.lru_cache(maxsize=4)
+def _refused_sql(vendor: str) -> str:
+    qn = connection.ops.quote_name
+    return (
+        f"SELECT {select_list(PickupAttempt, 'x')} FROM {qn(PickupAttempt._meta.db_table)} x "  # noqa: S608
+        f"WHERE x.{qn('session_id')} = %s AND x.{qn('child_id')} = %s AND x.{qn('outcome')} = %s "
+        f"ORDER BY x.{qn('at')} DESC LIMIT 10"
+    )  # noqa: S608  (the models' own names; the values are parameters)
+
+
 def refused_today(*, session: Session, child_id: int) -> list[PickupAttempt]:
-    return list(
-        PickupAttempt.objects.filter(
-            session=session, child_id=child_id, outcome=PickupOutcome.REFUSED
-        ).order_by("-at")[:10]
-    )
+    """The session's refused attempts to collect the child, the latest first (ten at most), in a
+    statement written once (held to the ORM query by tests/youth/test_roster_raw.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _refused_sql(connection.vendor), [session.pk, int(child_id), PickupOutcome.REFUSED.value]
+        )
+        rows = cursor.fetchall()
+    return [instances_from_row(row, PickupAttempt)[0] for row in rows]
 
 
 def not_collected(*, user, now=None) -> list:
