@@ -129,7 +129,7 @@ def _roster_sql(vendor: str, state: str, one: bool) -> str:
     (``person_name_order``), each name probing her registrations, stopping at the page's last row; only
     those rows are then joined to their child's allergies and whether she may see them (a subquery's SQL,
     compiled apart and put in at ``{visible}``: probed for each of the page's rows, never for the whole
-    list). Parameters, in order: the visible subquery's; the activity, confirmed, the session; the
+    list). Parameters, in order: the visible subquery's; the activity, the session (confirmed is written in); the
     session once for each EXISTS of a state; LIMIT and OFFSET (or the child, ``one``); the session twice
     (the rows' check-in and sign-out)."""
     qn = connection.ops.quote_name
@@ -161,7 +161,7 @@ def _roster_sql(vendor: str, state: str, one: bool) -> str:
     order = f"p.{qn('name')}, {pid}, {rid}"
     chosen = (
         f"SELECT {rid} AS {qn('rid')} FROM {reg} r INNER JOIN {person} p ON p.{qn('id')} = {pid} "  # noqa: S608
-        f"WHERE r.{qn('activity_id')} = %s AND r.{qn('status')} = %s "
+        f"WHERE r.{qn('activity_id')} = %s AND r.{qn('status')} = {_confirmed_literal()} "
         f"AND (r.{qn('session_id')} IS NULL OR r.{qn('session_id')} = %s){where}"
         + (f" AND {pid} = %s" if one else f" ORDER BY {order} LIMIT %s OFFSET %s")
     )
@@ -215,7 +215,6 @@ def _roster_read(
     params = [
         *visible_params,
         session.activity_id,
-        RegistrationStatus.CONFIRMED.value,
         session.pk,
         *[session.pk] * {"": 0, "waiting": 1, "here": 2, "gone": 1}[state],
         *([child_id] if child_id is not None else [limit, offset]),
@@ -265,12 +264,22 @@ class RosterPageList:
         )
 
 
+def _confirmed_literal() -> str:
+    """The status confirmed as an SQL literal (a constant of the code: letters only)."""
+    value = RegistrationStatus.CONFIRMED.value
+    assert value.isalpha() and value.isascii()  # noqa: S101
+    return f"'{value}'"
+
+
 @functools.lru_cache(maxsize=1)
 def _roster_counts_sql() -> str:
     """The counts' statement, written once per process from the models' tables and columns. Its
-    parameters: the session and the activity (``%(s)s``, ``%(a)s``) and the status confirmed
-    (``%(c)s``)."""
+    parameters: the session and the activity (``%(s)s``, ``%(a)s``); the status confirmed is written in
+    (a constant of the code), so that PostgreSQL can keep one plan of it for every session, which
+    proves the partial index of unconfirmed registrations from the text alone, instead of planning it
+    again at each request."""
     qn = connection.ops.quote_name
+    confirmed = _confirmed_literal()
     reg = qn(Registration._meta.db_table)
     ins, outs = qn(CheckIn._meta.db_table), qn(CheckOut._meta.db_table)
     # Check-ins (sign-outs) of the session whose registration is no longer confirmed are driven from the
@@ -278,19 +287,19 @@ def _roster_counts_sql() -> str:
     # without the session's check-in (none is written so) is counted apart, for exactness.
     return f"""
         SELECT
-          (SELECT COUNT(*) FROM {reg} r WHERE r.activity_id = %(a)s AND r.status = %(c)s
+          (SELECT COUNT(*) FROM {reg} r WHERE r.activity_id = %(a)s AND r.status = {confirmed}
              AND (r.session_id IS NULL OR r.session_id = %(s)s)),
           (SELECT COUNT(*) FROM {ins} x WHERE x.session_id = %(s)s),
           (SELECT COUNT(*) FROM {ins} x INNER JOIN {reg} r ON r.id = x.registration_id
-             WHERE x.session_id = %(s)s AND r.activity_id = %(a)s AND r.status <> %(c)s),
+             WHERE x.session_id = %(s)s AND r.activity_id = %(a)s AND r.status <> {confirmed}),
           (SELECT COUNT(*) FROM {outs} x WHERE x.session_id = %(s)s),
           (SELECT COUNT(*) FROM {outs} x INNER JOIN {reg} r ON r.id = x.registration_id
-             WHERE x.session_id = %(s)s AND r.activity_id = %(a)s AND r.status <> %(c)s),
+             WHERE x.session_id = %(s)s AND r.activity_id = %(a)s AND r.status <> {confirmed}),
           (SELECT COUNT(*) FROM {outs} x WHERE x.session_id = %(s)s
              AND NOT EXISTS (SELECT 1 FROM {ins} y
                              WHERE y.registration_id = x.registration_id AND y.session_id = %(s)s)),
           (SELECT COUNT(*) FROM {outs} x INNER JOIN {reg} r ON r.id = x.registration_id
-             WHERE x.session_id = %(s)s AND r.activity_id = %(a)s AND r.status <> %(c)s
+             WHERE x.session_id = %(s)s AND r.activity_id = %(a)s AND r.status <> {confirmed}
              AND NOT EXISTS (SELECT 1 FROM {ins} y
                              WHERE y.registration_id = x.registration_id AND y.session_id = %(s)s))
     """  # noqa: S608  (the table names are the models' own; the values are parameters)
@@ -308,7 +317,7 @@ def roster_counts(*, session: Session) -> dict[str, int]:
     kept by ``events.services``: a check-in or a sign-out is written only for a confirmed registration
     of the session's activity covering the session (``checkin_record``, ``checkout_record``), and a
     registration never changes activity or session."""
-    params = {"s": session.pk, "a": session.activity_id, "c": RegistrationStatus.CONFIRMED.value}
+    params = {"s": session.pk, "a": session.activity_id}
     with connection.cursor() as cursor:
         cursor.execute(_roster_counts_sql(), params)
         booked, ins, ins_off, outs, outs_off, outs_alone, outs_alone_off = cursor.fetchone()
