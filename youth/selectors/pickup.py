@@ -130,7 +130,8 @@ def _roster_sql(vendor: str, state: str, one: bool) -> str:
     those rows are then joined to their child's allergies and whether she may see them (a subquery's SQL,
     compiled apart and put in at ``{visible}``: probed for each of the page's rows, never for the whole
     list). Parameters, in order: the visible subquery's; the activity, the session (confirmed is written in); the
-    session once for each EXISTS of a state; LIMIT and OFFSET (or the child, ``one``); the session twice
+    session once for each EXISTS of a state; the child (``one``; a page's LIMIT and OFFSET are written
+    in, whole numbers); the session twice
     (the rows' check-in and sign-out)."""
     qn = connection.ops.quote_name
     reg, person = qn(Registration._meta.db_table), qn(Person._meta.db_table)
@@ -163,7 +164,7 @@ def _roster_sql(vendor: str, state: str, one: bool) -> str:
         f"SELECT {rid} AS {qn('rid')} FROM {reg} r INNER JOIN {person} p ON p.{qn('id')} = {pid} "  # noqa: S608
         f"WHERE r.{qn('activity_id')} = %s AND r.{qn('status')} = {_confirmed_literal()} "
         f"AND (r.{qn('session_id')} IS NULL OR r.{qn('session_id')} = %s){where}"
-        + (f" AND {pid} = %s" if one else f" ORDER BY {order} LIMIT %s OFFSET %s")
+        + (f" AND {pid} = %s" if one else f" ORDER BY {order} LIMIT {{limit:d}} OFFSET {{offset:d}}")
     )
     return (
         f"SELECT {select_list(Registration, 'r')}, {select_list(Person, 'p')}, "  # noqa: S608
@@ -212,12 +213,15 @@ def _roster_read(
     ``child_allergies``, as the ORM query gives them (tests/youth/test_roster_raw.py)."""
     visible, visible_params = _visible_sql(viewer)
     sql = _roster_sql(connection.vendor, state, child_id is not None).replace("{visible}", visible)
+    if child_id is None:
+        # LIMIT and OFFSET written in (whole numbers): a page's statement keeps one generic plan.
+        sql = sql.replace("{limit:d}", str(int(limit))).replace("{offset:d}", str(int(offset)))
     params = [
         *visible_params,
         session.activity_id,
         session.pk,
         *[session.pk] * {"": 0, "waiting": 1, "here": 2, "gone": 1}[state],
-        *([child_id] if child_id is not None else [limit, offset]),
+        *([child_id] if child_id is not None else []),
         session.pk,
         session.pk,
     ]
