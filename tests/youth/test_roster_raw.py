@@ -146,6 +146,12 @@ def test_a_roster_page_is_the_orm_query_in_every_state_and_at_every_offset(youth
                 assert _seen(got) == _seen(expected), (viewer, state, offset)
                 checked += len(got)
     assert checked > 100
+    # A page reads only the columns it shows (sel.PAGE_REGISTRATION, sel.PAGE_PERSON); any other is still
+    # the row's own when asked for.
+    got = sel._roster_read(session=d.session, viewer=d.staff, limit=3, offset=0)
+    expected = _roster_orm(session=d.session, viewer=d.staff, state="", offset=0, limit=3)
+    assert [_fields(r) for r in got] == [_fields(r) for r in expected]
+    assert [_fields(r.person) for r in got] == [_fields(r.person) for r in expected]
     # The sequence the view pages: its slices are the same reads.
     page = sel.RosterPageList(session=d.session, viewer=d.staff, state="", count=15)
     assert len(page) == 15

@@ -166,8 +166,17 @@ def _roster_sql(vendor: str, state: str, one: bool) -> str:
         f"AND (r.{qn('session_id')} IS NULL OR r.{qn('session_id')} = %s){where}"
         + (f" AND {pid} = %s" if one else f" ORDER BY {order} LIMIT {{limit:d}} OFFSET {{offset:d}}")
     )
+    columns = (
+        f"{select_list(Registration, 'r')}, {select_list(Person, 'p')}"
+        if one
+        else ", ".join(
+            f"{alias}.{qn(model._meta.get_field(name).column)}"
+            for alias, model, names in (("r", Registration, PAGE_REGISTRATION), ("p", Person, PAGE_PERSON))
+            for name in names
+        )
+    )
     return (
-        f"SELECT {select_list(Registration, 'r')}, {select_list(Person, 'p')}, "  # noqa: S608
+        f"SELECT {columns}, "  # noqa: S608
         f"ci.{qn('checked_in_at')}, co.{qn('checked_out_at')}, co.{qn('released_to')}, "
         f"CASE WHEN EXISTS ({{visible}}) THEN 1 ELSE 0 END, sp.{qn('allergies')} "
         f"FROM ({chosen}) page INNER JOIN {reg} r ON {rid} = page.{qn('rid')} "
@@ -178,17 +187,33 @@ def _roster_sql(vendor: str, state: str, one: bool) -> str:
     )  # noqa: S608  (the models' own names; the values are parameters)
 
 
-@functools.lru_cache(maxsize=4)
-def _day_converters(vendor: str):
-    """The database's conversions of the check-in time, the sign-out time and the person it went to."""
+#: The columns a page of the roster reads of each registration and child: those the page and the access
+#: log use (the other fields are deferred: read if ever asked for, never on the page). One child's read
+#: (the sign-out page, whose POST hands her to the service) takes every column.
+PAGE_REGISTRATION = ("id", "activity_id", "session_id", "person_id", "status")
+PAGE_PERSON = ("id", "name", "birth_date", "is_active")
+
+
+@functools.lru_cache(maxsize=8)
+def _converters(vendor: str, fields: tuple) -> list:
+    """The database's conversions of each of ``fields`` (``(model, name)``), as the ORM applies them."""
     out = []
-    for day_field in (
-        CheckIn._meta.get_field("checked_in_at"),
-        CheckOut._meta.get_field("checked_out_at"),
-        CheckOut._meta.get_field("released_to"),
-    ):
-        col = day_field.get_col(day_field.model._meta.db_table)
+    for model, name in fields:
+        field = model._meta.get_field(name)
+        col = field.get_col(model._meta.db_table)
         out.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
+    return out
+
+
+_DAY = ((CheckIn, "checked_in_at"), (CheckOut, "checked_out_at"), (CheckOut, "released_to"))
+
+
+def _converted(values, converters) -> list:
+    out = []
+    for value, (col, funcs) in zip(values, converters, strict=True):
+        for func in funcs:
+            value = func(value, col, connection)
+        out.append(value)
     return out
 
 
@@ -209,7 +234,8 @@ def _roster_read(
     """``roster_queryset(session=session, state=state)`` through ``with_allergies(viewer=viewer)``: a page
     of it (``limit``, ``offset``) or the registrations of one child, in one statement written once
     (issue 13: building the ORM query cost more than running it). Each registration with its ``person``
-    loaded, ``signed_in_at``, ``signed_out_at``, ``released_to``, ``child_allergies_visible`` and
+    loaded (a page: the columns ``PAGE_REGISTRATION`` and ``PAGE_PERSON``, the others deferred),
+    ``signed_in_at``, ``signed_out_at``, ``released_to``, ``child_allergies_visible`` and
     ``child_allergies``, as the ORM query gives them (tests/youth/test_roster_raw.py)."""
     visible, visible_params = _visible_sql(viewer)
     sql = _roster_sql(connection.vendor, state, child_id is not None).replace("{visible}", visible)
@@ -228,18 +254,28 @@ def _roster_read(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    n_reg, n_person = len(Registration._meta.concrete_fields), len(Person._meta.concrete_fields)
-    converters = _day_converters(connection.vendor)
-    out = []
+    if child_id is not None:
+        n_reg, n_person = len(Registration._meta.concrete_fields), len(Person._meta.concrete_fields)
+    else:
+        n_reg, n_person = len(PAGE_REGISTRATION), len(PAGE_PERSON)
+        reg_names = [Registration._meta.get_field(n).attname for n in PAGE_REGISTRATION]
+        person_names = [Person._meta.get_field(n).attname for n in PAGE_PERSON]
+        reg_conv = _converters(connection.vendor, tuple((Registration, n) for n in PAGE_REGISTRATION))
+        person_conv = _converters(connection.vendor, tuple((Person, n) for n in PAGE_PERSON))
+    day_conv = _converters(connection.vendor, _DAY)
+    alias, out = connection.alias, []
     for row in rows:
-        reg, person = instances_from_row(row, Registration, Person)
+        if child_id is not None:
+            reg, person = instances_from_row(row, Registration, Person)
+        else:
+            reg = Registration.from_db(alias, reg_names, _converted(row[:n_reg], reg_conv))
+            person = Person.from_db(
+                alias, person_names, _converted(row[n_reg : n_reg + n_person], person_conv)
+            )
         reg.person = person
-        day = []
-        for value, (col, funcs) in zip(row[n_reg + n_person : n_reg + n_person + 3], converters, strict=True):
-            for func in funcs:
-                value = func(value, col, connection)
-            day.append(value)
-        reg.signed_in_at, reg.signed_out_at, reg.released_to = day
+        reg.signed_in_at, reg.signed_out_at, reg.released_to = _converted(
+            row[n_reg + n_person : n_reg + n_person + 3], day_conv
+        )
         reg.child_allergies_visible = bool(row[-2])
         reg.child_allergies = row[-1]
         out.append(reg)
