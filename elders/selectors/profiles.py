@@ -154,12 +154,33 @@ def elders_for_list(*, on: datetime.date | None = None, **filters) -> QuerySet[P
     on = on or timezone.localdate()
     qs = _list_people(on=on, **filters).filter(elder_q(on=on, probe=True))
     # Only what a row shows is joined (her address and profile): not the scope's grid and account, whose
-    # models would be built for every row of the page for nothing.
+    # models would be built for every row of the page for nothing; and of those only the columns a row
+    # reads (issue 13: a third of the columns, so less for PostgreSQL to send and for Python to build).
     return (
         qs.select_related(None)
         .select_related("household__building__estate", "elder_profile")
+        .only(*LIST_ROW_FIELDS)
         .order_by("name_pinyin", "id")
     )
+
+
+#: The columns a row of the list reads (``elder_rows``, ``elder_facts``, ``ElderFacts.short_address``, and
+#: the building's grid for a grid worker's ``may_see_sensitive_ids``).
+LIST_ROW_FIELDS = (
+    "name",
+    "birth_date",
+    "lives_alone",
+    "household__unit",
+    "household__room",
+    "household__building__number",
+    "household__building__grid_id",
+    "household__building__estate__name",
+    "elder_profile__living_situation",
+    "elder_profile__childless_widowed",
+    "elder_profile__risk_level",
+    "elder_profile__risk_reasons",
+    "elder_profile__risk_override",
+)
 
 
 def count_for_list(*, on: datetime.date | None = None, **filters) -> int:

@@ -110,20 +110,24 @@ def risk_assess(
     return RiskLevel.LOW, reasons
 
 
+# Each reason's words, translated when a reason is shown (a row has one or two; issue 13: translating all
+# nine for every row of the elder list was most of its gettext calls).
+_REASON_WORDS = {
+    LIVES_ALONE: lambda: _("lives alone"),
+    SPOUSE_ONLY: lambda: _("with her spouse only"),
+    CHILDLESS_WIDOWED: lambda: _("widowed without children"),
+    UNREACHED_TWICE: lambda: _("not reached twice in a row"),
+    ADL_SEVERE: lambda: _("severely dependent in daily living"),
+    ADL_MODERATE: lambda: _("moderately dependent in daily living"),
+    ADL_MILD: lambda: _("mildly dependent in daily living"),
+    DISABLED: lambda: _("disability"),
+    DIBAO: lambda: _("minimum living allowance"),
+}
+
+
 def reason_words(codes, *, age: int | None, show_sensitive: bool) -> list[str]:
     """The reasons in words, in the page's language: ["独居", "86岁", "连续两次未联系上"]. Without
     ``show_sensitive`` the sensitive ones become one "有特殊照护需要"."""
-    words = {
-        LIVES_ALONE: _("lives alone"),
-        SPOUSE_ONLY: _("with her spouse only"),
-        CHILDLESS_WIDOWED: _("widowed without children"),
-        UNREACHED_TWICE: _("not reached twice in a row"),
-        ADL_SEVERE: _("severely dependent in daily living"),
-        ADL_MODERATE: _("moderately dependent in daily living"),
-        ADL_MILD: _("mildly dependent in daily living"),
-        DISABLED: _("disability"),
-        DIBAO: _("minimum living allowance"),
-    }
     out: list[str] = []
     hidden = False
     for code in codes or ():
@@ -134,8 +138,9 @@ def reason_words(codes, *, age: int | None, show_sensitive: bool) -> list[str]:
             if age is not None:
                 out.append(_("%(age)d years old") % {"age": age})
             continue
-        if code in words:
-            out.append(words[code])
+        word = _REASON_WORDS.get(code)
+        if word is not None:
+            out.append(word())
     if hidden:
         out.append(_("has special care needs"))
     return out
