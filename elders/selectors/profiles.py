@@ -10,14 +10,16 @@ A page costs the same number of queries at 3 elders and at 30.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from elders.models import ElderProfile, LivingSituation, RiskLevel
+from elders.models import ContactPlan, ElderProfile, LivingSituation, RiskLevel
 from elders.selectors.access import (
     _cutoff,
     age_band,
@@ -29,7 +31,20 @@ from elders.selectors.access import (
 )
 from elders.services.recipients import has_own_account
 from elders.services.risk import assess_person, default_living_situation, reason_words
-from portal.community.models import ACTING_RELATIONS, ADL_DEPENDENT, AdlLevel, Person, Relation
+from portal.accounts.models import User
+from portal.community.models import (
+    ACTING_RELATIONS,
+    ADL_DEPENDENT,
+    AdlLevel,
+    Building,
+    Consent,
+    ConsentPurpose,
+    Estate,
+    Grid,
+    Household,
+    Person,
+    Relation,
+)
 from portal.community.search import name_search_q
 from portal.community.selectors import (
     person_of,
@@ -37,6 +52,7 @@ from portal.community.selectors import (
     sensitive_profile_for,
     sensitive_profiles_for,
 )
+from portal.db import instances_from_row, select_list
 from portal.links import pk_url
 
 # Filters of the list.
@@ -311,32 +327,103 @@ def elder_rows(
     return rows
 
 
+# The elder page's read of her (``elder_page_get``): (alias, model, the attribute of the instance it hangs
+# from ("" for the person herself), the join). Every join a LEFT JOIN on a key: one row.
+_PAGE_PARTS = (
+    ("p", Person, None, None, None),
+    ("h", Household, "p", "household", "household"),
+    ("b", Building, "h", "building", "building"),
+    ("e", Estate, "b", "estate", "estate"),
+    ("g", Grid, "b", "grid", "grid"),
+    ("u", User, "p", "user", "user"),
+    ("ep", ElderProfile, "p", "elder_profile", None),
+    ("hu", User, "ep", "helper", "helper"),
+    ("fd", User, "ep", "family_doctor", "family_doctor"),
+    ("ro", User, "ep", "risk_override_by", "risk_override_by"),
+    ("ub", User, "ep", "updated_by", "updated_by"),
+    ("cp", ContactPlan, "p", "contact_plan", None),
+    ("ca", User, "cp", "assigned_to", "assigned_to"),
+)
+
+
+@functools.lru_cache(maxsize=4)
+def _page_get_sql(vendor: str) -> str:
+    """The text of the elder page's read up to her scope (``WHERE p.id = (``), written once per process from the
+    models' own table and column names; every value is a parameter."""
+    qn = connection.ops.quote_name
+    models = {alias: model for alias, model, *_ in _PAGE_PARTS}
+    joins = []
+    for alias, model, parent, _attr, forward in _PAGE_PARTS[1:]:
+        table = qn(model._meta.db_table)
+        if forward:  # her household, its building, ...: the parent's foreign key
+            column = qn(models[parent]._meta.get_field(forward).column)
+            on = f"{alias}.{qn(model._meta.pk.column)} = {parent}.{column}"
+        else:  # her profile, her contact plan: their one-to-one key to her
+            field = next(
+                f for f in model._meta.concrete_fields if f.is_relation and f.related_model is Person
+            )
+            on = f"{alias}.{qn(field.column)} = {parent}.{qn(Person._meta.pk.column)}"
+        joins.append(f"LEFT OUTER JOIN {table} {alias} ON {on}")
+    consent = Consent._meta
+    health = (
+        f"EXISTS(SELECT 1 FROM {qn(consent.db_table)} c "  # noqa: S608 - the models' own names
+        f"WHERE c.{qn(consent.get_field('person').column)} = p.{qn(Person._meta.pk.column)} "
+        f"AND c.{qn(consent.get_field('purpose').column)} = %s "
+        f"AND c.{qn(consent.get_field('withdrawn_at').column)} IS NULL)"
+    )
+    select = ", ".join(select_list(model, alias) for alias, model, *_ in _PAGE_PARTS)
+    return (
+        f"SELECT {select}, {health} FROM {qn(Person._meta.db_table)} p {' '.join(joins)} "  # noqa: S608
+        f"WHERE p.{qn(Person._meta.pk.column)} = "
+    )
+
+
 def elder_page_get(*, viewer, person_id, on: datetime.date | None = None) -> Person:
-    """One elder for her page, with her profile's people, her account, her contact plan (and who holds
-    it) joined in and ``health_consent`` (whether her health consent stands) annotated: what the page and
-    its sections read of her, in one query (issue 13); Http404 outside the viewer's scope."""
-    from django.db.models import Exists, OuterRef
+    """One elder for her page, with her address, her account, her profile's people, her contact plan (and
+    who holds it) loaded and ``health_consent`` (whether her health consent stands) set: what the page and
+    its sections read of her, in one query; Http404 outside the viewer's scope.
+
+    The SQL is written once (``_page_get_sql``) and only her scope (``elders_visible_to``, which depends on
+    the viewer) is built by the ORM for each request, as a subquery of ids: the ORM's version of this read,
+    with its thirteen tables, cost more to build than to run (issue 13). A test holds it to that version
+    (``select_related`` of the same relations)."""
+    from django.core.exceptions import EmptyResultSet
     from django.http import Http404
 
-    from portal.community.models import Consent, ConsentPurpose
-
-    health = Consent.objects.active().filter(person=OuterRef("pk"), purpose=ConsentPurpose.HEALTH)
     try:
-        person = (
-            elders_visible_to(viewer=viewer, on=on)
-            .select_related(
-                "user",
-                "elder_profile__helper",
-                "elder_profile__family_doctor",
-                "elder_profile__risk_override_by",
-                "elder_profile__updated_by",
-                "contact_plan__assigned_to",
-            )
-            .annotate(health_consent=Exists(health))
-            .get(pk=person_id)
-        )
-    except (Person.DoesNotExist, ValueError, TypeError, OverflowError):
+        # Her id when the viewer may see her (at most one row): a scalar subquery, run once before the
+        # joins (as a semi-join it would be one more table for the planner to order with the thirteen).
+        scope = elders_visible_to(viewer=viewer, on=on).filter(pk=person_id).values("pk").order_by()[:1]
+        scope_sql, scope_params = scope.query.sql_with_params()
+    except (ValueError, TypeError, OverflowError, EmptyResultSet):
         raise Http404("No such elder.") from None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{_page_get_sql(connection.vendor)}({scope_sql})",
+            [ConsentPurpose.HEALTH, *scope_params],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("No such elder.")
+    found = dict(
+        zip(
+            (alias for alias, *_ in _PAGE_PARTS),
+            instances_from_row(row[:-1], *(model for _, model, *_ in _PAGE_PARTS)),
+            strict=True,
+        )
+    )
+    for alias, _model, parent, attr, forward in _PAGE_PARTS[1:]:
+        instance, owner = found[alias], found[parent]
+        value = instance if instance.pk is not None else None
+        if forward:
+            owner._meta.get_field(forward).set_cached_value(owner, value)
+        else:  # her profile, her contact plan (absent: None, as select_related leaves it)
+            descriptor = getattr(Person, attr)
+            descriptor.related.set_cached_value(owner, value)
+            if value is not None:
+                descriptor.related.field.set_cached_value(value, owner)
+    person = found["p"]
+    person.health_consent = bool(row[-1])
     # The sections take her contact plan from here (fresh), not from a cache an earlier write left.
     person.read_for_page = True
     return person
