@@ -450,9 +450,12 @@ def elder_page(*, viewer, elder: Person, ip: str | None = None, on: datetime.dat
     if may_see:
         sensitive = sensitive_profile_for(viewer=viewer, person=elder, where="elders:elder", ip=ip)
     facts = elder_facts(person=elder, sensitive=sensitive, show_sensitive=may_see, on=on)
+    # Only what the page and ``notice_recipients_from`` read of them (names, whether they and their
+    # accounts are active): a third of the columns to build and send (issue 13).
     relations = list(
         Relation.objects.filter(relative=elder, kind__in=ACTING_RELATIONS)
         .select_related("subject__user")
+        .only("kind", "relative_id", "subject__name", "subject__is_active", "subject__user__is_active")
         .order_by("kind", "id")
     )
     recipients = notice_recipients_from(person=elder, acting=relations)

@@ -36,13 +36,22 @@ def elder_section(*, viewer, elder, request=None) -> dict:
     else:
         return {}
     today = timezone.localdate()
-    plans = list(plans_visible_to(viewer=viewer).filter(elder=elder).order_by("-starts_on", "pk"))
+    # Her plans, with their service and organisation joined in: not her again with her address (the
+    # page has her), whose five models would be built for each plan (issue 13).
+    plans = list(
+        plans_visible_to(viewer=viewer)
+        .select_related(None)
+        .select_related("service", "organization")
+        .filter(elder=elder)
+        .order_by("-starts_on", "pk")
+    )
     if viewer.is_partner_staff and not plans:
         return {}
     deliveries = (
         list(deliveries_visible_to(viewer=viewer).filter(elder=elder)[:LAST_DELIVERIES]) if plans else []
     )
     for plan in plans:
+        plan.elder = elder
         plan.running = plan.starts_on <= today and (plan.ends_on is None or plan.ends_on >= today)
     plans.sort(key=lambda p: not p.running)
     return {
