@@ -259,3 +259,133 @@ def attendance_totals(*, viewer, now: datetime.datetime | None = None) -> list[d
         for r in rows
         if r["held_sessions"]
     ]
+
+
+# --- the page's two reads of attendance, their SQL written once (issue 13) -----------------------------
+#
+# ``attendance_totals`` and a page of ``attendance_sessions`` as the ORM states them above cost about
+# three times more to build and compile than PostgreSQL takes to run them. Here only the viewer's scope
+# (the activities for elders she manages, ``activities_manageable_by``) is built by the ORM, once for
+# both, as a subquery of ids; the rest is text written once per process from the models' own table and
+# column names, every value a parameter. A test holds both to the ORM's versions.
+
+
+def _manageable_sql(viewer) -> tuple[str, list] | None:
+    """The SQL of the ids of the activities for elders the viewer manages; None when she manages none
+    by her role (an empty scope)."""
+    from django.core.exceptions import EmptyResultSet
+
+    if viewer is None or not viewer.is_authenticated:
+        return None
+    qs = activities_manageable_by(user=viewer).filter(elder_activity_q()).order_by().values("pk")
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return sql, list(params)
+
+
+@functools.lru_cache(maxsize=4)
+def _attendance_sql(vendor: str) -> tuple[str, str, str]:
+    """(the totals' text, the page's text, the page's count text), each with ``{scope}`` to fill in."""
+    qn = connection.ops.quote_name
+    session, activity, reg, checkin = Session._meta, Activity._meta, Registration._meta, CheckIn._meta
+
+    def col(meta, name: str) -> str:
+        return qn(meta.get_field(name).column)
+
+    s_table, a_table = qn(session.db_table), qn(activity.db_table)
+    reg_table, checkin_table = qn(reg.db_table), qn(checkin.db_table)
+    held = (
+        f"NOT {{alias}}.{col(session, 'cancelled')} AND {{alias}}.{col(session, 'starts_at')} <= %s "
+        f"AND {{alias}}.{col(session, 'starts_at')} >= %s"
+    )
+    a_id, s_id = col(activity, "id"), col(session, "id")
+    totals = (
+        f"SELECT a.{a_id}, a.{col(activity, 'title')}, "  # noqa: S608 - the models' own names
+        f"(SELECT COUNT(*) FROM {s_table} h WHERE {held.format(alias='h')} "
+        f"AND h.{col(session, 'activity')} = a.{a_id}) AS held_sessions, "
+        f"(SELECT COUNT(*) FROM {checkin_table} k WHERE k.{col(checkin, 'session')} IN "
+        f"(SELECT h.{s_id} FROM {s_table} h WHERE {held.format(alias='h')} "
+        f"AND h.{col(session, 'activity')} = a.{a_id})) AS visits "
+        f"FROM {a_table} a WHERE a.{a_id} IN ({{scope}}) "
+        f"ORDER BY visits DESC, a.{col(activity, 'title')} ASC, a.{a_id} ASC"
+    )
+    confirmed = f"r.{col(reg, 'status')} = '{RegistrationStatus.CONFIRMED}'"  # the engine's constant
+    booked = (
+        f"CASE WHEN a.{col(activity, 'registration_scope')} = '{RegistrationScope.COURSE}' "  # noqa: S608
+        f"THEN (SELECT COUNT(*) FROM {reg_table} r WHERE r.{col(reg, 'activity')} = s.{col(session, 'activity')} "
+        f"AND r.{col(reg, 'session')} IS NULL AND {confirmed}) "
+        f"ELSE (SELECT COUNT(*) FROM {reg_table} r WHERE r.{col(reg, 'activity')} = s.{col(session, 'activity')} "
+        f"AND r.{col(reg, 'session')} = s.{s_id} AND {confirmed}) END"
+    )
+    where = (
+        f"FROM {s_table} s INNER JOIN {a_table} a ON a.{a_id} = s.{col(session, 'activity')} "
+        f"WHERE s.{col(session, 'activity')} IN ({{scope}}) AND {held.format(alias='s')}"
+    )
+    page = (
+        f"SELECT {select_list(Session, 's')}, {select_list(Activity, 'a')}, {booked}, "  # noqa: S608
+        f"(SELECT COUNT(*) FROM {checkin_table} k WHERE k.{col(checkin, 'session')} = s.{s_id}), "
+        f"COUNT(*) OVER () {where} "
+        f"ORDER BY s.{col(session, 'starts_at')} DESC, s.{s_id} DESC LIMIT %s OFFSET %s"
+    )
+    count = f"SELECT COUNT(*) {where}"  # noqa: S608
+    return totals, page, count
+
+
+def attendance_of(*, viewer, now: datetime.datetime | None = None, number=None):
+    """``(attendance_totals(viewer, now), the page `number` of attendance_sessions(viewer, now))`` as the
+    classes page shows them (the page as ``portal.pagination.page_with_count`` gives it, its sessions with
+    their activity, ``booked`` and ``checked_in``), or ``(None, None)`` when she manages no activity for
+    elders: two queries (for a page past the end two more: the count, then the last page)."""
+    from django.core.paginator import Page, Paginator
+
+    from portal.pagination import MAX_OFFSET
+    from portal.pagination import _requested as requested_page
+
+    scope = _manageable_sql(viewer)
+    if scope is None:
+        return None, None
+    scope_sql, scope_params = scope
+    now = now or timezone.now()
+    since = now - datetime.timedelta(days=ATTENDANCE_DAYS)
+    totals_sql, page_sql, count_sql = _attendance_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(totals_sql.format(scope=scope_sql), [now, since, now, since, *scope_params])
+        rows = cursor.fetchall()
+    if not rows:
+        return None, None
+    totals = [
+        {"activity_id": pk, "title": title, "sessions": held, "visits": visits}
+        for pk, title, held, visits in rows
+        if held
+    ]
+    page_sql, count_sql = page_sql.format(scope=scope_sql), count_sql.format(scope=scope_sql)
+    per_page = ATTENDANCE_PAGE_SIZE
+
+    def read(number: int) -> tuple[list[Session], int | None]:
+        with connection.cursor() as cursor:
+            cursor.execute(page_sql, [*scope_params, now, since, per_page, (number - 1) * per_page])
+            found = cursor.fetchall()
+        sessions = []
+        for row in found:
+            session, activity = instances_from_row(row[:-3], Session, Activity)
+            session.activity = activity
+            session.booked, session.checked_in = row[-3] or 0, row[-2] or 0
+            sessions.append(session)
+        return sessions, (found[0][-1] if found else None)
+
+    number = requested_page(number)
+    if number is not None and (number - 1) * per_page <= MAX_OFFSET:
+        sessions, count = read(number)
+        if sessions or number == 1:
+            paginator = Paginator([], per_page)
+            paginator.count = count or 0
+            return totals, Page(sessions, number, paginator)
+    with connection.cursor() as cursor:
+        cursor.execute(count_sql, [*scope_params, now, since])
+        count = cursor.fetchone()[0]
+    paginator = Paginator([], per_page)
+    paginator.count = count
+    sessions, _count = read(paginator.num_pages)
+    return totals, Page(sessions, paginator.num_pages, paginator)
