@@ -68,9 +68,15 @@ def _list_rows_html(rows) -> str:
     """The rows of the elder list (``elders/core/_rows.html``'s ``<tr>`` for each row), built in Python for
     ``index`` (issue 13: the template's lookups for 25 rows of seven cells). Every value is escaped; a test
     holds the markup to the template's loop, which the residents' page still renders."""
-    from django.utils.html import conditional_escape as esc
+    from html import escape as html_escape
+
     from django.utils.safestring import mark_safe
     from django.utils.translation import pgettext
+
+    def esc(value) -> str:
+        # Django's escape() is str() then the standard library's html.escape(); every value here is a
+        # plain string or number (names, labels, translations), none already marked safe.
+        return html_escape(str(value))
 
     l_name, l_age, l_band = esc(pgettext("person", "Name")), esc(_("Age")), esc(_("Age band"))
     l_address, l_living = esc(_("Address")), esc(_("Living situation"))
