@@ -6,8 +6,9 @@ youth rosters) through their views: ``crispy_field(form["q"])``, ``crispy_fields
 field: a few milliseconds a page for a list page's filter form. ``crispy_field`` writes the same markup (the
 wrapper, the label, the widget with crispy's classes, the help text) for the simple case a filter form
 has, and for the sign-in and sign-up forms of allauth (``templates/allauth/elements/fields.html``): a text,
-e-mail or password input or a select, required or not, or an optional checkbox, without errors. Anything
-else (an error to show, a required checkbox, another widget, a widget with classes of its own) goes through crispy itself, unchanged.
+e-mail or password input or a select (its options written from its choices), required or not, or an optional
+checkbox, without errors. Anything else (an error to show, a required checkbox, another widget, a widget with
+classes of its own, a select with groups of choices) goes through crispy itself, unchanged.
 """
 
 from __future__ import annotations
@@ -40,22 +41,40 @@ def _attrs(attrs: dict) -> str:
     return "".join(out)
 
 
-def _widget(bound: forms.BoundField, css: str) -> str:
+def _options(widget: forms.Select, value) -> str | None:
+    """The ``<option>`` elements of a single select without groups, as django/forms/widgets/select.html
+    writes them (``Select.optgroups``), from the choices themselves: Django builds a dict and a context
+    for each option first, the larger part of a filter form with a few selects (issue 13). None where a
+    choice is a group: those take Django's way."""
+    selected = {str(v) for v in widget.format_value(value)}
+    out, has_selected = [], False
+    for option_value, label in widget.choices:
+        if isinstance(label, list | tuple):
+            return None
+        text = "" if option_value is None else str(option_value)
+        chosen = not has_selected and text in selected
+        has_selected |= chosen
+        out.append(
+            f'\n  <option value="{conditional_escape(text)}"{" selected" if chosen else ""}>'
+            f"{conditional_escape(label)}</option>"
+        )
+    return "".join(out)
+
+
+def _widget(bound: forms.BoundField, css: str) -> str | None:
+    """The widget's markup, or None for a select with groups of choices (crispy writes those)."""
     widget = bound.field.widget
     widget.attrs = {**widget.attrs, "class": css}  # where crispy puts its class: in the widget's attrs
     attrs = bound.build_widget_attrs({}, widget)
     if bound.auto_id and "id" not in widget.attrs:
         attrs.setdefault("id", bound.auto_id)
-    context = widget.get_context(bound.html_name, bound.value(), attrs)["widget"]
     if isinstance(widget, forms.Select):
-        options = []
-        for _group, choices, _index in context["optgroups"]:
-            for option in choices:
-                options.append(
-                    f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                    f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>"
-                )
-        return f'<select name="{conditional_escape(context["name"])}"{_attrs(context["attrs"])}>{"".join(options)}\n</select>'
+        options = _options(widget, bound.value())
+        if options is None:
+            return None
+        select_attrs = _attrs(widget.build_attrs(widget.attrs, attrs))
+        return f'<select name="{conditional_escape(bound.html_name)}"{select_attrs}>{options}\n</select>'
+    context = widget.get_context(bound.html_name, bound.value(), attrs)["widget"]
     value = context["value"]
     shown = "" if value is None else f' value="{conditional_escape(str(value))}"'
     return (
@@ -87,11 +106,14 @@ def crispy_field(bound: forms.BoundField) -> SafeString:
     css = _simple(bound)
     if css is None:
         return as_crispy_field(bound)
+    widget = _widget(bound, css)
+    if widget is None:
+        return as_crispy_field(bound)
     if isinstance(bound.field.widget, forms.CheckboxInput):  # an optional box without help text
         return format_html(
             '<div class="mb-3"><div id="div_{}" class="form-check">{}<label for="{}" class="form-check-label">{}</label></div></div>',
             bound.auto_id,
-            mark_safe(_widget(bound, css)),  # noqa: S308 - every name and value in it is escaped
+            mark_safe(widget),  # noqa: S308 - every name and value in it is escaped
             bound.id_for_label,
             bound.label,
         )
@@ -114,7 +136,7 @@ def crispy_field(bound: forms.BoundField) -> SafeString:
         '<div id="div_{}" class="mb-3">{}{}{}</div>',
         bound.auto_id,
         label,
-        mark_safe(_widget(bound, css)),  # noqa: S308 - every name and value in it is escaped
+        mark_safe(widget),  # noqa: S308 - every name and value in it is escaped
         help_text,
     )
 

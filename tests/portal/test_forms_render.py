@@ -22,6 +22,14 @@ class Filters(forms.Form):
     choice = forms.ChoiceField(label="必选", choices=[("a", "甲"), ("b", "乙")])
     remember = forms.BooleanField(label="保持登录", required=False)
     agree = forms.BooleanField(label="我同意", help_text="必须勾选")
+    # Selects written from their choices: numbers for values, a required one whose first option is empty
+    # (the required attribute), a disabled one, and groups (those take Django's way).
+    number = forms.TypedChoiceField(label="数字", coerce=int, required=False, choices=[(1, "一"), (2, "二")])
+    pick = forms.ChoiceField(label="请选", choices=[("", "请选择"), ("a", "甲"), ("a", "重复的甲")])
+    fixed = forms.ChoiceField(label="固定", required=False, disabled=True, choices=[("x", "X"), ("y", "Y")])
+    grouped = forms.ChoiceField(
+        label="分组", required=False, choices=[("", "全部"), ("老人", [("80", "80+"), ("90", "90+")])]
+    )
 
 
 @pytest.mark.parametrize(
@@ -40,6 +48,7 @@ class Filters(forms.Form):
             "agree": "on",
         },
         {"email": "not an address", "choice": "z"},
+        {"number": "2", "pick": "a", "grouped": "90", "fixed": "y"},
     ],
 )
 def test_each_field_is_the_markup_crispy_writes(data):
@@ -69,6 +78,10 @@ def test_crispy_fields_gives_every_field_by_name():
         "choice",
         "remember",
         "agree",
+        "number",
+        "pick",
+        "fixed",
+        "grouped",
     }
 
 
