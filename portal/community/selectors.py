@@ -273,13 +273,11 @@ def sensitive_profile_for(*, viewer, person: Person, where: str, ip: str | None 
     """
     if not may_see_sensitive(viewer=viewer, person=person):
         raise PermissionDenied
-    AccessLog.objects.create(
-        user=viewer,
-        person=person,
-        fields=",".join(SENSITIVE_FIELDS),
-        reason=where[:100],
-        ip_address=ip or None,
-    )
+    fields, reason = ",".join(SENSITIVE_FIELDS), where[:100]
+    if connection.vendor == "postgresql":  # the row and the read in one statement, as for a list
+        found = _log_and_read_sensitive(viewer, [person.pk], fields, reason, ip, timezone.now())
+        return found[0] if found else SensitiveProfile(person=person)
+    AccessLog.objects.create(user=viewer, person=person, fields=fields, reason=reason, ip_address=ip or None)
     try:
         return SensitiveProfile.objects.get(person=person)
     except SensitiveProfile.DoesNotExist:

@@ -101,6 +101,31 @@ def test_sensitive_profile_shown_to_those_who_need_it_and_logged(world, who):
     assert "health_conditions" in log.fields
 
 
+def test_one_profile_is_logged_and_read_in_one_statement_on_postgresql(world, django_assert_num_queries):
+    """For community staff (no query to decide) the row and the read: one statement on PostgreSQL, the
+    ORM's insert and get on SQLite; the same row and profile either way, a blank where none is recorded."""
+    SensitiveProfileFactory(person=world.granny, health_conditions="糖尿病")
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
+        profile = selectors.sensitive_profile_for(
+            viewer=world.staff, person=world.granny, where="t", ip="10.0.0.9"
+        )
+    assert (profile.pk, profile.person_id, profile.health_conditions) == (
+        world.granny.sensitive.pk,
+        world.granny.pk,
+        "糖尿病",
+    )
+    blank = selectors.sensitive_profile_for(viewer=world.staff, person=world.son, where="t")
+    assert blank.pk is None and blank.person_id == world.son.pk
+    logs = list(AccessLog.objects.order_by("pk").values_list("user_id", "person_id", "reason", "ip_address"))
+    assert logs == [
+        (world.staff.pk, world.granny.pk, "t", "10.0.0.9"),
+        (world.staff.pk, world.son.pk, "t", None),
+    ]
+    assert (
+        AccessLog.objects.filter(fields=",".join(selectors.SENSITIVE_FIELDS), at__isnull=False).count() == 2
+    )
+
+
 def test_every_view_is_logged(world):
     SensitiveProfileFactory(person=world.stranger)
     for _ in range(3):
