@@ -325,7 +325,8 @@ def test_the_list_rows_built_in_python_are_the_templates_markup(client, language
 def test_the_elder_page_reads_her_family_once_and_her_plan_and_consent_with_her(client):
     """Issue 13: her account, contact plan and health consent come with her; her notices' recipients and
     whether the viewer acts for her from the family rows: 14 queries for a staff member where it was 19 (her
-    account, the acting relations again, the viewer's own record, the consent and the plan, each apart)."""
+    account, the acting relations again, the viewer's own record, the consent and the plan, each apart); on
+    PostgreSQL 13, her sensitive profile's access-log row and read being one statement there."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -345,4 +346,5 @@ def test_the_elder_page_reads_her_family_once_and_her_plan_and_consent_with_her(
     assert response.context["family"][0].receives_notices
     assert response.context["outreach"]["plan"].elder_id == elder.pk
     assert not response.context["acts_for"] and not response.context["is_me"]
-    assert len(ctx.captured_queries) == 14, [q["sql"][:80] for q in ctx.captured_queries]
+    expected = 13 if connection.vendor == "postgresql" else 14
+    assert len(ctx.captured_queries) == expected, [q["sql"][:80] for q in ctx.captured_queries]
