@@ -12,6 +12,9 @@ class EldersConfig(AppConfig):
         from portal.community.audit import register_sensitive
 
         from . import models as m
+        from . import signals
+
+        signals.connect()
 
         # Every write leaves an audit entry. The derived risk fields are rewritten in bulk by the daily
         # refresh (no entry); edits and overrides are recorded.

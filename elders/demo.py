@@ -918,6 +918,9 @@ class _Demo:
             ContactPlan.objects.bulk_update(
                 to_update, ["every_days", "method", "assigned_to", "starts_on", "due_on"], batch_size=500
             )
+        from .services.outreach import contact_plans_elder_refresh
+
+        contact_plans_elder_refresh(person_ids=ids)  # written in bulk: no signal set it
         logs: list[ContactLog] = []
         for elder in elders:
             plan = plans[elder.pk]

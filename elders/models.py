@@ -13,6 +13,8 @@ and the elder's attendance there is the engine's check-in (one person-visit howe
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -24,6 +26,8 @@ from portal.community.models import Organization, Person
 
 #: Notes and free text typed on a phone: long enough for a real note, short enough to refuse a paste.
 NOTE_MAX = 1000
+#: ``ContactPlan.elder_since`` of a plan whose person is an elder on any day (she has an elder profile).
+ELDER_ALWAYS = datetime.date.min
 
 
 # --- The elder profile --------------------------------------------------------------------------------
@@ -543,6 +547,14 @@ class ContactPlan(models.Model):
     last_reached_at = models.DateTimeField(_("last reached"), null=True, blank=True)
     unreached_in_row = models.PositiveSmallIntegerField(_("not reached in a row"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    #: The day from which her person is an elder (active, and 60 or more or with an elder profile), or None
+    #: when she is not one and will not become one by age alone: stored so that the roster's lists count
+    #: and page plans without testing every person (issue 13). Plans are made for elders (hence the
+    #: default); the outreach engine keeps it true (``services.outreach.contact_plans_elder_refresh``,
+    #: called by ``elders.signals`` on a person's or a profile's change), and a drift test recomputes it.
+    elder_since = models.DateField(
+        _("an elder since"), null=True, blank=True, default=ELDER_ALWAYS, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -552,6 +564,20 @@ class ContactPlan(models.Model):
         indexes = [
             models.Index(fields=["is_active", "due_on"]),
             models.Index(fields=["assigned_to", "due_on"]),
+            # My visits and calls: her plans' counts and due dates read from the index alone.
+            models.Index(
+                fields=["assigned_to", "due_on"],
+                include=["elder_since"],
+                condition=Q(is_active=True),
+                name="contact_plan_mine",
+            ),
+            # The overdue list: the active plans by due date, with what its counts need.
+            models.Index(
+                fields=["due_on"],
+                include=["elder_since", "elder", "unreached_in_row"],
+                condition=Q(is_active=True),
+                name="contact_plan_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(every_days__gte=1), name="contact_plan_every_positive"),

@@ -67,6 +67,12 @@ class ElderProfileAdmin(admin.ModelAdmin):
         (_("Record"), {"fields": ("updated_by", "created_at", "updated_at")}),
     )
 
+    def get_readonly_fields(self, request, obj=None):
+        # A profile stays with the person it was made for: moving it would change who is an elder behind
+        # the contact plans' back (ContactPlan.elder_since follows a profile's creation and deletion).
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "person") if obj is not None else fields
+
     @admin.display(description=_("reasons"))
     def reasons_in_words(self, obj):
         # The admin is staff only (who may see sensitive data): every reason is said.

@@ -7,6 +7,7 @@ shows, so a page costs the same number of queries at 3 rows and at 30,000.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.core.paginator import Page
@@ -15,8 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from portal.community.models import Grid
-from portal.pagination import page_with_count
+from portal.community.models import Grid, Person
 
 from ..models import ContactLog, ContactPlan, Need, NeedStatus
 from .access import elder_q, elders_visible_to
@@ -167,22 +167,145 @@ def responsible_counts(*, viewer, today: datetime.date | None = None) -> dict[st
     return {k: counts.get(k) or 0 for k in ("total", "due", "overdue")}
 
 
-def responsible_page(
-    *, viewer, number, per_page: int, today: datetime.date | None = None, joins=MY_CONTACTS_JOINS
-) -> tuple[Page, dict[str, int]]:
-    """A page of "my visits and calls" (``get_page``'s page of :func:`responsible_plans`, its object_list
-    the rows, each plan with ``joins``) and :func:`responsible_counts`' figures. Two queries: the page's ids
-    with the figures over all her plans as window aggregates (the page reads every plan to sort them
-    anyway: a separate aggregate read them all a second time), then those plans with their joins."""
-    today = today or timezone.localdate()
-    page, found = page_with_count(
-        responsible_plans(viewer=viewer, today=today).values("pk"),
-        per_page,
-        number,
-        figures=_responsible_figures(today),
+def _mine_where(alias: str) -> str:
+    """Her plans of elders, on the stored ``elder_since`` (``_elder_plans``' predicate, kept true by the
+    outreach engine: see ``ContactPlan.elder_since``)."""
+    return f"{alias}.is_active AND {alias}.assigned_to_id = %(viewer)s AND {alias}.elder_since <= %(today)s"
+
+
+@functools.cache
+def _mine_groups_sql() -> str:
+    """Her plans counted by due date, from the index of her active plans alone (contact_plan_mine). Rows of
+    (part, due_on, n, before, due, overdue): part 0 the totals (n: every plan; due, overdue), part 1 the
+    due dates whose plans fall in the window [%(lo)s, %(hi)s) of the list or on its last page (``before``:
+    how many plans come before that date's)."""
+    plan = ContactPlan._meta.db_table
+    return (
+        f"WITH g AS (SELECT due_on, COUNT(*) AS n FROM {plan} c WHERE {_mine_where('c')} GROUP BY due_on), "  # noqa: S608 - table names from the models, values as parameters
+        "w AS (SELECT due_on, n, SUM(n) OVER (ORDER BY due_on ROWS UNBOUNDED PRECEDING) - n AS before, "
+        "SUM(n) OVER () AS total FROM g) "
+        "SELECT 0, NULL, SUM(n), NULL, SUM(CASE WHEN due_on <= %(today)s THEN n ELSE 0 END), "
+        "SUM(CASE WHEN due_on < %(today)s THEN n ELSE 0 END) FROM g "
+        "UNION ALL SELECT 1, due_on, n, before, NULL, NULL FROM w "
+        "WHERE (before < %(hi)s AND before + n > %(lo)s) "
+        "OR before + n > total - 1 - (total - 1) %% %(per_page)s"
     )
-    page.object_list = roster_rows(plans_by_ids([r["pk"] for r in page.object_list], joins), today=today)
-    return page, {"total": found["count"], "due": found["due"], "overdue": found["overdue"]}
+
+
+@functools.lru_cache(maxsize=32)
+def _mine_page_sql(groups: int) -> str:
+    """The page's plans, in the list's order, with what a card shows (her person, household, building,
+    estate: ``portal.db.select_list`` of each), from ``groups`` due dates: of each, its plans by name
+    (``due_on`` = %(d<i>)s, %(take<i>)s of them after %(skip<i>)s). One date's plans by name is what lets
+    PostgreSQL walk the names' index and stop at the page, where the whole list's order (due date, name)
+    joined every plan of the first dates to its person to sort them (issue 13: a third of 10,000 plans
+    due on one day)."""
+    from portal.community.models import Building, Estate, Household
+    from portal.db import select_list
+
+    plan, person = ContactPlan._meta.db_table, Person._meta.db_table
+    parts = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT c.id, {i} AS part, p.name FROM {plan} c "  # noqa: S608 - table names from the models, values as parameters
+        f"JOIN {person} p ON p.id = c.elder_id WHERE {_mine_where('c')} AND c.due_on = %(d{i})s "
+        f"ORDER BY p.name, c.id LIMIT %(take{i})s OFFSET %(skip{i})s) g{i}"
+        for i in range(groups)
+    )
+    columns = ", ".join(
+        select_list(model, alias)
+        for model, alias in (
+            (ContactPlan, "c"),
+            (Person, "p"),
+            (Household, "h"),
+            (Building, "b"),
+            (Estate, "e"),
+        )
+    )
+    return (
+        f"SELECT {columns} FROM ({parts}) page "  # noqa: S608 - as above
+        f"JOIN {plan} c ON c.id = page.id JOIN {person} p ON p.id = c.elder_id "
+        f"LEFT JOIN {Household._meta.db_table} h ON h.id = p.household_id "
+        f"LEFT JOIN {Building._meta.db_table} b ON b.id = h.building_id "
+        f"LEFT JOIN {Estate._meta.db_table} e ON e.id = b.estate_id "
+        "ORDER BY page.part, page.name, page.id"
+    )
+
+
+def _card_plans(rows) -> list[ContactPlan]:
+    """The plans of ``_mine_page_sql``'s rows, each with her person, household, building and estate
+    (as ``select_related(*MY_CONTACTS_JOINS)`` gives them)."""
+    from portal.community.models import Building, Estate, Household
+    from portal.db import instances_from_row
+
+    set_elder = ContactPlan._meta.get_field("elder").set_cached_value
+    set_household = Person._meta.get_field("household").set_cached_value
+    set_building = Household._meta.get_field("building").set_cached_value
+    set_estate = Building._meta.get_field("estate").set_cached_value
+    plans = []
+    for row in rows:
+        plan, person, household, building, estate = instances_from_row(
+            row, ContactPlan, Person, Household, Building, Estate
+        )
+        set_elder(plan, person)
+        set_household(person, household if person.household_id is not None else None)
+        if person.household_id is not None:
+            set_building(household, building)
+            set_estate(building, estate)
+        plans.append(plan)
+    return plans
+
+
+def responsible_page(
+    *, viewer, number, per_page: int, today: datetime.date | None = None
+) -> tuple[Page, dict[str, int]]:
+    """A page of "my visits and calls" (``Paginator(responsible_plans(...), per_page).get_page(number)``,
+    its object_list the rows, each plan with ``MY_CONTACTS_JOINS``) and :func:`responsible_counts`'
+    figures. Two queries: her plans counted by due date (the figures, and which dates the page takes),
+    then the page's plans date by date with what the cards show. tests/elders/test_outreach_mine.py holds
+    it to the ORM reads."""
+    from django.core.paginator import Paginator
+    from django.db import connection
+
+    from portal.pagination import MAX_OFFSET, _requested
+
+    today = today or timezone.localdate()
+    paginator = Paginator([], per_page)
+    if viewer is None or not viewer.is_authenticated or not viewer.is_active:
+        paginator.count = 0
+        page = paginator.page(1)
+        page.object_list = []
+        return page, {"total": 0, "due": 0, "overdue": 0}
+    wanted = _requested(number)
+    if wanted is not None and wanted * per_page > MAX_OFFSET:
+        wanted = None  # far past any list's end: the last page
+    lo = (wanted - 1) * per_page if wanted is not None else -1
+    params = {"viewer": viewer.pk, "today": today, "per_page": per_page}
+    with connection.cursor() as cursor:
+        cursor.execute(_mine_groups_sql(), {**params, "lo": lo, "hi": lo + per_page if lo >= 0 else -1})
+        rows = cursor.fetchall()
+    totals = next(r for r in rows if r[0] == 0)
+    counts = {"total": int(totals[2] or 0), "due": int(totals[4] or 0), "overdue": int(totals[5] or 0)}
+    paginator.count = counts["total"]
+    if wanted is None or wanted > paginator.num_pages:
+        wanted = paginator.num_pages  # past the end (or below 1): the last page, as get_page shows it
+    page = paginator.page(wanted)
+    lo, hi = (wanted - 1) * per_page, wanted * per_page
+    groups = []
+    for _part, due_on, n, before, _due, _overdue in sorted(
+        (r for r in rows if r[0] == 1), key=lambda r: r[1]
+    ):
+        n, before = int(n), int(before)
+        if before < hi and before + n > lo:
+            skip = max(lo - before, 0)
+            groups.append((due_on, skip, min(hi, before + n) - before - skip))
+    plans = []
+    if groups:
+        for i, (due_on, skip, take) in enumerate(groups):
+            params.update({f"d{i}": due_on, f"skip{i}": skip, f"take{i}": take})
+        with connection.cursor() as cursor:
+            cursor.execute(_mine_page_sql(len(groups)), params)
+            plans = _card_plans(cursor.fetchall())
+    page.object_list = roster_rows(plans, today=today)
+    return page, counts
 
 
 def plans_for_responsible(*, viewer, today: datetime.date | None = None) -> list[RosterRow]:
@@ -229,43 +352,40 @@ def overdue_counts_by_grid(*, viewer, today: datetime.date | None = None) -> lis
     return list(rows)
 
 
+@functools.lru_cache(maxsize=8)
 def _overdue_sql(*, scoped: bool, one_grid: bool) -> str:
     """The overdue list's counts by grid and one page of its plans, in one statement (issue 13: the counts
     and the page each joined every overdue plan to her elder, address and grid; here the overdue plans are
     read once, in a CTE both parts take). Rows of (part, grid_id, grid name, overdue, unreached, plan id):
     part 0 the counts by grid name, part 1 the page's plans in the list's order. Written once from the
     models' tables; tests/elders/test_outreach_overdue_sql.py holds it to overdue_counts_by_grid and
-    overdue_plans."""
-    from portal.community.models import Building, Household, Person
-
-    from ..models import ElderProfile
+    overdue_plans. Whether her person is an elder is the plan's stored ``elder_since`` (kept true by the
+    outreach engine), so the person is read for her name and address only; the page is the top of the
+    overdue plans (a top-N sort), not a numbering of them all."""
+    from portal.community.models import Building, Household
 
     plan, person = ContactPlan._meta.db_table, Person._meta.db_table
     household, building = Household._meta.db_table, Building._meta.db_table
-    grid, profile = Grid._meta.db_table, ElderProfile._meta.db_table
+    grid = Grid._meta.db_table
     return (
         "WITH o AS ("  # noqa: S608 - table names from the models, values as parameters
         "SELECT c.id, c.due_on, p.name, b.grid_id, c.unreached_in_row "
         f"FROM {plan} c JOIN {person} p ON p.id = c.elder_id "
         f"LEFT JOIN {household} h ON h.id = p.household_id "
         f"LEFT JOIN {building} b ON b.id = h.building_id "
-        "WHERE c.is_active AND p.is_active AND c.due_on < %(today)s "
-        # The profile on the plan's column (as _elder_plans): tested after the join, for the plans whose
-        # elder is too young by her age alone, not pushed into a scan of every person.
-        f"AND (p.birth_date <= %(cutoff)s OR c.elder_id IN (SELECT person_id FROM {profile}))"
+        "WHERE c.is_active AND c.due_on < %(today)s AND c.elder_since <= %(today)s"
         + (" AND b.grid_id = %(scope)s" if scoped else "")
         + ") "  # noqa: S608
         "SELECT part, grid_id, grid, overdue, unreached, id FROM ("
         "SELECT 0 AS part, o.grid_id, g.name AS grid, COUNT(*) AS overdue, "
         "COUNT(*) FILTER (WHERE o.unreached_in_row >= 2) AS unreached, NULL AS id, "
-        "ROW_NUMBER() OVER (ORDER BY g.name, o.grid_id) AS k "
+        "NULL AS due_on, NULL AS name "
         f"FROM o LEFT JOIN {grid} g ON g.id = o.grid_id GROUP BY o.grid_id, g.name "
         "UNION ALL "
-        "SELECT 1, NULL, NULL, NULL, NULL, id, k FROM ("
-        "SELECT o.id, ROW_NUMBER() OVER (ORDER BY o.due_on, o.name, o.id) AS k FROM o"
+        "SELECT 1, NULL, NULL, NULL, NULL, r.id, r.due_on, r.name FROM (SELECT o.id, o.due_on, o.name FROM o"
         + (" WHERE o.grid_id = %(grid)s" if one_grid else "")
         + " ORDER BY o.due_on, o.name, o.id LIMIT %(limit)s OFFSET %(offset)s) r"
-        ") x ORDER BY part, k"
+        ") x ORDER BY part, grid, grid_id, due_on, name, id"
     )
 
 
@@ -281,8 +401,6 @@ def overdue_page(
 
     from portal.pagination import MAX_OFFSET, _requested
 
-    from .access import ELDER_AGE, _cutoff
-
     today = today or timezone.localdate()
     paginator = Paginator([], per_page)
     if not may_see_overdue(viewer=viewer):
@@ -291,7 +409,7 @@ def overdue_page(
     scoped = not viewer.is_community_staff
     one_grid = not scoped and grid is not None
     sql = _overdue_sql(scoped=scoped, one_grid=one_grid)
-    params = {"today": today, "cutoff": _cutoff(ELDER_AGE, today), "limit": per_page}
+    params = {"today": today, "limit": per_page}
     if scoped:
         params["scope"] = viewer.grid_id
     if one_grid:

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,10 +38,12 @@ from portal.community.models import Person
 from portal.notify.services import message_enqueue_many
 
 from ..models import (
+    ELDER_ALWAYS,
     NOTE_MAX,
     ContactLog,
     ContactMethod,
     ContactPlan,
+    ElderProfile,
     Need,
     NeedCategory,
     NeedStatus,
@@ -50,7 +52,7 @@ from ..models import (
     RiskLevel,
     Wellbeing,
 )
-from ..selectors.access import elder_q
+from ..selectors.access import ELDER_AGE, elder_q
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +155,57 @@ def _local_day(moment: datetime.datetime | None) -> datetime.date | None:
     return timezone.localtime(moment).date() if moment is not None else None
 
 
+def elder_since(
+    *, is_active: bool, birth_date: datetime.date | None, has_profile: bool
+) -> datetime.date | None:
+    """The first day on which a person is an elder (``elders.selectors.access.elder_q``: active, and
+    ``ELDER_AGE`` or more on the day or with an elder profile), as things stand: ``ELDER_ALWAYS`` with a
+    profile, her 60th birthday by age (1 March when she was born on 29 February and that year has none),
+    None when she is not active or has neither. ``elder_since <= day`` is ``elder_q(on=day)`` for her."""
+    if not is_active:
+        return None
+    if has_profile:
+        return ELDER_ALWAYS
+    if birth_date is None:
+        return None
+    try:
+        return birth_date.replace(year=birth_date.year + ELDER_AGE)
+    except ValueError:  # 29 February, and no such day 60 years on
+        return datetime.date(birth_date.year + ELDER_AGE, 3, 1)
+
+
+def contact_plans_elder_refresh(*, person_ids: Iterable[int]) -> int:
+    """Set ``ContactPlan.elder_since`` of these people's plans from their person and profile as they stand
+    (called on every change of a person's activity or birth date and of a profile's existence; see
+    ``elders.signals``); returns how many plans changed. The people are locked first (as an update of the
+    person locks her), so that two changes at once (a profile added while she moves away) cannot leave
+    the value of the first: the second waits and reads what the first committed. One query, and one
+    more for each value written."""
+    ids = {int(i) for i in person_ids if i is not None}
+    if not ids:
+        return 0
+    changed = 0
+    with transaction.atomic():
+        rows = (
+            Person.objects.select_for_update(no_key=True, of=("self",))
+            .filter(pk__in=ids, contact_plan__isnull=False)
+            .annotate(
+                plan_id=F("contact_plan__id"),
+                since=F("contact_plan__elder_since"),
+                has_profile=Exists(ElderProfile.objects.filter(person_id=OuterRef("pk"))),
+            )
+            .values_list("plan_id", "since", "is_active", "birth_date", "has_profile")
+        )
+        by_value: dict[datetime.date | None, list[int]] = defaultdict(list)
+        for plan_id, since, active, born, has_profile in rows:
+            value = elder_since(is_active=active, birth_date=born, has_profile=has_profile)
+            if value != since:
+                by_value[value].append(plan_id)
+        for value, plan_ids in by_value.items():
+            changed += ContactPlan.objects.filter(pk__in=plan_ids).update(elder_since=value)
+    return changed
+
+
 def contact_plans_sync(*, person_ids, today: datetime.date | None = None) -> int:
     """Create or update the contact plans of these elders from their effective risk level (plans set by
     staff keep their frequency and responsible person); returns how many were created or changed.
@@ -218,6 +271,9 @@ def contact_plans_sync(*, person_ids, today: datetime.date | None = None) -> int
                 to_create.append(
                     ContactPlan(
                         elder=person,
+                        elder_since=elder_since(
+                            is_active=True, birth_date=person.birth_date, has_profile=profile is not None
+                        ),
                         every_days=every,
                         assigned_to_id=responsible,
                         starts_on=today,
@@ -755,7 +811,9 @@ __all__ = [
     "contact_log_create",
     "contact_plan_for",
     "contact_plan_update",
+    "contact_plans_elder_refresh",
     "contact_plans_sync",
+    "elder_since",
     "may_log_contact",
     "may_manage_plan",
     "may_update_need",
