@@ -192,16 +192,41 @@ def _mine_groups_sql() -> str:
     )
 
 
+def _card_columns():
+    """What a card shows, model by model: (model, alias, field names), the plan first."""
+    from portal.community.models import Building, Estate, Household
+
+    return (
+        (
+            ContactPlan,
+            "c",
+            (
+                "id",
+                "elder",
+                "every_days",
+                "method",
+                "assigned_to",
+                "due_on",
+                "last_contact_at",
+                "unreached_in_row",
+            ),
+        ),
+        (Person, "p", ("id", "name", "birth_date", "phone", "household")),
+        (Household, "h", ("id", "building", "unit", "room")),
+        (Building, "b", ("id", "estate", "number", "grid")),
+        (Estate, "e", ("id", "name")),
+    )
+
+
 @functools.lru_cache(maxsize=32)
 def _mine_page_sql(groups: int) -> str:
-    """The page's plans, in the list's order, with what a card shows (her person, household, building,
-    estate: ``portal.db.select_list`` of each), from ``groups`` due dates: of each, its plans by name
-    (``due_on`` = %(d<i>)s, %(take<i>)s of them after %(skip<i>)s). One date's plans by name is what lets
-    PostgreSQL walk the names' index and stop at the page, where the whole list's order (due date, name)
-    joined every plan of the first dates to its person to sort them (issue 13: a third of 10,000 plans
-    due on one day)."""
+    """The page's plans, in the list's order, with what a card shows (of her person, household, building
+    and estate: ``_card_columns``), from ``groups`` due dates: of each, its plans by name (``due_on`` =
+    %(d<i>)s, %(take<i>)s of them after %(skip<i>)s). One date's plans by name is what lets PostgreSQL
+    walk the names' index and stop at the page, where the whole list's order (due date, name) joined every
+    plan of the first dates to its person to sort them (issue 13: a third of 10,000 plans due on one
+    day)."""
     from portal.community.models import Building, Estate, Household
-    from portal.db import select_list
 
     plan, person = ContactPlan._meta.db_table, Person._meta.db_table
     parts = " UNION ALL ".join(
@@ -210,18 +235,8 @@ def _mine_page_sql(groups: int) -> str:
         f"ORDER BY p.name, c.id LIMIT %(take{i})s OFFSET %(skip{i})s) g{i}"
         for i in range(groups)
     )
-    columns = ", ".join(
-        select_list(model, alias)
-        for model, alias in (
-            (ContactPlan, "c"),
-            (Person, "p"),
-            (Household, "h"),
-            (Building, "b"),
-            (Estate, "e"),
-        )
-    )
     return (
-        f"SELECT {columns} FROM ({parts}) page "  # noqa: S608 - as above
+        f"SELECT {_columns_sql(_card_columns())} FROM ({parts}) page "  # noqa: S608 - as above
         f"JOIN {plan} c ON c.id = page.id JOIN {person} p ON p.id = c.elder_id "
         f"LEFT JOIN {Household._meta.db_table} h ON h.id = p.household_id "
         f"LEFT JOIN {Building._meta.db_table} b ON b.id = h.building_id "
@@ -230,26 +245,115 @@ def _mine_page_sql(groups: int) -> str:
     )
 
 
-def _card_plans(rows) -> list[ContactPlan]:
-    """The plans of ``_mine_page_sql``'s rows, each with her person, household, building and estate
-    (as ``select_related(*MY_CONTACTS_JOINS)`` gives them)."""
-    from portal.community.models import Building, Estate, Household
-    from portal.db import instances_from_row
+def _overdue_columns():
+    """What a row of the overdue list shows, model by model (as ``_card_columns``)."""
+    from portal.accounts.models import User
+    from portal.community.models import Building, Household
 
+    return (
+        (ContactPlan, "c", ("id", "elder", "assigned_to", "due_on", "last_contact_at", "unreached_in_row")),
+        (Person, "p", ("id", "name", "household")),
+        (Household, "h", ("id", "building")),
+        (Building, "b", ("id", "grid")),
+        (Grid, "rg", ("id", "name")),
+        (User, "u", ("id", "name", "phone")),
+    )
+
+
+def _columns_sql(spec) -> str:
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    return ", ".join(
+        f"{alias}.{qn(model._meta.get_field(name).column)}" for model, alias, names in spec for name in names
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _loaders(spec_of, vendor: str):
+    """For each model of ``spec_of()``: (model, attnames, each column's converters), as the ORM loads
+    them (``portal.db.instances_from_row``, for the columns a page shows only)."""
+    from django.db import connection
+
+    out = []
+    for model, _alias, names in spec_of():
+        fields = [model._meta.get_field(name) for name in names]
+        converters = []
+        for field in fields:
+            col = field.get_col(model._meta.db_table)
+            converters.append(
+                (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+            )
+        out.append((model, [f.attname for f in fields], converters))
+    return out
+
+
+def _instances(row, loaders, start: int = 0) -> list:
+    """One instance of each loader's model from ``row`` (from column ``start``), only its columns loaded."""
+    from django.db import connection
+
+    found = []
+    for model, names, converters in loaders:
+        values = list(row[start : start + len(names)])
+        start += len(names)
+        for i, (col, funcs) in enumerate(converters):
+            for func in funcs:
+                values[i] = func(values[i], col, connection)
+        found.append(model.from_db(connection.alias, names, values))
+    return found
+
+
+def _card_plans(rows) -> list[ContactPlan]:
+    """The plans of ``_mine_page_sql``'s rows (only what a card shows loaded), each with her person,
+    household, building and estate, as ``select_related(*MY_CONTACTS_JOINS)`` gives them."""
+    from django.db import connection
+
+    from portal.community.models import Building, Household
+
+    loaders = _loaders(_card_columns, connection.vendor)
     set_elder = ContactPlan._meta.get_field("elder").set_cached_value
     set_household = Person._meta.get_field("household").set_cached_value
     set_building = Household._meta.get_field("building").set_cached_value
     set_estate = Building._meta.get_field("estate").set_cached_value
     plans = []
     for row in rows:
-        plan, person, household, building, estate = instances_from_row(
-            row, ContactPlan, Person, Household, Building, Estate
-        )
+        plan, person, household, building, estate = _instances(row, loaders)
         set_elder(plan, person)
-        set_household(person, household if person.household_id is not None else None)
-        if person.household_id is not None:
+        if person.household_id is None:
+            set_household(person, None)
+        else:
+            set_household(person, household)
             set_building(household, building)
             set_estate(building, estate)
+        plans.append(plan)
+    return plans
+
+
+def _overdue_plans_of(rows, start: int) -> list[ContactPlan]:
+    """The plans of the overdue statement's page rows (their columns from ``start``), each with her
+    person, household, building, grid and the person responsible, as ``select_related(*OVERDUE_JOINS)``
+    gives them (only what a row shows loaded)."""
+    from django.db import connection
+
+    from portal.community.models import Building, Household
+
+    loaders = _loaders(_overdue_columns, connection.vendor)
+    set_elder = ContactPlan._meta.get_field("elder").set_cached_value
+    set_assignee = ContactPlan._meta.get_field("assigned_to").set_cached_value
+    set_household = Person._meta.get_field("household").set_cached_value
+    set_building = Household._meta.get_field("building").set_cached_value
+    set_grid = Building._meta.get_field("grid").set_cached_value
+    plans = []
+    for row in rows:
+        plan, person, household, building, grid, user = _instances(row, loaders, start)
+        set_elder(plan, person)
+        set_assignee(plan, user if plan.assigned_to_id is not None else None)
+        if person.household_id is None:
+            set_household(person, None)
+        else:
+            set_household(person, household)
+            set_building(household, building)
+            set_grid(building, grid)
         plans.append(plan)
     return plans
 
@@ -356,17 +460,21 @@ def overdue_counts_by_grid(*, viewer, today: datetime.date | None = None) -> lis
 def _overdue_sql(*, scoped: bool, one_grid: bool) -> str:
     """The overdue list's counts by grid and one page of its plans, in one statement (issue 13: the counts
     and the page each joined every overdue plan to her elder, address and grid; here the overdue plans are
-    read once, in a CTE both parts take). Rows of (part, grid_id, grid name, overdue, unreached, plan id):
-    part 0 the counts by grid name, part 1 the page's plans in the list's order. Written once from the
+    read once, in a CTE both parts take). Rows of (part, grid_id, grid name, overdue, unreached, the
+    order's keys, then ``_overdue_columns``): part 0 the counts by grid name, part 1 the page's plans in
+    the list's order with what a row shows. Written once from the
     models' tables; tests/elders/test_outreach_overdue_sql.py holds it to overdue_counts_by_grid and
     overdue_plans. Whether her person is an elder is the plan's stored ``elder_since`` (kept true by the
     outreach engine), so the person is read for her name and address only; the page is the top of the
     overdue plans (a top-N sort), not a numbering of them all."""
+    from portal.accounts.models import User
     from portal.community.models import Building, Household
 
     plan, person = ContactPlan._meta.db_table, Person._meta.db_table
     household, building = Household._meta.db_table, Building._meta.db_table
-    grid = Grid._meta.db_table
+    grid, user = Grid._meta.db_table, User._meta.db_table
+    spec = _overdue_columns()
+    nulls = ", ".join("NULL" for _model, _alias, names in spec for _name in names)
     return (
         "WITH o AS ("  # noqa: S608 - table names from the models, values as parameters
         "SELECT c.id, c.due_on, p.name, b.grid_id, c.unreached_in_row "
@@ -376,16 +484,20 @@ def _overdue_sql(*, scoped: bool, one_grid: bool) -> str:
         "WHERE c.is_active AND c.due_on < %(today)s AND c.elder_since <= %(today)s"
         + (" AND b.grid_id = %(scope)s" if scoped else "")
         + ") "  # noqa: S608
-        "SELECT part, grid_id, grid, overdue, unreached, id FROM ("
+        f"SELECT * FROM ("
         "SELECT 0 AS part, o.grid_id, g.name AS grid, COUNT(*) AS overdue, "
-        "COUNT(*) FILTER (WHERE o.unreached_in_row >= 2) AS unreached, NULL AS id, "
-        "NULL AS due_on, NULL AS name "
+        "COUNT(*) FILTER (WHERE o.unreached_in_row >= 2) AS unreached, NULL AS k_due, NULL AS k_name, "
+        f"NULL AS k_id, {nulls} "
         f"FROM o LEFT JOIN {grid} g ON g.id = o.grid_id GROUP BY o.grid_id, g.name "
         "UNION ALL "
-        "SELECT 1, NULL, NULL, NULL, NULL, r.id, r.due_on, r.name FROM (SELECT o.id, o.due_on, o.name FROM o"
+        f"SELECT 1, NULL, NULL, NULL, NULL, r.due_on, r.name, r.id, {_columns_sql(spec)} "
+        "FROM (SELECT o.id, o.due_on, o.name FROM o"
         + (" WHERE o.grid_id = %(grid)s" if one_grid else "")
-        + " ORDER BY o.due_on, o.name, o.id LIMIT %(limit)s OFFSET %(offset)s) r"
-        ") x ORDER BY part, grid, grid_id, due_on, name, id"
+        + " ORDER BY o.due_on, o.name, o.id LIMIT %(limit)s OFFSET %(offset)s) r "
+        f"JOIN {plan} c ON c.id = r.id JOIN {person} p ON p.id = c.elder_id "
+        f"LEFT JOIN {household} h ON h.id = p.household_id LEFT JOIN {building} b ON b.id = h.building_id "
+        f"LEFT JOIN {grid} rg ON rg.id = b.grid_id LEFT JOIN {user} u ON u.id = c.assigned_to_id"
+        ") x ORDER BY part, grid, grid_id, k_due, k_name, k_id"
     )
 
 
@@ -393,8 +505,8 @@ def overdue_page(
     *, viewer, number, per_page: int, today: datetime.date | None = None, grid: Grid | None = None
 ) -> tuple[list[dict], Page]:
     """The overdue list's page: :func:`overdue_counts_by_grid` (every grid the viewer sees) and the page
-    ``Paginator(overdue_plans(...), per_page).get_page(number)`` gives (its object_list the page's plan
-    ids; its count the plans of ``grid`` or of every grid). One query for any page that exists; a page
+    ``Paginator(overdue_plans(...), per_page).get_page(number)`` gives (its object_list the page's plans
+    with ``OVERDUE_JOINS``; its count the plans of ``grid`` or of every grid). One query for any page that exists; a page
     past the end reads the last page again (one query more), as ``get_page`` shows it."""
     from django.core.paginator import Paginator
     from django.db import connection
@@ -422,20 +534,20 @@ def overdue_page(
         counts = [
             {"grid_id": r[1], "grid": r[2], "overdue": r[3], "unreached": r[4]} for r in rows if r[0] == 0
         ]
-        return counts, [r[5] for r in rows if r[0] == 1]
+        return counts, _overdue_plans_of([r for r in rows if r[0] == 1], 8)
 
     wanted = _requested(number)
     if wanted is not None and (wanted - 1) * per_page > MAX_OFFSET:
         wanted = None
     first_read = wanted or 1
-    counts, ids = read(first_read)
+    counts, plans = read(first_read)
     paginator.count = sum(c["overdue"] for c in counts if not one_grid or c["grid_id"] == grid.pk)
     if wanted is None or wanted > paginator.num_pages:
         wanted = paginator.num_pages  # past the end (or below 1): the last page, as get_page shows it
         if wanted != first_read:
-            counts, ids = read(wanted)
+            counts, plans = read(wanted)
     page = paginator.page(wanted)
-    page.object_list = ids
+    page.object_list = plans
     return counts, page
 
 

@@ -292,8 +292,8 @@ def overdue(request):
     grid = form.cleaned_data.get("grid") if staff and form.is_valid() else None
     if not staff:
         del form.fields["grid"]
-    # The counts by grid and the page's plans in one query (the list's length is in the counts already),
-    # then those plans with what a row shows.
+    # The counts by grid and the page's plans with what a row shows, in one query (the list's length is
+    # in the counts already).
     counts, page = sel.overdue_page(
         viewer=request.user,
         number=request.GET.get("page"),
@@ -301,7 +301,7 @@ def overdue(request):
         today=today,
         grid=grid,
     )
-    rows = sel.roster_rows(sel.plans_by_ids(page.object_list, sel.OVERDUE_JOINS), today=today)
+    rows = sel.roster_rows(page.object_list, today=today)
     page.object_list = rows
     log_url = pk_url("elders:contact_log")
     for row in rows:

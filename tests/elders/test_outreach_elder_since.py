@@ -67,7 +67,7 @@ def _assert_no_drift(c):
     ]
     assert counts == sel.responsible_counts(viewer=c.volunteer, today=DAY)
     _counts, overdue = sel.overdue_page(viewer=c.staff, number=1, per_page=100, today=DAY)
-    assert list(overdue.object_list) == [p.pk for p in sel.overdue_plans(viewer=c.staff, today=DAY)]
+    assert [p.pk for p in overdue.object_list] == [p.pk for p in sel.overdue_plans(viewer=c.staff, today=DAY)]
 
 
 def test_no_drift_after_a_sequence_of_changes(elders_data):

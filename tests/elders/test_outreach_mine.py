@@ -63,3 +63,39 @@ def test_my_page_for_someone_with_no_plans_or_signed_out(c):
         page, counts = sel.responsible_page(viewer=viewer, number=1, per_page=5, today=DAY)
         assert list(page.object_list) == [] and page.number == 1 and page.paginator.count == 0
         assert counts == {"total": 0, "due": 0, "overdue": 0}
+
+
+def _shown(rows):
+    return [
+        (
+            r.plan.pk,
+            r.elder.pk,
+            r.elder.name,
+            r.elder.phone,
+            r.elder.household_id,
+            r.address,
+            r.age_words,
+            r.due_words,
+            r.every_words,
+            r.plan.get_method_display(),
+            r.plan.last_contact_at,
+            r.plan.unreached_in_row,
+        )
+        for r in rows
+    ]
+
+
+def test_my_page_rows_show_what_the_joined_plans_show(c, django_assert_num_queries):
+    from django.utils import timezone
+
+    plan = c.volunteer.contact_plans.order_by("pk").first()
+    plan.last_contact_at, plan.unreached_in_row, plan.method = timezone.now(), 2, "call"
+    plan.save()
+    c.volunteer.contact_plans.filter(pk=plan.pk).update(due_on=DAY - datetime.timedelta(days=30))
+    plan.elder.phone = "+8613800000999"
+    plan.elder.save()
+    with django_assert_num_queries(2):  # the counts by date, the page with its joins
+        page, _counts = sel.responsible_page(viewer=c.volunteer, number=1, per_page=25, today=DAY)
+        shown = _shown(page.object_list)  # nothing read later
+    joined = sel.roster_rows(sel.responsible_plans(viewer=c.volunteer, today=DAY), today=DAY)
+    assert shown == _shown(joined) and shown[0][0] == plan.pk and shown[0][9] == plan.get_method_display()

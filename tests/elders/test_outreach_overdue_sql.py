@@ -54,7 +54,7 @@ def test_overdue_page_is_the_orm_reads(c, number, one_grid):
     counts, page = sel.overdue_page(viewer=c.staff, number=number, per_page=4, today=DAY, grid=grid)
     want_counts, want_ids, want_number, want_count = _expected(c.staff, number, 4, grid)
     assert counts == want_counts
-    assert list(page.object_list) == want_ids
+    assert [p.pk for p in page.object_list] == want_ids
     assert (page.number, page.paginator.count) == (want_number, want_count)
 
 
@@ -63,7 +63,11 @@ def test_overdue_page_of_a_grid_worker_is_her_grid(c):
         counts, page = sel.overdue_page(viewer=c.two.worker, number=number, per_page=3, today=DAY)
         want_counts, want_ids, want_number, want_count = _expected(c.two.worker, number, 3)
         assert counts == want_counts and [r["grid_id"] for r in counts] == [c.two.grid.pk]
-        assert (list(page.object_list), page.number, page.paginator.count) == (want_ids, want_number, 4)
+        assert ([p.pk for p in page.object_list], page.number, page.paginator.count) == (
+            want_ids,
+            want_number,
+            4,
+        )
 
 
 def test_overdue_page_counts_the_elders_the_predicate_keeps(c):
