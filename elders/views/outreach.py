@@ -59,10 +59,12 @@ def _page(request, qs):
 def _my_contact_cards(rows) -> str:
     """The cards of my visits and calls, the markup the template wrote for each row, built in Python
     (issue 13: the template's lookups, filters and translations for 25 cards cost more than the rest of
-    the page). The labels are translated once; every value is escaped."""
+    the page). The labels are translated once, and each row's words once for each value they take (the
+    same due date, age or frequency on many cards); every value is escaped."""
     l_address, l_last, l_none = esc(_("Address")), esc(_("Last contact")), esc(_("None yet"))
     l_by, l_log, l_call = esc(_("Usually by")), esc(_("Log a contact")), esc(_("Call"))
     out = []
+    ages, dues, facts = {}, {}, {}
     for row in rows:
         plan, elder = row.plan, row.elder
         name = esc(elder.name)
@@ -72,7 +74,16 @@ def _my_contact_cards(rows) -> str:
             border, badge = " border-warning", '<span class="badge text-bg-warning">'
         else:
             border, badge = "", '<span class="badge text-bg-light border">'
-        age = row.age_words
+        age = ages.get(elder.birth_date)
+        if age is None:
+            age = ages[elder.birth_date] = row.age_words
+        due_words = dues.get(row.days_late)
+        if due_words is None:
+            due_words = dues[row.days_late] = esc(row.due_words)
+        key = (plan.method, plan.every_days)
+        by = facts.get(key)
+        if by is None:
+            by = facts[key] = f"{esc(plan.get_method_display())} · {esc(row.every_words)}"
         unreached = plan.unreached_in_row
         address = f"<dt>{l_address}</dt><dd>{esc(row.address)}</dd>" if elder.household_id else ""
         if plan.last_contact_at:
@@ -90,7 +101,7 @@ def _my_contact_cards(rows) -> str:
             f'<li class="card mb-2{border}" data-plan="{plan.pk}">\n<div class="card-body">\n'
             f'<h2 class="h5 card-title mb-1">{name}'
             + (f' <span class="fw-normal">· {esc(age)}</span>' if age else "")
-            + f'</h2>\n<p class="mb-1">{badge}{esc(row.due_words)}</span>\n'
+            + f'</h2>\n<p class="mb-1">{badge}{due_words}</span>\n'
             + (
                 '<span class="badge text-bg-secondary">'
                 + esc(
@@ -102,7 +113,7 @@ def _my_contact_cards(rows) -> str:
                 else ""
             )
             + f'\n</p>\n<dl class="outreach-facts mb-2">\n{address}\n<dt>{l_last}</dt>\n<dd>{last}</dd>\n'
-            f"<dt>{l_by}</dt><dd>{esc(plan.get_method_display())} · {esc(row.every_words)}</dd>\n</dl>\n"
+            f"<dt>{l_by}</dt><dd>{by}</dd>\n</dl>\n"
             f'<div class="d-flex flex-wrap gap-2">\n<a class="btn btn-brand" href="{esc(row.url)}">{l_log}'
             f'<span class="visually-hidden"> {name}</span></a>\n{phone}\n</div>\n</div>\n</li>\n'
         )
