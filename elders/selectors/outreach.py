@@ -260,13 +260,17 @@ def _overdue_columns():
     )
 
 
+def _fields(model, names) -> list:
+    """The fields of ``names`` in the model's own order (``Model.from_db`` takes a subset in that order)."""
+    wanted = set(names)
+    return [f for f in model._meta.concrete_fields if f.name in wanted]
+
+
 def _columns_sql(spec) -> str:
     from django.db import connection
 
     qn = connection.ops.quote_name
-    return ", ".join(
-        f"{alias}.{qn(model._meta.get_field(name).column)}" for model, alias, names in spec for name in names
-    )
+    return ", ".join(f"{alias}.{qn(f.column)}" for model, alias, names in spec for f in _fields(model, names))
 
 
 @functools.lru_cache(maxsize=16)
@@ -277,7 +281,7 @@ def _loaders(spec_of, vendor: str):
 
     out = []
     for model, _alias, names in spec_of():
-        fields = [model._meta.get_field(name) for name in names]
+        fields = _fields(model, names)
         converters = []
         for field in fields:
             col = field.get_col(model._meta.db_table)
@@ -343,11 +347,18 @@ def _overdue_plans_of(rows, start: int) -> list[ContactPlan]:
     set_household = Person._meta.get_field("household").set_cached_value
     set_building = Household._meta.get_field("building").set_cached_value
     set_grid = Building._meta.get_field("grid").set_cached_value
+    user_at = start + sum(len(names) for _model, names, _converters in loaders[:-1])
+    users: dict[int, object] = {}  # one instance for each person responsible (her phone parsed once)
     plans = []
     for row in rows:
-        plan, person, household, building, grid, user = _instances(row, loaders, start)
+        plan, person, household, building, grid = _instances(row, loaders[:-1], start)
+        user = None
+        if plan.assigned_to_id is not None:
+            user = users.get(plan.assigned_to_id)
+            if user is None:
+                user = users[plan.assigned_to_id] = _instances(row, loaders[-1:], user_at)[0]
         set_elder(plan, person)
-        set_assignee(plan, user if plan.assigned_to_id is not None else None)
+        set_assignee(plan, user)
         if person.household_id is None:
             set_household(person, None)
         else:
@@ -474,7 +485,7 @@ def _overdue_sql(*, scoped: bool, one_grid: bool) -> str:
     household, building = Household._meta.db_table, Building._meta.db_table
     grid, user = Grid._meta.db_table, User._meta.db_table
     spec = _overdue_columns()
-    nulls = ", ".join("NULL" for _model, _alias, names in spec for _name in names)
+    nulls = ", ".join("NULL" for model, _alias, names in spec for _field in _fields(model, names))
     return (
         "WITH o AS ("  # noqa: S608 - table names from the models, values as parameters
         "SELECT c.id, c.due_on, p.name, b.grid_id, c.unreached_in_row "

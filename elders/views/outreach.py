@@ -127,12 +127,17 @@ def _overdue_rows_html(rows) -> str:
     l_late, l_who, l_last = esc(_("Days overdue")), esc(_("Person responsible")), esc(_("Last contact"))
     l_unreached, l_nobody, l_none = esc(_("Not reached in a row")), esc(_("Nobody")), esc(_("None yet"))
     out = []
+    names = {}  # each person responsible's name once (a phone number formatted is dear)
     for row in rows:
         plan = row.plan
         due = esc(row.due_text)
-        who = (
-            esc(row.assignee_name) if plan.assigned_to_id else f'<span class="text-danger">{l_nobody}</span>'
-        )
+        if plan.assigned_to_id:
+            who = names.get(plan.assigned_to_id)
+            if who is None:
+                who = names[plan.assigned_to_id] = esc(row.assignee_name)
+        else:
+            who = f'<span class="text-danger">{l_nobody}</span>'
+
         if plan.last_contact_at:
             last = esc(dateformat.format(timezone.localtime(plan.last_contact_at), "Y-m-d"))
         else:

@@ -81,3 +81,26 @@ def test_overdue_page_counts_the_elders_the_predicate_keeps(c):
 def test_overdue_page_for_someone_who_may_not_see_it(c):
     counts, page = sel.overdue_page(viewer=c.volunteer, number=1, per_page=5, today=DAY)
     assert counts == [] and list(page.object_list) == [] and page.paginator.count == 0
+
+
+def test_overdue_page_rows_are_the_joined_plans(c, django_assert_num_queries):
+    from tests.accounts.factories import UserFactory
+
+    nameless = UserFactory(name="", phone="+8613800000777")
+    for plan in sel.overdue_plans(viewer=c.staff, today=DAY)[:3]:
+        plan.assigned_to = nameless
+        plan.save()
+    with django_assert_num_queries(1):  # the counts, the page and what its rows show
+        _counts, page = sel.overdue_page(viewer=c.staff, number=1, per_page=50, today=DAY)
+        shown = [
+            (r.plan.pk, r.elder.pk, r.elder.name, r.grid_name, r.due_text, r.days_late, r.assignee_name)
+            + (r.plan.assigned_to_id, r.plan.last_contact_at, r.plan.unreached_in_row)
+            for r in sel.roster_rows(page.object_list, today=DAY)
+        ]
+    joined = sel.roster_rows(sel.overdue_plans(viewer=c.staff, today=DAY), today=DAY)
+    assert shown == [
+        (r.plan.pk, r.elder.pk, r.elder.name, r.grid_name, r.due_text, r.days_late, r.assignee_name)
+        + (r.plan.assigned_to_id, r.plan.last_contact_at, r.plan.unreached_in_row)
+        for r in joined
+    ]
+    assert {r[6] for r in shown} >= {str(nameless.phone), ""}
