@@ -40,7 +40,9 @@ def may_see_overdue(*, viewer) -> bool:
 def _elder_plans(*, today: datetime.date) -> QuerySet[ContactPlan]:
     """Active plans of active elders, without the viewer's scope: for the lists whose own condition already
     lies inside it (her own plans: being assigned an elder is what lets her see her; the overdue list: all
-    for community staff, her grid for a grid worker). Cheaper than the scope's subquery over every person."""
+    for community staff, her grid for a grid worker). Cheaper than the scope's subquery over every person.
+    The elder predicate tested on the person: what the pages' statements read from the plan's stored
+    ``elder_since`` instead, and what their tests hold them to."""
     return ContactPlan.objects.filter(is_active=True, elder__is_active=True).filter(
         elder_q(on=today, prefix="elder__")
     )
@@ -49,20 +51,6 @@ def _elder_plans(*, today: datetime.date) -> QuerySet[ContactPlan]:
 #: What each page's rows show (only that is joined: every model of a join is built for each row).
 MY_CONTACTS_JOINS = ("elder__household__building__estate",)
 OVERDUE_JOINS = ("elder__household__building__grid", "assigned_to")
-
-
-def with_plan_joins(plans, joins=_PLAN_JOINS) -> list[ContactPlan]:
-    """A page of plans (a sliced QuerySet of ``responsible_plans`` or ``overdue_plans``) with the elder, her
-    address and the assignee joined in, in the page's order. Two queries: the page's ids, chosen from the
-    plans and their elders' names alone, then only those rows with their joins (joining every plan before
-    the sort cost most of the page at 10,000 plans)."""
-    return plans_by_ids(list(plans.values_list("pk", flat=True)), joins)
-
-
-def plans_by_ids(ids: list[int], joins=_PLAN_JOINS) -> list[ContactPlan]:
-    """The plans of ``ids`` (a page's, already chosen) with ``joins``, in the order of ``ids``. One query."""
-    by_pk = ContactPlan.objects.select_related(*joins).in_bulk(ids)
-    return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
 # --- my visits and calls -------------------------------------------------------------------------
@@ -517,8 +505,9 @@ def overdue_page(
 ) -> tuple[list[dict], Page]:
     """The overdue list's page: :func:`overdue_counts_by_grid` (every grid the viewer sees) and the page
     ``Paginator(overdue_plans(...), per_page).get_page(number)`` gives (its object_list the page's plans
-    with ``OVERDUE_JOINS``; its count the plans of ``grid`` or of every grid). One query for any page that exists; a page
-    past the end reads the last page again (one query more), as ``get_page`` shows it."""
+    with ``OVERDUE_JOINS``; its count the plans of ``grid`` or of every grid). One query for any page
+    that exists; a page past the end reads the last page again (one query more), as ``get_page`` shows
+    it."""
     from django.core.paginator import Paginator
     from django.db import connection
 
