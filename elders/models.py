@@ -571,13 +571,6 @@ class ContactPlan(models.Model):
                 condition=Q(is_active=True),
                 name="contact_plan_mine",
             ),
-            # The overdue list: the active plans by due date, with what its counts need.
-            models.Index(
-                fields=["due_on"],
-                include=["elder_since", "elder", "unreached_in_row"],
-                condition=Q(is_active=True),
-                name="contact_plan_due",
-            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(every_days__gte=1), name="contact_plan_every_positive"),

@@ -57,8 +57,4 @@ class Migration(migrations.Migration):
             model_name='contactplan',
             index=models.Index(condition=models.Q(('is_active', True)), fields=['assigned_to', 'due_on'], include=('elder_since',), name='contact_plan_mine'),
         ),
-        migrations.AddIndex(
-            model_name='contactplan',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['due_on'], include=('elder_since', 'elder', 'unreached_in_row'), name='contact_plan_due'),
-        ),
     ]
