@@ -20,16 +20,20 @@ MAX_OFFSET = 2**63 - 1
 COUNT_KEY = "page_list_count"
 
 
-def _requested(number) -> int | None:
-    """``Paginator.validate_number`` without the count: 1 for anything not a whole number (as ``get_page``),
-    None below 1 (``get_page`` shows the last page)."""
+def requested_page(number, per_page: int) -> int | None:
+    """The page number a list read by hand should read first, by ``Paginator.get_page``'s rules without the
+    count: 1 for anything not a whole number; None below 1, or so far past any list's end that the page's
+    end is beyond the largest OFFSET the database takes (``get_page`` then shows the last page: count the
+    list on its own, then read that). The areas' pages read in raw SQL take their page number from here."""
     try:
         if isinstance(number, float) and not number.is_integer():
             raise ValueError
         number = int(number)
     except (TypeError, ValueError):
         return 1
-    return number if number >= 1 else None
+    if number < 1 or number * per_page > MAX_OFFSET:
+        return None
+    return number
 
 
 def _value(row, key):
@@ -52,9 +56,7 @@ def page_with_count(
     windows.update({f"{COUNT_KEY}_{name}": Window(aggregate) for name, aggregate in figures.items()})
     annotated = queryset.annotate(**windows)  # on a .values() list: added to each row's keys
     paginator = Paginator(queryset, per_page)
-    number = _requested(number)
-    if number is not None and (number - 1) * per_page > MAX_OFFSET:
-        number = None  # far past any list's end (an OFFSET the database cannot take): the last page
+    number = requested_page(number, per_page)
     if number is not None:
         bottom = (number - 1) * per_page
         rows = list(annotated[bottom : bottom + per_page])

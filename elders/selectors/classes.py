@@ -340,8 +340,7 @@ def attendance_of(*, viewer, now: datetime.datetime | None = None, number=None):
     elders: two queries (for a page past the end two more: the count, then the last page)."""
     from django.core.paginator import Page, Paginator
 
-    from portal.pagination import MAX_OFFSET
-    from portal.pagination import _requested as requested_page
+    from portal.pagination import requested_page
 
     scope = _manageable_sql(viewer)
     if scope is None:
@@ -375,8 +374,8 @@ def attendance_of(*, viewer, now: datetime.datetime | None = None, number=None):
             sessions.append(session)
         return sessions, (found[0][-1] if found else None)
 
-    number = requested_page(number)
-    if number is not None and (number - 1) * per_page <= MAX_OFFSET:
+    number = requested_page(number, per_page)
+    if number is not None:
         sessions, count = read(number)
         if sessions or number == 1:
             paginator = Paginator([], per_page)

@@ -27,8 +27,7 @@ from events.selectors import activities_manageable_by
 from portal.community.models import ConsentPurpose, Person
 from portal.community.search import name_search_q
 from portal.community.selectors import has_consent, may_see_sensitive
-from portal.pagination import MAX_OFFSET
-from portal.pagination import _requested as _requested_page
+from portal.pagination import requested_page
 
 from ..charts import Chart, RefLine, Series, line_chart
 from ..models import (
@@ -257,8 +256,8 @@ def clinic_attendees_page(*, session: Session, per_page: int, number) -> Page:
     length an uncorrelated subquery of it computed once from the registrations' indexes. Past the end (or
     below 1): the list counted on its own, then the last page (``portal.pagination.page_with_count``'s
     rules, which a test holds this to)."""
-    requested = _requested_page(number)
-    if requested is not None and (requested - 1) * per_page <= MAX_OFFSET:
+    requested = requested_page(number, per_page)
+    if requested is not None:
         rows, count = _attendees_read(session, limit=per_page, offset=(requested - 1) * per_page)
         if rows or requested == 1:
             paginator = Paginator([], per_page)

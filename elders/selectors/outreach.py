@@ -368,7 +368,7 @@ def responsible_page(
     from django.core.paginator import Paginator
     from django.db import connection
 
-    from portal.pagination import MAX_OFFSET, _requested
+    from portal.pagination import requested_page
 
     today = today or timezone.localdate()
     paginator = Paginator([], per_page)
@@ -377,9 +377,7 @@ def responsible_page(
         page = paginator.page(1)
         page.object_list = []
         return page, {"total": 0, "due": 0, "overdue": 0}
-    wanted = _requested(number)
-    if wanted is not None and wanted * per_page > MAX_OFFSET:
-        wanted = None  # far past any list's end: the last page
+    wanted = requested_page(number, per_page)  # None: below 1 or far past any list's end, the last page
     lo = (wanted - 1) * per_page if wanted is not None else -1
     params = {"viewer": viewer.pk, "today": today, "per_page": per_page}
     with connection.cursor() as cursor:
@@ -511,7 +509,7 @@ def overdue_page(
     from django.core.paginator import Paginator
     from django.db import connection
 
-    from portal.pagination import MAX_OFFSET, _requested
+    from portal.pagination import requested_page
 
     today = today or timezone.localdate()
     paginator = Paginator([], per_page)
@@ -536,9 +534,7 @@ def overdue_page(
         ]
         return counts, _overdue_plans_of([r for r in rows if r[0] == 1], 8)
 
-    wanted = _requested(number)
-    if wanted is not None and (wanted - 1) * per_page > MAX_OFFSET:
-        wanted = None
+    wanted = requested_page(number, per_page)
     first_read = wanted or 1
     counts, plans = read(first_read)
     paginator.count = sum(c["overdue"] for c in counts if not one_grid or c["grid_id"] == grid.pk)

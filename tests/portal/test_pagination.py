@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 
 from portal.community.models import Person
-from portal.pagination import page_with_count
+from portal.pagination import MAX_OFFSET, page_with_count, requested_page
 from tests.community.factories import PersonFactory
 
 OLD = datetime.date(1940, 1, 1)
@@ -92,3 +92,25 @@ def test_a_count_expression_takes_the_windows_place(people, number, django_asser
     if number in (None, "1", "2", "3", "x"):
         with django_assert_num_queries(1):
             page_with_count(people, 3, number, count=length)
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        (None, 1),
+        ("", 1),
+        ("abc", 1),
+        (2.5, 1),
+        ("1", 1),
+        ("7", 7),
+        (3.0, 3),
+        ("0", None),
+        ("-2", None),
+        (str(MAX_OFFSET // 25), MAX_OFFSET // 25),
+        (str(MAX_OFFSET // 25 + 1), None),  # the page's end beyond the largest OFFSET: the last page
+        ("9" * 40, None),
+    ],
+)
+def test_the_page_number_a_read_by_hand_starts_from(number, expected):
+    """requested_page: get_page's rules without the count, for the pages the areas read in raw SQL."""
+    assert requested_page(number, 25) == expected
