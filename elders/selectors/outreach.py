@@ -300,25 +300,34 @@ def _card_plans(rows) -> list[ContactPlan]:
     household, building and estate, as ``select_related(*MY_CONTACTS_JOINS)`` gives them."""
     from django.db import connection
 
-    from portal.community.models import Building, Household
+    from portal.community.models import Building
 
     loaders = _loaders(_card_columns, connection.vendor)
+    link = _plan_linker(Building._meta.get_field("estate").set_cached_value)
+    return [link(*_instances(row, loaders)) for row in rows]
+
+
+def _plan_linker(set_last):
+    """A function that joins a row's plan, person, household, building and the building's ``last`` (its
+    estate or its grid, ``set_last``) as ``select_related`` leaves them, and returns the plan (a person
+    without a household has None cached there)."""
+    from portal.community.models import Household
+
     set_elder = ContactPlan._meta.get_field("elder").set_cached_value
     set_household = Person._meta.get_field("household").set_cached_value
     set_building = Household._meta.get_field("building").set_cached_value
-    set_estate = Building._meta.get_field("estate").set_cached_value
-    plans = []
-    for row in rows:
-        plan, person, household, building, estate = _instances(row, loaders)
+
+    def link(plan, person, household, building, last):
         set_elder(plan, person)
         if person.household_id is None:
             set_household(person, None)
         else:
             set_household(person, household)
             set_building(household, building)
-            set_estate(building, estate)
-        plans.append(plan)
-    return plans
+            set_last(building, last)
+        return plan
+
+    return link
 
 
 def _overdue_plans_of(rows, start: int) -> list[ContactPlan]:
@@ -327,32 +336,22 @@ def _overdue_plans_of(rows, start: int) -> list[ContactPlan]:
     gives them (only what a row shows loaded)."""
     from django.db import connection
 
-    from portal.community.models import Building, Household
+    from portal.community.models import Building
 
     loaders = _loaders(_overdue_columns, connection.vendor)
-    set_elder = ContactPlan._meta.get_field("elder").set_cached_value
+    link = _plan_linker(Building._meta.get_field("grid").set_cached_value)
     set_assignee = ContactPlan._meta.get_field("assigned_to").set_cached_value
-    set_household = Person._meta.get_field("household").set_cached_value
-    set_building = Household._meta.get_field("building").set_cached_value
-    set_grid = Building._meta.get_field("grid").set_cached_value
     user_at = start + sum(len(names) for _model, names, _converters in loaders[:-1])
     users: dict[int, object] = {}  # one instance for each person responsible (her phone parsed once)
     plans = []
     for row in rows:
-        plan, person, household, building, grid = _instances(row, loaders[:-1], start)
+        plan = link(*_instances(row, loaders[:-1], start))
         user = None
         if plan.assigned_to_id is not None:
             user = users.get(plan.assigned_to_id)
             if user is None:
                 user = users[plan.assigned_to_id] = _instances(row, loaders[-1:], user_at)[0]
-        set_elder(plan, person)
         set_assignee(plan, user)
-        if person.household_id is None:
-            set_household(person, None)
-        else:
-            set_household(person, household)
-            set_building(household, building)
-            set_grid(building, grid)
         plans.append(plan)
     return plans
 
