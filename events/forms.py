@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.fields import IdsChoiceField
+
 from .models import Activity, Session
 
 #: Which field a service refusal belongs next to, by the ValidationError's code.
@@ -29,11 +31,7 @@ PERSON_CODES = {
 SESSION_CODES = {"no_session", "wrong_session", "session_cancelled", "session_started", "full"}
 
 
-#: Ids beyond this do not fit a database id column (bigint): no object has them.
-ID_MAX = 2**63 - 1
-
-
-class PersonChoiceField(forms.ModelMultipleChoiceField):
+class PersonChoiceField(IdsChoiceField):
     #: Persons who already hold a place (``{pk: name}``): not offered as boxes, refused if posted anyway.
     held: dict[int, str] = {}
 
@@ -57,22 +55,6 @@ class PersonChoiceField(forms.ModelMultipleChoiceField):
                     code="already_booked",
                 )
         return super().clean(value)
-
-    def _check_values(self, value):
-        # Django looks the ticked ids up with ``pk__in`` unchecked: an id too big for the column crashes
-        # the query (OverflowError on SQLite). Such an id is simply not one of the choices.
-        for pk in value:
-            try:
-                out_of_range = abs(int(str(pk))) > ID_MAX
-            except (ValueError, TypeError):
-                continue  # Django's own check says "not a valid value"
-            if out_of_range:
-                raise ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": str(pk)[:20]},
-                )
-        return super()._check_values(value)
 
 
 class SessionChoiceField(forms.ModelChoiceField):

@@ -47,6 +47,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.community.selectors import people_actable_by, person_of
 from portal.context_processors import community_name
+from portal.fields import ID_MAX
 
 from .deadline import deadline_text
 from .filters import ActivityFilter
@@ -322,7 +323,6 @@ def _result_messages(request, booking: Booking) -> None:
 
 
 #: Ids beyond this do not fit a database id column (bigint): no object has them.
-_ID_MAX = 2**63 - 1
 #: More boxes than any family has: a post with more is not a booking form's.
 _PERSONS_MAX = 50
 
@@ -332,7 +332,7 @@ def _posted_ids(values) -> list[int] | None:
     out: list[int] = []
     for value in values[:_PERSONS_MAX]:
         text = str(value).strip()
-        if not text.isascii() or not text.isdigit() or int(text) > _ID_MAX or int(text) < 1:
+        if not text.isascii() or not text.isdigit() or int(text) > ID_MAX or int(text) < 1:
             return None
         if int(text) not in out:
             out.append(int(text))

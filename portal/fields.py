@@ -16,6 +16,13 @@ page back 84 years): every date of birth of the portal is a :class:`DateOfBirthF
 (``birth_date=1942-03-08``) is read too.
 
     from portal.fields import DateOfBirthField
+
+Ids posted for a form's choices of records (the children ticked, the weeks): Django looks them up with
+``pk__in`` unchecked, and one too big for an id column (bigint) crashes the query on SQLite
+(OverflowError: a 500 from a hand-made POST). :class:`IdsChoiceField` takes such an id for what it is, not
+one of the choices, with the field's own translated error.
+
+    from portal.fields import ID_MAX, IdsChoiceField
 """
 
 from __future__ import annotations
@@ -32,6 +39,9 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+#: Ids beyond this do not fit a database id column (bigint): no record has them.
+ID_MAX = 2**63 - 1
 
 #: The first and the last day any form of the portal accepts.
 MIN_DATE = datetime.date(1900, 1, 1)
@@ -213,3 +223,22 @@ class DateOfBirthField(forms.Field):
 
         if value and value > timezone.localdate():
             raise ValidationError(self.error_messages["future"], code="future")
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """A ``ModelMultipleChoiceField`` for which an id too big for an id column is not one of the choices
+    (the field's "not one of the available choices" error) instead of a query that fails."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                out_of_range = abs(int(str(pk))) > ID_MAX
+            except (ValueError, TypeError):
+                continue  # Django's own check says "not a valid value"
+            if out_of_range:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(pk)[:20]},
+                )
+        return super()._check_values(value)

@@ -15,7 +15,7 @@ from events.forms_staff import ServiceErrorsMixin
 from events.models import ActivityStatus
 from events.services.activities import CAPACITY_MAX
 from portal.community.models import Organization
-from portal.fields import BoundedDateField, BoundedDateTimeField
+from portal.fields import ID_MAX, BoundedDateField, BoundedDateTimeField
 
 from ..models import Audience, ProgrammeKind, Subject
 from ..services.classes import MEETINGS_MAX, PARTNER_KINDS, SPEAKER_MAX
@@ -161,9 +161,6 @@ class YouthActivityForm(ServiceErrorsMixin, forms.Form):
                 "booking_closes_at": d.get("booking_closes_at"),
             },
         }
-
-
-ID_MAX = 2**63 - 1
 
 
 class AttendanceForm(forms.Form):

@@ -16,7 +16,7 @@ from events.forms_activity import DateTimeLocalInput, TimeInput
 from events.models import AllocationMode, TargetGroup
 from portal.community.forms import apply_service_errors
 from portal.community.models import Organization
-from portal.fields import BoundedDateField, BoundedDateTimeField
+from portal.fields import BoundedDateField, BoundedDateTimeField, IdsChoiceField
 from youth.services.daycare import AGE_MAX, CAPACITY_MAX, TITLE_MAX
 
 
@@ -121,14 +121,14 @@ class DaycareProgrammeForm(_ServiceErrors, forms.Form):
         )
 
 
-class WeeksField(forms.ModelMultipleChoiceField):
+class WeeksField(IdsChoiceField):
     def label_from_instance(self, obj):
         from youth.services.daycare import week_label
 
         return week_label(obj)
 
 
-class ChildrenField(forms.ModelMultipleChoiceField):
+class ChildrenField(IdsChoiceField):
     def label_from_instance(self, obj):
         return obj.name
 
