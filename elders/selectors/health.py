@@ -27,6 +27,7 @@ from events.selectors import activities_manageable_by
 from portal.community.models import ConsentPurpose, Person
 from portal.community.search import name_search_q
 from portal.community.selectors import has_consent, may_see_sensitive
+from portal.db import converted, field_converters
 from portal.pagination import requested_page
 
 from ..charts import Chart, RefLine, Series, line_chart
@@ -220,12 +221,6 @@ def _attendees_page_template(vendor: str) -> str:
     )
 
 
-@functools.lru_cache(maxsize=4)
-def _checked_in_converters(vendor: str):
-    column = CheckIn._meta.get_field("checked_in_at").get_col(CheckIn._meta.db_table)
-    return column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-
-
 @dataclass
 class Attendee:
     """A row of the clinic's list: what :func:`clinic_attendees` gives of her."""
@@ -241,11 +236,10 @@ def _attendees_read(session: Session, *, limit: int, offset: int) -> tuple[list[
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset])
         rows = cursor.fetchall()
-    column, converters = _checked_in_converters(connection.vendor)
+    came_in = field_converters(connection.vendor, ((CheckIn, "checked_in_at"),))
     out = []
     for pk, name, came, readings, _count in rows:
-        for func in converters:
-            came = func(came, column, connection)
+        (came,) = converted([came], came_in)
         out.append(Attendee(pk=pk, name=name, checked_in_at=came, readings_here=readings or 0))
     return out, (rows[0][-1] if rows else None)
 

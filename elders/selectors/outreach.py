@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from portal.community.models import Grid, Person
+from portal.db import concrete_fields, instances_from_row, select_list
 
 from ..models import ContactLog, ContactPlan, Need, NeedStatus
 from .access import elder_q, elders_visible_to
@@ -248,63 +249,25 @@ def _overdue_columns():
     )
 
 
-def _fields(model, names) -> list:
-    """The fields of ``names`` in the model's own order (``Model.from_db`` takes a subset in that order)."""
-    wanted = set(names)
-    return [f for f in model._meta.concrete_fields if f.name in wanted]
-
-
 def _columns_sql(spec) -> str:
-    from django.db import connection
-
-    qn = connection.ops.quote_name
-    return ", ".join(f"{alias}.{qn(f.column)}" for model, alias, names in spec for f in _fields(model, names))
+    return ", ".join(select_list(model, alias, names) for model, alias, names in spec)
 
 
-@functools.lru_cache(maxsize=16)
-def _loaders(spec_of, vendor: str):
-    """For each model of ``spec_of()``: (model, attnames, each column's converters), as the ORM loads
-    them (``portal.db.instances_from_row``, for the columns a page shows only)."""
-    from django.db import connection
-
-    out = []
-    for model, _alias, names in spec_of():
-        fields = _fields(model, names)
-        converters = []
-        for field in fields:
-            col = field.get_col(model._meta.db_table)
-            converters.append(
-                (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
-            )
-        out.append((model, [f.attname for f in fields], converters))
-    return out
-
-
-def _instances(row, loaders, start: int = 0) -> list:
-    """One instance of each loader's model from ``row`` (from column ``start``), only its columns loaded."""
-    from django.db import connection
-
-    found = []
-    for model, names, converters in loaders:
-        values = list(row[start : start + len(names)])
-        start += len(names)
-        for i, (col, funcs) in enumerate(converters):
-            for func in funcs:
-                values[i] = func(values[i], col, connection)
-        found.append(model.from_db(connection.alias, names, values))
-    return found
+def _loaders(spec_of) -> list[tuple]:
+    """``(model, names)`` for each model of ``spec_of()``: ``portal.db.instances_from_row``'s items for
+    the columns a page shows only."""
+    return [(model, names) for model, _alias, names in spec_of()]
 
 
 def _card_plans(rows) -> list[ContactPlan]:
     """The plans of ``_mine_page_sql``'s rows (only what a card shows loaded), each with her person,
     household, building and estate, as ``select_related(*MY_CONTACTS_JOINS)`` gives them."""
-    from django.db import connection
 
     from portal.community.models import Building
 
-    loaders = _loaders(_card_columns, connection.vendor)
+    loaders = _loaders(_card_columns)
     link = _plan_linker(Building._meta.get_field("estate").set_cached_value)
-    return [link(*_instances(row, loaders)) for row in rows]
+    return [link(*instances_from_row(row, *loaders)) for row in rows]
 
 
 def _plan_linker(set_last):
@@ -334,23 +297,22 @@ def _overdue_plans_of(rows, start: int) -> list[ContactPlan]:
     """The plans of the overdue statement's page rows (their columns from ``start``), each with her
     person, household, building, grid and the person responsible, as ``select_related(*OVERDUE_JOINS)``
     gives them (only what a row shows loaded)."""
-    from django.db import connection
 
     from portal.community.models import Building
 
-    loaders = _loaders(_overdue_columns, connection.vendor)
+    loaders = _loaders(_overdue_columns)
     link = _plan_linker(Building._meta.get_field("grid").set_cached_value)
     set_assignee = ContactPlan._meta.get_field("assigned_to").set_cached_value
-    user_at = start + sum(len(names) for _model, names, _converters in loaders[:-1])
+    user_at = start + sum(len(concrete_fields(model, names)) for model, names in loaders[:-1])
     users: dict[int, object] = {}  # one instance for each person responsible (her phone parsed once)
     plans = []
     for row in rows:
-        plan = link(*_instances(row, loaders[:-1], start))
+        plan = link(*instances_from_row(row, *loaders[:-1], start=start))
         user = None
         if plan.assigned_to_id is not None:
             user = users.get(plan.assigned_to_id)
             if user is None:
-                user = users[plan.assigned_to_id] = _instances(row, loaders[-1:], user_at)[0]
+                user = users[plan.assigned_to_id] = instances_from_row(row, loaders[-1], start=user_at)[0]
         set_assignee(plan, user)
         plans.append(plan)
     return plans
@@ -470,7 +432,7 @@ def _overdue_sql(*, scoped: bool, one_grid: bool) -> str:
     household, building = Household._meta.db_table, Building._meta.db_table
     grid, user = Grid._meta.db_table, User._meta.db_table
     spec = _overdue_columns()
-    nulls = ", ".join("NULL" for model, _alias, names in spec for _field in _fields(model, names))
+    nulls = ", ".join("NULL" for model, _alias, names in spec for _field in concrete_fields(model, names))
     return (
         "WITH o AS ("  # noqa: S608 - table names from the models, values as parameters
         "SELECT c.id, c.due_on, p.name, b.grid_id, c.unreached_in_row "

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.community.models import Person, Relation, RelationKind
+from portal.db import converted, field_converters
 from portal.links import pk_url
 
 from ..models import PickupPerson
@@ -37,16 +38,11 @@ class Collector:
         return f"{self.kind}:{self.pk}"
 
 
-def _converters(field):
-    col = field.get_col(field.model._meta.db_table)
-    funcs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-
-    def convert(value):
-        for func in funcs:
-            value = func(value, col, connection)
-        return value
-
-    return convert
+def _converter(model, name: str):
+    """The ORM's conversion of ``model.name`` as it is loaded (``portal.db.field_converters``), as one
+    function of the value."""
+    converters = field_converters(connection.vendor, ((model, name),))
+    return lambda value: converted([value], converters)[0]
 
 
 @functools.lru_cache(maxsize=4)
@@ -75,10 +71,10 @@ def _collectors_statement(vendor: str, n: int):
         f"ORDER BY {qn('k')}, {qn('child')}, {qn('only_on')}, {qn('sn')}, {qn('o')}"
     )  # noqa: S608  (the models' own names; the values are parameters)
     convert = {
-        "person_phone": _converters(Person._meta.get_field("phone")),
-        "user_phone": _converters(User._meta.get_field("phone")),
-        "pickup_phone": _converters(PickupPerson._meta.get_field("phone")),
-        "only_on": _converters(PickupPerson._meta.get_field("only_on")),
+        "person_phone": _converter(Person, "phone"),
+        "user_phone": _converter(User, "phone"),
+        "pickup_phone": _converter(PickupPerson, "phone"),
+        "only_on": _converter(PickupPerson, "only_on"),
     }
     return sql, convert
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from events.models import Activity, CheckIn, CheckOut, Registration, RegistrationStatus, Session
 from portal.community.models import Person, SensitiveProfile
-from portal.db import instances_from_row, select_list
+from portal.db import converted, field_converters, instances_from_row, select_list
 
 from ..models import DaycareProgramme, DaycareWeek, PickupAttempt, PickupOutcome
 from .access import guardians_by_child, youth_activities_managed_by, youth_activities_managed_where
@@ -169,11 +169,7 @@ def _roster_sql(vendor: str, state: str, one: bool) -> str:
     columns = (
         f"{select_list(Registration, 'r')}, {select_list(Person, 'p')}"
         if one
-        else ", ".join(
-            f"{alias}.{qn(model._meta.get_field(name).column)}"
-            for alias, model, names in (("r", Registration, PAGE_REGISTRATION), ("p", Person, PAGE_PERSON))
-            for name in names
-        )
+        else f"{select_list(Registration, 'r', PAGE_REGISTRATION)}, {select_list(Person, 'p', PAGE_PERSON)}"
     )
     return (
         f"SELECT {columns}, "  # noqa: S608
@@ -194,27 +190,7 @@ PAGE_REGISTRATION = ("id", "activity_id", "session_id", "person_id", "status")
 PAGE_PERSON = ("id", "name", "birth_date", "is_active")
 
 
-@functools.lru_cache(maxsize=8)
-def _converters(vendor: str, fields: tuple) -> list:
-    """The database's conversions of each of ``fields`` (``(model, name)``), as the ORM applies them."""
-    out = []
-    for model, name in fields:
-        field = model._meta.get_field(name)
-        col = field.get_col(model._meta.db_table)
-        out.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
-    return out
-
-
 _DAY = ((CheckIn, "checked_in_at"), (CheckOut, "checked_out_at"), (CheckOut, "released_to"))
-
-
-def _converted(values, converters) -> list:
-    out = []
-    for value, (col, funcs) in zip(values, converters, strict=True):
-        for func in funcs:
-            value = func(value, col, connection)
-        out.append(value)
-    return out
 
 
 def _visible_sql(viewer) -> tuple[str, list]:
@@ -258,22 +234,17 @@ def _roster_read(
         n_reg, n_person = len(Registration._meta.concrete_fields), len(Person._meta.concrete_fields)
     else:
         n_reg, n_person = len(PAGE_REGISTRATION), len(PAGE_PERSON)
-        reg_names = [Registration._meta.get_field(n).attname for n in PAGE_REGISTRATION]
-        person_names = [Person._meta.get_field(n).attname for n in PAGE_PERSON]
-        reg_conv = _converters(connection.vendor, tuple((Registration, n) for n in PAGE_REGISTRATION))
-        person_conv = _converters(connection.vendor, tuple((Person, n) for n in PAGE_PERSON))
-    day_conv = _converters(connection.vendor, _DAY)
-    alias, out = connection.alias, []
+    parts = (
+        (Registration, Person)
+        if child_id is not None
+        else ((Registration, PAGE_REGISTRATION), (Person, PAGE_PERSON))
+    )
+    day_conv = field_converters(connection.vendor, _DAY)
+    out = []
     for row in rows:
-        if child_id is not None:
-            reg, person = instances_from_row(row, Registration, Person)
-        else:
-            reg = Registration.from_db(alias, reg_names, _converted(row[:n_reg], reg_conv))
-            person = Person.from_db(
-                alias, person_names, _converted(row[n_reg : n_reg + n_person], person_conv)
-            )
+        reg, person = instances_from_row(row, *parts)
         reg.person = person
-        reg.signed_in_at, reg.signed_out_at, reg.released_to = _converted(
+        reg.signed_in_at, reg.signed_out_at, reg.released_to = converted(
             row[n_reg + n_person : n_reg + n_person + 3], day_conv
         )
         reg.child_allergies_visible = bool(row[-2])
